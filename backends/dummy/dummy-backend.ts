@@ -1,0 +1,62 @@
+import { randomUUID } from "node:crypto";
+import { BaseTaskBackend } from "../../src/backends/base.js";
+import { TaskResultDoesNotExistError } from "../../src/errors.js";
+import type { JsonValue } from "../../src/json.js";
+import { taskEnqueued } from "../../src/signals.js";
+import type { Task } from "../../src/task.js";
+import { copyTaskResult, TaskResult } from "../../src/task-result.js";
+import { TaskResultStatus } from "../../src/task-result-status.js";
+
+/**
+ * Stores tasks and never runs them (Django 6: `DummyBackend`), for tests that check what was
+ * enqueued. `results` holds the stored results; `enqueue` and `getResult` hand out deep copies.
+ * `getResult` only sees results stored by this process, hence `supportsGetResult` is false.
+ *
+ * @example
+ * ```ts
+ * configureTasks({ default: { BACKEND: DummyBackend } });
+ * await sendWelcomeEmail.enqueue(42);
+ * const backend = taskBackends.default as DummyBackend;
+ * assert.equal(backend.results[0].args[0], 42);
+ * ```
+ */
+export class DummyBackend extends BaseTaskBackend {
+  override readonly supportsDefer = true;
+  override readonly supportsPriority = true;
+  override readonly supportsAsync = true;
+
+  /** The results stored so far, oldest first. */
+  readonly results: TaskResult<unknown>[] = [];
+
+  override async enqueue<R>(task: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>> {
+    const result = new TaskResult<R>({
+      id: randomUUID(),
+      task,
+      args,
+      backend: this.alias,
+      status: TaskResultStatus.READY,
+      enqueuedAt: new Date(),
+      startedAt: null,
+      lastAttemptedAt: null,
+      finishedAt: null,
+      errors: [],
+      workerIds: [],
+      returnValue: null,
+    });
+    this.results.push(result);
+    taskEnqueued.send({ sender: DummyBackend, taskResult: result });
+    return copyTaskResult(result);
+  }
+
+  /** @throws TaskResultDoesNotExistError when this process stored no result with this id. */
+  override async getResult(resultId: string): Promise<TaskResult<unknown>> {
+    const found = this.results.find((r) => r.id === resultId);
+    if (!found) throw new TaskResultDoesNotExistError(resultId);
+    return copyTaskResult(found);
+  }
+
+  /** Forgets every stored result. */
+  clear(): void {
+    this.results.length = 0;
+  }
+}

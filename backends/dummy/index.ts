@@ -1,0 +1,1 @@
+export { DummyBackend } from "./dummy-backend.js";

@@ -1,0 +1,58 @@
+import { randomUUID } from "node:crypto";
+import { BaseTaskBackend } from "../../src/backends/base.js";
+import { beginAttempt, endAttempt, invokeTask, sendFinished, sendStarted } from "../../src/execution.js";
+import type { JsonValue } from "../../src/json.js";
+import { logger } from "../../src/logger.js";
+import { taskEnqueued } from "../../src/signals.js";
+import type { Task } from "../../src/task.js";
+import { TaskResult } from "../../src/task-result.js";
+import { TaskResultStatus } from "../../src/task-result-status.js";
+
+/**
+ * Runs each task during `enqueue` and returns its finished result (Django 6: `ImmediateBackend`).
+ * The default backend when nothing is configured, and the one to swap in for tests. A failing task
+ * does not throw: its result is FAILED with the error's class name and stack in `errors`. One attempt
+ * only (`maxAttempts` is for database backends); `timeout` is honoured. Sends `taskEnqueued`,
+ * `taskStarted` and `taskFinished`.
+ *
+ * @example
+ * ```ts
+ * configureTasks({ default: { BACKEND: ImmediateBackend } });
+ * const result = await add.enqueue(1, 2);
+ * result.status; // "SUCCESSFUL"
+ * result.returnValue; // 3
+ * ```
+ */
+export class ImmediateBackend extends BaseTaskBackend {
+  override readonly supportsPriority = true;
+  override readonly supportsAsync = true;
+
+  /** The worker id recorded for attempts run by this backend instance. */
+  readonly workerId = `immediate-${randomUUID().slice(0, 8)}`;
+
+  override async enqueue<R>(task: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>> {
+    const result = new TaskResult<R>({
+      id: randomUUID(),
+      task,
+      args,
+      backend: this.alias,
+      status: TaskResultStatus.READY,
+      enqueuedAt: new Date(),
+      startedAt: null,
+      lastAttemptedAt: null,
+      finishedAt: null,
+      errors: [],
+      workerIds: [],
+      returnValue: null,
+    });
+    taskEnqueued.send({ sender: ImmediateBackend, taskResult: result });
+    beginAttempt(result, this.workerId);
+    sendStarted(ImmediateBackend, result);
+    const timeout = task.timeout ?? (this.options.timeout as number | undefined) ?? null;
+    const outcome = await invokeTask(result, { timeoutMs: timeout });
+    endAttempt(result, outcome);
+    if (outcome.error) logger.debug({ taskId: result.id, task: task.name, error: outcome.error.exceptionClassPath }, "task failed");
+    sendFinished(ImmediateBackend, result);
+    return result;
+  }
+}

@@ -1,0 +1,1 @@
+export { ImmediateBackend } from "./immediate-backend.js";

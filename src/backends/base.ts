@@ -1,0 +1,132 @@
+import { DEFAULT_TASK_PRIORITY, DEFAULT_TASK_QUEUE_NAME, TASK_MAX_PRIORITY, TASK_MIN_PRIORITY } from "../constants.js";
+import { InvalidTaskError, NotSupportedError } from "../errors.js";
+import type { JsonValue } from "../json.js";
+import type { Task } from "../task.js";
+import type { TaskResult } from "../task-result.js";
+
+/** One entry of the `TASKS` configuration, with Django's keys. */
+export interface TaskBackendParams<Options = Record<string, unknown>> {
+  /** The backend class, or a built-in backend's name as a string (for JSON/env configs). */
+  BACKEND: TaskBackendClass | BuiltinBackendName;
+  /**
+   * The queue names tasks may use. `[]` allows any name.
+   * @defaultValue `["default"]`
+   */
+  QUEUES?: readonly string[];
+  /** Backend-specific options. @defaultValue `{}` */
+  OPTIONS?: Options;
+}
+
+/** The built-in backends, accepted by name in `BACKEND`. */
+export type BuiltinBackendName = "DummyBackend" | "ImmediateBackend" | "DatabaseBackend" | "CloudTasksBackend";
+
+/** A backend class: constructed with its alias and its `TASKS` entry. */
+export type TaskBackendClass = new (alias: string, params: TaskBackendParams<any>) => BaseTaskBackend;
+
+/** Whether `fn` is declared `async` (such tasks need a backend with `supportsAsync`). */
+export function isAsyncFunction(fn: Function): boolean {
+  return fn.constructor?.name === "AsyncFunction" || fn.constructor?.name === "AsyncGeneratorFunction";
+}
+
+/**
+ * The backend contract (Django 6: `BaseTaskBackend`): capability flags, the one validation rule set,
+ * and one abstract method, `enqueue`. A new backend subclasses this, overrides the flags it supports
+ * and implements `enqueue` (and `getResult` when it can).
+ *
+ * @example
+ * ```ts
+ * class LogBackend extends BaseTaskBackend {
+ *   override async enqueue(task, args) { console.log(task.name, args); ... }
+ * }
+ * ```
+ */
+export abstract class BaseTaskBackend {
+  /** Can tasks be enqueued with `runAfter`? */
+  readonly supportsDefer: boolean = false;
+  /** Are tasks run in priority order (so a non-default priority means something)? */
+  readonly supportsPriority: boolean = false;
+  /** Can results be fetched later, from any process? */
+  readonly supportsGetResult: boolean = false;
+  /** Can `async` task functions be enqueued? */
+  readonly supportsAsync: boolean = false;
+
+  /** This backend's alias in the `TASKS` configuration. */
+  readonly alias: string;
+  /** Allowed queue names; empty means any. */
+  readonly queues: ReadonlySet<string>;
+  /** Backend-specific options (`OPTIONS`). */
+  readonly options: Record<string, unknown>;
+
+  constructor(alias: string, params: TaskBackendParams<any> = { BACKEND: "DummyBackend" }) {
+    this.alias = alias;
+    this.queues = new Set(params.QUEUES ?? [DEFAULT_TASK_QUEUE_NAME]);
+    this.options = { ...(params.OPTIONS ?? {}) };
+  }
+
+  /**
+   * Checks that `task` can be enqueued on this backend. Django 6.0's rules and order, first failing
+   * rule wins.
+   * @throws InvalidTaskError for: an async function on a backend without `supportsAsync`; a non-zero
+   *   priority without `supportsPriority`; a priority that is not an integer in [-100, 100]; `runAfter`
+   *   without `supportsDefer`; a `runAfter` that is not a valid `Date`; a queue name not in `QUEUES`.
+   */
+  validateTask(task: Task<any, any>): void {
+    if (!this.supportsAsync && isAsyncFunction(task.func)) {
+      throw new InvalidTaskError(`Backend '${this.alias}' does not support async tasks (task '${task.name}').`);
+    }
+    if (!this.supportsPriority && task.priority !== DEFAULT_TASK_PRIORITY) {
+      throw new InvalidTaskError(`Backend '${this.alias}' does not support setting priority of tasks (task '${task.name}').`);
+    }
+    if (!Number.isInteger(task.priority) || task.priority < TASK_MIN_PRIORITY || task.priority > TASK_MAX_PRIORITY) {
+      throw new InvalidTaskError(
+        `priority must be a whole number between ${TASK_MIN_PRIORITY} and ${TASK_MAX_PRIORITY} (task '${task.name}' has ${String(task.priority)}).`,
+      );
+    }
+    if (!this.supportsDefer && task.runAfter !== null) {
+      throw new InvalidTaskError(`Backend '${this.alias}' does not support runAfter (task '${task.name}').`);
+    }
+    if (task.runAfter !== null && !(task.runAfter instanceof Date && !Number.isNaN(task.runAfter.getTime()))) {
+      throw new InvalidTaskError(`runAfter must be a valid Date (task '${task.name}' has ${String(task.runAfter)}).`);
+    }
+    if (this.queues.size > 0 && !this.queues.has(task.queueName)) {
+      throw new InvalidTaskError(
+        `Queue '${task.queueName}' is not valid for backend '${this.alias}'; allowed: ${[...this.queues].map((q) => `'${q}'`).join(", ")} (set QUEUES to [] to allow any).`,
+      );
+    }
+  }
+
+  /**
+   * Stores `task` with `args` and returns its result. `args` were already validated and copied by
+   * `Task.enqueue` (JSON rules), and `validateTask(task)` passed.
+   */
+  abstract enqueue<R>(task: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>>;
+
+  /**
+   * Stores many enqueues of `task` at once. The default enqueues one by one; backends that can do
+   * better (one INSERT) override it.
+   */
+  async enqueueMany<R>(task: Task<any, R>, argsList: JsonValue[][]): Promise<TaskResult<R>[]> {
+    const out: TaskResult<R>[] = [];
+    for (const args of argsList) out.push(await this.enqueue(task, args));
+    return out;
+  }
+
+  /**
+   * Fetches a result by id.
+   * @throws NotSupportedError when the backend cannot (`supportsGetResult` is false).
+   * @throws TaskResultDoesNotExistError when no result has this id.
+   */
+  async getResult(resultId: string): Promise<TaskResult<unknown>> {
+    throw new NotSupportedError(
+      `Backend '${this.alias}' (${this.constructor.name}) does not support retrieving or refreshing results (asked for '${resultId}').`,
+    );
+  }
+
+  /** Configuration problems, as human-readable messages (Django's system checks). Empty when fine. */
+  async check(): Promise<string[]> {
+    return [];
+  }
+
+  /** Releases connections and timers. Safe to call more than once. */
+  async close(): Promise<void> {}
+}

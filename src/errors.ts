@@ -1,0 +1,56 @@
+/**
+ * Errors errand throws on purpose. Every one extends {@link ErrandError}, so
+ * `err instanceof ErrandError` tells errand's own errors from a bug or a driver error.
+ * JSON-serialization violations are plain `TypeError`s, as in Django.
+ */
+
+/** Base class of every error errand throws on purpose. */
+export class ErrandError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A task definition, or a task combined with its backend, breaks a rule (Django: `InvalidTask`).
+ * Thrown by `task()`, `Task.using()` and `Task.enqueue()`.
+ */
+export class InvalidTaskError extends ErrandError {}
+
+/** A backend alias is not configured, or a backend's configuration is unusable (Django: `InvalidTaskBackend`). */
+export class InvalidTaskBackendError extends ErrandError {
+  /** The error for an alias missing from the `TASKS` configuration, worded as Django's. */
+  static unknownAlias(alias: string): InvalidTaskBackendError {
+    return new InvalidTaskBackendError(`The connection '${alias}' doesn't exist.`);
+  }
+}
+
+/** No task result has the given id (Django: `TaskResultDoesNotExist`). The message is the id. */
+export class TaskResultDoesNotExistError extends ErrandError {
+  constructor(readonly resultId: string) {
+    super(resultId);
+  }
+}
+
+/** `Task.getResult(id)` found a result that belongs to another task (Django: `TaskResultMismatch`). */
+export class TaskResultMismatchError extends ErrandError {
+  static of(resultId: string, expected: string, actual: string): TaskResultMismatchError {
+    return new TaskResultMismatchError(
+      `Task result '${resultId}' belongs to task '${actual}', not '${expected}'.`,
+    );
+  }
+}
+
+/** The backend cannot do what was asked (e.g. `getResult` on a backend without `supportsGetResult`). */
+export class NotSupportedError extends ErrandError {}
+
+/** Recorded as a failed attempt's error when the task ran longer than its `timeout`. */
+export class TaskTimeoutError extends ErrandError {
+  static after(taskName: string, timeoutMs: number): TaskTimeoutError {
+    return new TaskTimeoutError(`Task '${taskName}' timed out after ${timeoutMs} ms.`);
+  }
+}
+
+/** Recorded when the worker running a task disappeared (killed, crashed) and its lease expired. */
+export class WorkerLostError extends ErrandError {}

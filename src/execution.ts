@@ -1,0 +1,114 @@
+import { TaskTimeoutError } from "./errors.js";
+import { toJsonValue, type JsonValue } from "./json.js";
+import { taskFinished, taskStarted, type TaskSignalPayload } from "./signals.js";
+import type { TaskContext } from "./task-context.js";
+import { toTaskError, type TaskError } from "./task-error.js";
+import { applyTaskResultState, taskResultState, type TaskResult } from "./task-result.js";
+import { TaskResultStatus } from "./task-result-status.js";
+
+/**
+ * The one status machine (READY → RUNNING → SUCCESSFUL | FAILED, or back to READY for a retry),
+ * shared by ImmediateBackend, the database worker and the HTTP execute endpoint. Storage is the
+ * caller's business: these functions update the in-memory result and send the signals.
+ */
+
+/** How one attempt ended. */
+export type AttemptOutcome =
+  | { status: typeof TaskResultStatus.SUCCESSFUL; returnValue: JsonValue; error: null; durationMs: number }
+  | { status: typeof TaskResultStatus.FAILED; returnValue: null; error: TaskError; durationMs: number };
+
+/** The backend class sending signals. */
+export type SignalSender = TaskSignalPayload["sender"];
+
+/** Marks `result` RUNNING for a new attempt by `workerId` (in memory). */
+export function beginAttempt(result: TaskResult<any>, workerId: string, now: Date = new Date()): void {
+  const state = taskResultState(result);
+  applyTaskResultState(result, {
+    status: TaskResultStatus.RUNNING,
+    startedAt: state.startedAt ?? now,
+    lastAttemptedAt: now,
+    workerIds: [...state.workerIds, workerId],
+  });
+}
+
+/** Options of {@link invokeTask}. */
+export interface InvokeOptions {
+  /** Aborts the attempt from outside (worker shutdown). */
+  signal?: AbortSignal;
+  /** Milliseconds before the attempt is abandoned as a `TaskTimeoutError`; `null` for none. */
+  timeoutMs?: number | null;
+}
+
+/**
+ * Runs the task function of a RUNNING `result` once and reports how it went. Never throws: an error
+ * thrown by the function, a return value that is not JSON-serializable (a `TypeError` record) and a
+ * timeout (a `TaskTimeoutError` record, even when the function ignores its signal) are all outcomes.
+ */
+export async function invokeTask(result: TaskResult<any>, options: InvokeOptions = {}): Promise<AttemptOutcome> {
+  const started = performance.now();
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) controller.abort(options.signal.reason);
+  else options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const task = result.task;
+    const args = structuredClone(result.args) as unknown[];
+    const running = Promise.resolve().then(() => {
+      if (!task.takesContext) return task.func(...args);
+      const context: TaskContext<any> = { taskResult: result, attempt: result.attempts, signal: controller.signal };
+      return task.func(context, ...args);
+    });
+    let value: unknown;
+    if (options.timeoutMs) {
+      const timeoutMs = options.timeoutMs;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = TaskTimeoutError.after(task.name, timeoutMs);
+          controller.abort(error);
+          reject(error);
+        }, timeoutMs);
+      });
+      // The function may ignore its signal and never settle; the slot is freed all the same.
+      running.catch(() => undefined);
+      value = await Promise.race([running, timedOut]);
+    } else {
+      value = await running;
+    }
+    const returnValue = value === undefined ? null : toJsonValue(value, "returnValue");
+    return { status: TaskResultStatus.SUCCESSFUL, returnValue, error: null, durationMs: performance.now() - started };
+  } catch (thrown) {
+    return { status: TaskResultStatus.FAILED, returnValue: null, error: toTaskError(thrown), durationMs: performance.now() - started };
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+/**
+ * Records the outcome of an attempt on `result` (in memory): SUCCESSFUL with its return value, FAILED
+ * with its error appended, or — when `retryAt` is given for a failure — back to READY with the error
+ * appended, to run again at `retryAt`.
+ */
+export function endAttempt(result: TaskResult<any>, outcome: AttemptOutcome, now: Date = new Date(), retryAt: Date | null = null): void {
+  const state = taskResultState(result);
+  if (outcome.status === TaskResultStatus.SUCCESSFUL) {
+    applyTaskResultState(result, { status: TaskResultStatus.SUCCESSFUL, finishedAt: now, returnValue: outcome.returnValue });
+    return;
+  }
+  applyTaskResultState(result, {
+    status: retryAt ? TaskResultStatus.READY : TaskResultStatus.FAILED,
+    finishedAt: retryAt ? null : now,
+    errors: [...state.errors, outcome.error],
+  });
+}
+
+/** Sends `taskStarted` for `result`. */
+export function sendStarted(sender: SignalSender, result: TaskResult<any>): void {
+  taskStarted.send({ sender, taskResult: result });
+}
+
+/** Sends `taskFinished` for `result`. */
+export function sendFinished(sender: SignalSender, result: TaskResult<any>): void {
+  taskFinished.send({ sender, taskResult: result });
+}

@@ -1,0 +1,59 @@
+/**
+ * errand: background tasks for TypeScript in the shape of Django 6's `django.tasks`.
+ * This entry point has no database, HTTP or cloud dependency; backends live under `errand/backends/*`.
+ */
+export { task, Task, type TaskOptions, type TaskOverrides } from "./task.js";
+export { TaskResult, type TaskResultState } from "./task-result.js";
+export { TaskResultStatus, TASK_RESULT_STATUSES, isTaskResultStatus } from "./task-result-status.js";
+export type { TaskContext } from "./task-context.js";
+export { type TaskError, toTaskError } from "./task-error.js";
+export {
+  BaseTaskBackend,
+  type TaskBackendParams,
+  type TaskBackendClass,
+  type BuiltinBackendName,
+} from "./backends/base.js";
+export {
+  configureTasks,
+  taskBackends,
+  TASKS,
+  TaskBackendHandler,
+  registerBackendClass,
+  defineConfig,
+  DEFAULT_TASKS_CONFIG,
+  type TasksConfig,
+  type ErrandConfig,
+} from "./config.js";
+export { Signal, taskEnqueued, taskStarted, taskFinished, type TaskSignalPayload, type SignalReceiver } from "./signals.js";
+export {
+  ErrandError,
+  InvalidTaskError,
+  InvalidTaskBackendError,
+  TaskResultDoesNotExistError,
+  TaskResultMismatchError,
+  NotSupportedError,
+  TaskTimeoutError,
+  WorkerLostError,
+} from "./errors.js";
+export {
+  DEFAULT_TASK_BACKEND_ALIAS,
+  DEFAULT_TASK_QUEUE_NAME,
+  DEFAULT_TASK_PRIORITY,
+  TASK_MIN_PRIORITY,
+  TASK_MAX_PRIORITY,
+  MAX_NAME_LENGTH,
+} from "./constants.js";
+export { toJsonValue, toJsonArgs, type JsonValue } from "./json.js";
+export { exponentialBackoff, type Backoff, type BackoffFunction, type ExponentialBackoffOptions } from "./backoff.js";
+export { getRegisteredTask, registeredTasks } from "./registry.js";
+export { logger, setLogger } from "./logger.js";
+export {
+  beginAttempt,
+  endAttempt,
+  invokeTask,
+  sendStarted,
+  sendFinished,
+  type AttemptOutcome,
+  type InvokeOptions,
+} from "./execution.js";
+export { applyTaskResultState, taskResultState, copyTaskResult } from "./task-result.js";

@@ -1,0 +1,17 @@
+import type { TaskResult } from "./task-result.js";
+
+/**
+ * What a task defined with `takesContext: true` receives as its first argument (Django 6:
+ * `TaskContext`, plus an `AbortSignal`).
+ */
+export interface TaskContext<R = unknown> {
+  /** The running task's result (status RUNNING). */
+  readonly taskResult: TaskResult<R>;
+  /** The attempt number: 1 on the first run, 2 on the first retry, … */
+  readonly attempt: number;
+  /**
+   * Aborted when the task should stop: its `timeout` passed, or the worker is shutting down.
+   * Pass it to `fetch`, streams and timers so the task stops promptly.
+   */
+  readonly signal: AbortSignal;
+}

@@ -1,0 +1,176 @@
+import { lookupBackend } from "./backend-lookup.js";
+import type { JsonValue } from "./json.js";
+import type { Task } from "./task.js";
+import type { TaskError } from "./task-error.js";
+import { TaskResultStatus } from "./task-result-status.js";
+
+/** The mutable part of a task result: what changes while the task runs, and what `refresh()` reloads. */
+export interface TaskResultState {
+  status: TaskResultStatus;
+  enqueuedAt: Date | null;
+  startedAt: Date | null;
+  lastAttemptedAt: Date | null;
+  finishedAt: Date | null;
+  errors: TaskError[];
+  workerIds: string[];
+  /** The stored return value; meaningful only when SUCCESSFUL. */
+  returnValue: JsonValue | null;
+}
+
+/** Everything needed to build a {@link TaskResult}. */
+export interface TaskResultInit<R> extends TaskResultState {
+  id: string;
+  task: Task<any, R>;
+  args: JsonValue[];
+  backend: string;
+}
+
+const STATE = Symbol("errand.taskResultState");
+
+/**
+ * The state of one enqueued task (Django 6: `TaskResult`), as returned by `Task.enqueue()` and
+ * `getResult()`. Dates are UTC `Date`s. Read-only for users: backends update it through
+ * {@link applyTaskResultState}, and `refresh()` reloads it from the backend.
+ *
+ * @typeParam R - the task function's awaited return type, which `returnValue` carries.
+ */
+export class TaskResult<R = unknown> {
+  /** The result's id: a UUIDv4 string unless the backend's `idFunction` says otherwise. */
+  readonly id: string;
+  /** The task that was enqueued (with the options it was enqueued with). */
+  readonly task: Task<any, R>;
+  /** The arguments the task runs with, as stored (a deep copy of what was passed). */
+  readonly args: JsonValue[];
+  /** The alias of the backend that stores this result. */
+  readonly backend: string;
+  private [STATE]: TaskResultState;
+
+  constructor(init: TaskResultInit<R>) {
+    this.id = init.id;
+    this.task = init.task;
+    this.args = init.args;
+    this.backend = init.backend;
+    this[STATE] = {
+      status: init.status,
+      enqueuedAt: init.enqueuedAt,
+      startedAt: init.startedAt,
+      lastAttemptedAt: init.lastAttemptedAt,
+      finishedAt: init.finishedAt,
+      errors: init.errors,
+      workerIds: init.workerIds,
+      returnValue: init.returnValue,
+    };
+  }
+
+  /** READY, RUNNING, SUCCESSFUL or FAILED. */
+  get status(): TaskResultStatus {
+    return this[STATE].status;
+  }
+  /** When the task was stored (UTC); `null` only before a backend stored it. */
+  get enqueuedAt(): Date | null {
+    return this[STATE].enqueuedAt;
+  }
+  /** When the first attempt started, or `null`. */
+  get startedAt(): Date | null {
+    return this[STATE].startedAt;
+  }
+  /** When the latest attempt started, or `null`. */
+  get lastAttemptedAt(): Date | null {
+    return this[STATE].lastAttemptedAt;
+  }
+  /** When the task reached SUCCESSFUL or FAILED, or `null`. */
+  get finishedAt(): Date | null {
+    return this[STATE].finishedAt;
+  }
+  /** One record per failed attempt, oldest first. */
+  get errors(): readonly TaskError[] {
+    return this[STATE].errors;
+  }
+  /** The id of the worker of each attempt, oldest first. */
+  get workerIds(): readonly string[] {
+    return this[STATE].workerIds;
+  }
+  /** How many attempts started (`workerIds.length`). */
+  get attempts(): number {
+    return this[STATE].workerIds.length;
+  }
+  /** Whether the status is SUCCESSFUL or FAILED. */
+  get isFinished(): boolean {
+    const { status } = this[STATE];
+    return status === TaskResultStatus.SUCCESSFUL || status === TaskResultStatus.FAILED;
+  }
+
+  /**
+   * The task function's return value.
+   * @throws Error `"Task failed"` when the status is FAILED.
+   * @throws Error `"Task has not finished yet"` when it is READY or RUNNING.
+   */
+  get returnValue(): R {
+    const { status, returnValue } = this[STATE];
+    if (status === TaskResultStatus.SUCCESSFUL) return returnValue as R;
+    if (status === TaskResultStatus.FAILED) throw new Error("Task failed");
+    throw new Error("Task has not finished yet");
+  }
+
+  /**
+   * Reloads the mutable fields (status, timestamps, errors, worker ids, return value) from the backend.
+   * @throws NotSupportedError when the backend cannot fetch results.
+   * @throws TaskResultDoesNotExistError when the result is gone (e.g. purged).
+   */
+  async refresh(): Promise<void> {
+    const fresh = await lookupBackend(this.backend).getResult(this.id);
+    this[STATE] = { ...fresh[STATE] };
+  }
+
+  /** A plain-data view (dates as ISO strings), for logs and JSON APIs. */
+  toJSON(): Record<string, unknown> {
+    const s = this[STATE];
+    return {
+      id: this.id,
+      task: this.task.name,
+      backend: this.backend,
+      queueName: this.task.queueName,
+      priority: this.task.priority,
+      status: s.status,
+      args: this.args,
+      returnValue: s.status === TaskResultStatus.SUCCESSFUL ? s.returnValue : null,
+      errors: s.errors,
+      workerIds: s.workerIds,
+      attempts: s.workerIds.length,
+      enqueuedAt: s.enqueuedAt?.toISOString() ?? null,
+      startedAt: s.startedAt?.toISOString() ?? null,
+      lastAttemptedAt: s.lastAttemptedAt?.toISOString() ?? null,
+      finishedAt: s.finishedAt?.toISOString() ?? null,
+      runAfter: this.task.runAfter?.toISOString() ?? null,
+    };
+  }
+}
+
+/** For backends: the current mutable state of `result` (a live object: copy before keeping it). */
+export function taskResultState(result: TaskResult<any>): TaskResultState {
+  return result[STATE];
+}
+
+/** For backends: updates the mutable state of `result`. */
+export function applyTaskResultState(result: TaskResult<any>, patch: Partial<TaskResultState>): void {
+  Object.assign(result[STATE], patch);
+}
+
+/** A deep copy of `result` that shares nothing mutable with it (used by DummyBackend). */
+export function copyTaskResult<R>(result: TaskResult<R>): TaskResult<R> {
+  const s = result[STATE];
+  return new TaskResult<R>({
+    id: result.id,
+    task: result.task,
+    args: structuredClone(result.args),
+    backend: result.backend,
+    status: s.status,
+    enqueuedAt: s.enqueuedAt && new Date(s.enqueuedAt),
+    startedAt: s.startedAt && new Date(s.startedAt),
+    lastAttemptedAt: s.lastAttemptedAt && new Date(s.lastAttemptedAt),
+    finishedAt: s.finishedAt && new Date(s.finishedAt),
+    errors: s.errors.map((e) => ({ ...e })),
+    workerIds: [...s.workerIds],
+    returnValue: structuredClone(s.returnValue),
+  });
+}

@@ -1,0 +1,319 @@
+import { lookupBackend } from "./backend-lookup.js";
+import type { BaseTaskBackend } from "./backends/base.js";
+import { backoffProblem, type Backoff } from "./backoff.js";
+import {
+  DEFAULT_TASK_BACKEND_ALIAS,
+  DEFAULT_TASK_PRIORITY,
+  DEFAULT_TASK_QUEUE_NAME,
+  MAX_NAME_LENGTH,
+  TASK_MAX_PRIORITY,
+  TASK_MIN_PRIORITY,
+} from "./constants.js";
+import { InvalidTaskError, TaskResultMismatchError } from "./errors.js";
+import { toJsonArgs } from "./json.js";
+import { getRegisteredTask, registerTask } from "./registry.js";
+import type { TaskContext } from "./task-context.js";
+import type { TaskResult } from "./task-result.js";
+
+/** Options of `task(options, fn)`. Every one is optional. */
+export interface TaskOptions {
+  /**
+   * The task's identity in storage (the `task_path` column), unique in the process.
+   * @defaultValue the function's name
+   */
+  name?: string;
+  /** -100 (lowest) to 100 (highest); higher runs first. @defaultValue 0 */
+  priority?: number;
+  /** The queue the task goes to. @defaultValue `"default"` */
+  queueName?: string;
+  /** The alias of the backend in `TASKS`. @defaultValue `"default"` */
+  backend?: string;
+  /** Pass a {@link TaskContext} as the function's first argument. @defaultValue false */
+  takesContext?: boolean;
+  /**
+   * How many attempts a task gets before it is FAILED (database backends). 1 means no retries, as in
+   * Django. @defaultValue the backend's `OPTIONS.maxAttempts`, else 1
+   */
+  maxAttempts?: number;
+  /** Delay between attempts (database backends). @defaultValue exponential with jitter, from 1 s */
+  backoff?: Backoff;
+  /**
+   * Milliseconds an attempt may run before its `signal` aborts and it is recorded as failed with a
+   * `TaskTimeoutError`. `null`: no limit. @defaultValue the backend's `OPTIONS.timeout`, else none
+   */
+  timeout?: number | null;
+}
+
+/** What `Task.using()` may change. `undefined` leaves a field unchanged; `runAfter: null` clears it. */
+export interface TaskOverrides {
+  priority?: number;
+  queueName?: string;
+  /** When the task becomes due (UTC instant). Needs a backend with `supportsDefer`. */
+  runAfter?: Date | null;
+  backend?: string;
+}
+
+type AnyFunction = (...args: any[]) => unknown;
+type DropFirst<T extends unknown[]> = T extends [any, ...infer Rest] ? Rest : [];
+
+/** The data that defines a task; every field of a {@link Task}. */
+interface TaskFields<P extends unknown[]> {
+  name: string;
+  priority: number;
+  queueName: string;
+  backend: string;
+  runAfter: Date | null;
+  takesContext: boolean;
+  func: (...args: P) => unknown;
+  maxAttempts: number | null;
+  backoff: Backoff | null;
+  timeout: number | null;
+}
+
+/**
+ * A function that can be enqueued to run in the background (Django 6: `Task`). Immutable: `using()`
+ * returns a new task. Create tasks with {@link task}.
+ *
+ * @typeParam A - the arguments `enqueue` takes (the function's, minus the context).
+ * @typeParam R - the function's awaited return type.
+ * @typeParam P - the function's own parameters (what `call` takes).
+ */
+export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] = A> {
+  /** The task's identity in storage. */
+  readonly name: string;
+  /** -100 to 100; higher runs first. */
+  readonly priority: number;
+  /** The queue the task goes to. */
+  readonly queueName: string;
+  /** The alias of the backend that stores the task. */
+  readonly backend: string;
+  /** When the task becomes due, or `null` for "now". */
+  readonly runAfter: Date | null;
+  /** Whether the function receives a {@link TaskContext} first. */
+  readonly takesContext: boolean;
+  /** The task function. */
+  readonly func: (...args: P) => unknown;
+  /** Attempts before FAILED, or `null` for the backend's default (1 unless configured). */
+  readonly maxAttempts: number | null;
+  /** Back-off between attempts, or `null` for the backend's default. */
+  readonly backoff: Backoff | null;
+  /** Milliseconds an attempt may run, or `null` for the backend's default (none unless configured). */
+  readonly timeout: number | null;
+
+  /** @internal use {@link task} to define tasks. */
+  constructor(fields: TaskFields<P>) {
+    this.name = fields.name;
+    this.priority = fields.priority;
+    this.queueName = fields.queueName;
+    this.backend = fields.backend;
+    this.runAfter = fields.runAfter;
+    this.takesContext = fields.takesContext;
+    this.func = fields.func;
+    this.maxAttempts = fields.maxAttempts;
+    this.backoff = fields.backoff;
+    this.timeout = fields.timeout;
+    Object.freeze(this);
+  }
+
+  /**
+   * A copy of this task with some fields changed, validated against its backend.
+   * @throws InvalidTaskError when the changed task breaks a rule (see `BaseTaskBackend.validateTask`).
+   * @throws InvalidTaskBackendError when `backend` names an unknown alias.
+   */
+  using(overrides: TaskOverrides): Task<A, R, P> {
+    const changed = new Task<A, R, P>({
+      ...this.#fields(),
+      ...(overrides.priority !== undefined && { priority: overrides.priority }),
+      ...(overrides.queueName !== undefined && { queueName: overrides.queueName }),
+      ...(overrides.runAfter !== undefined && { runAfter: overrides.runAfter }),
+      ...(overrides.backend !== undefined && { backend: overrides.backend }),
+    });
+    checkDefinition(changed);
+    changed.getBackend().validateTask(changed);
+    return changed;
+  }
+
+  /**
+   * Stores the task with `args` on its backend and returns its result (READY, or already finished
+   * on `ImmediateBackend`). Sends `taskEnqueued`.
+   * @throws InvalidTaskError when the task does not suit its backend (checked at every enqueue).
+   * @throws InvalidTaskBackendError when the backend alias is unknown.
+   * @throws TypeError when an argument is not JSON-serializable, naming it, e.g.
+   *   `args[1]: Date is not JSON-serializable; pass date.toISOString()`. Nothing is stored then.
+   */
+  async enqueue(...args: A): Promise<TaskResult<R>> {
+    const backend = this.getBackend();
+    backend.validateTask(this);
+    return backend.enqueue(this, toJsonArgs(args));
+  }
+
+  /**
+   * Enqueues the task once per entry of `argsList`, all or nothing: every entry is validated before
+   * anything is stored, and database backends insert them in one statement.
+   * @throws as {@link Task.enqueue}; a `TypeError` path names the entry, e.g. `argsList[3] args[0]: …`.
+   */
+  async enqueueMany(argsList: readonly A[]): Promise<TaskResult<R>[]> {
+    const backend = this.getBackend();
+    backend.validateTask(this);
+    const checked = argsList.map((args, i) => {
+      try {
+        return toJsonArgs(args);
+      } catch (error) {
+        if (error instanceof TypeError) throw new TypeError(`argsList[${i}] ${error.message}`);
+        throw error;
+      }
+    });
+    return backend.enqueueMany(this, checked);
+  }
+
+  /**
+   * Fetches a result of this task by id.
+   * @throws TaskResultDoesNotExistError when no result has this id.
+   * @throws TaskResultMismatchError when the result belongs to another task.
+   * @throws NotSupportedError when the backend cannot fetch results.
+   */
+  async getResult(resultId: string): Promise<TaskResult<R>> {
+    const result = await this.getBackend().getResult(resultId);
+    if (result.task.name !== this.name) {
+      throw TaskResultMismatchError.of(resultId, this.name, result.task.name);
+    }
+    return result as TaskResult<R>;
+  }
+
+  /** Runs the function now, in this process, without a backend (for tests and scripts). */
+  async call(...args: P): Promise<R> {
+    return (await this.func(...args)) as R;
+  }
+
+  /**
+   * The backend instance for this task's `backend` alias.
+   * @throws InvalidTaskBackendError when the alias is not configured.
+   */
+  getBackend(): BaseTaskBackend {
+    return lookupBackend(this.backend);
+  }
+
+  #fields(): TaskFields<P> {
+    return {
+      name: this.name,
+      priority: this.priority,
+      queueName: this.queueName,
+      backend: this.backend,
+      runAfter: this.runAfter,
+      takesContext: this.takesContext,
+      func: this.func,
+      maxAttempts: this.maxAttempts,
+      backoff: this.backoff,
+      timeout: this.timeout,
+    };
+  }
+}
+
+function checkName(value: unknown, field: string, fix: string): void {
+  if (typeof value !== "string" || value.trim() === "" || value !== value.trim()) {
+    throw new InvalidTaskError(`${field} must be a non-empty string without surrounding spaces; got ${JSON.stringify(value) ?? String(value)}. ${fix}`);
+  }
+  if (value.length > MAX_NAME_LENGTH) {
+    throw new InvalidTaskError(`${field} must be at most ${MAX_NAME_LENGTH} characters; '${value.slice(0, 40)}…' has ${value.length}.`);
+  }
+}
+
+/** The checks that do not depend on a backend (definition time and `using`). */
+function checkDefinition(t: Task<any, any, any>): void {
+  if (!Number.isInteger(t.priority) || t.priority < TASK_MIN_PRIORITY || t.priority > TASK_MAX_PRIORITY) {
+    throw new InvalidTaskError(
+      `priority must be a whole number between ${TASK_MIN_PRIORITY} and ${TASK_MAX_PRIORITY} (task '${t.name}' has ${String(t.priority)}).`,
+    );
+  }
+  checkName(t.queueName, "queueName", `Task '${t.name}': pass e.g. { queueName: "emails" }.`);
+  checkName(t.backend, "backend", `Task '${t.name}': pass an alias from TASKS, e.g. { backend: "default" }.`);
+  if (t.maxAttempts !== null && !(Number.isInteger(t.maxAttempts) && t.maxAttempts >= 1)) {
+    throw new InvalidTaskError(`maxAttempts must be a whole number >= 1 (task '${t.name}' has ${String(t.maxAttempts)}).`);
+  }
+  if (t.timeout !== null && !(typeof t.timeout === "number" && Number.isFinite(t.timeout) && t.timeout > 0)) {
+    throw new InvalidTaskError(`timeout must be a number of milliseconds > 0, or null (task '${t.name}' has ${String(t.timeout)}).`);
+  }
+  const backoff = backoffProblem(t.backoff, "backoff");
+  if (backoff) throw new InvalidTaskError(`${backoff} (task '${t.name}').`);
+}
+
+const KNOWN_OPTIONS = new Set(["name", "priority", "queueName", "backend", "takesContext", "maxAttempts", "backoff", "timeout"]);
+
+function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
+  if (typeof fn !== "function") {
+    throw new InvalidTaskError(`task() needs a function; got ${typeof fn}. Use task(fn) or task(options, fn).`);
+  }
+  if (options === null || typeof options !== "object") {
+    throw new InvalidTaskError(`task() options must be an object; got ${String(options)}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new InvalidTaskError(`task() has no option '${key}'; known options: ${[...KNOWN_OPTIONS].join(", ")}.`);
+    }
+  }
+  const name = options.name ?? fn.name;
+  if (!name) {
+    throw new InvalidTaskError(
+      "A task needs a name: define it with a named function (task(async function sendEmail() {...})) or pass { name: \"emails.send\" }.",
+    );
+  }
+  checkName(name, "name", "Pass e.g. { name: \"emails.send\" }.");
+  const takesContext = options.takesContext ?? false;
+  if (typeof takesContext !== "boolean") throw new InvalidTaskError(`takesContext must be true or false (task '${name}').`);
+  if (takesContext && fn.length < 1) {
+    throw new InvalidTaskError(`Task '${name}' takes context but its function has no first parameter for it; declare (context, ...args).`);
+  }
+  const defined = new Task({
+    name,
+    priority: options.priority ?? DEFAULT_TASK_PRIORITY,
+    queueName: options.queueName ?? DEFAULT_TASK_QUEUE_NAME,
+    backend: options.backend ?? DEFAULT_TASK_BACKEND_ALIAS,
+    runAfter: null,
+    takesContext,
+    func: fn,
+    maxAttempts: options.maxAttempts ?? null,
+    backoff: options.backoff ?? null,
+    timeout: options.timeout ?? null,
+  });
+  checkDefinition(defined);
+  const existing = getRegisteredTask(name);
+  if (existing) {
+    if (existing.func === fn) return existing;
+    throw new InvalidTaskError(
+      `A different task named '${name}' is already registered; task names are their identity in storage, so give one of them another name ({ name: "..." }).`,
+    );
+  }
+  registerTask(defined);
+  return defined;
+}
+
+/**
+ * Defines a task from a function (Django 6: the `@task` decorator). The task is registered under its
+ * name, so workers in this process can run it.
+ *
+ * @example
+ * ```ts
+ * export const sendWelcomeEmail = task(async function sendWelcomeEmail(userId: number) { ... });
+ * export const report = task({ name: "reports.daily", priority: 10, queueName: "reports" }, async (day: string) => ...);
+ * export const withCtx = task({ takesContext: true }, async function withCtx(context: TaskContext, msg: string) {
+ *   return `${context.taskResult.id} attempt ${context.attempt}: ${msg}`;
+ * });
+ * await sendWelcomeEmail.enqueue(42);
+ * ```
+ * @throws InvalidTaskError for an anonymous function without `name`, a name used by a different task,
+ *   a priority outside [-100, 100], `takesContext` without a first parameter, or an invalid
+ *   `maxAttempts`, `timeout` or `backoff`.
+ */
+export function task<F extends AnyFunction>(fn: F): Task<Parameters<F>, Awaited<ReturnType<F>>, Parameters<F>>;
+export function task<F extends (context: TaskContext<any>, ...args: any[]) => unknown>(
+  options: TaskOptions & { takesContext: true },
+  fn: F,
+): Task<DropFirst<Parameters<F>>, Awaited<ReturnType<F>>, Parameters<F>>;
+export function task<F extends AnyFunction>(
+  options: TaskOptions & { takesContext?: false },
+  fn: F,
+): Task<Parameters<F>, Awaited<ReturnType<F>>, Parameters<F>>;
+export function task(optionsOrFn: TaskOptions | AnyFunction, maybeFn?: AnyFunction): Task<any, any, any> {
+  if (typeof optionsOrFn === "function") return define({}, optionsOrFn);
+  return define(optionsOrFn, maybeFn as AnyFunction);
+}
