@@ -1,0 +1,253 @@
+import { randomUUID } from "node:crypto";
+import type { MikroORM } from "@mikro-orm/core";
+import { container } from "tsyringe";
+import { BaseTaskBackend, type TaskBackendParams } from "../../src/backends/base.js";
+import { toBackoffFunction, type BackoffFunction } from "../../src/backoff.js";
+import { registerBackendClass } from "../../src/config.js";
+import { InvalidTaskBackendError, TaskResultDoesNotExistError } from "../../src/errors.js";
+import type { JsonValue } from "../../src/json.js";
+import { logger } from "../../src/logger.js";
+import { taskEnqueued } from "../../src/signals.js";
+import type { Task } from "../../src/task.js";
+import { TaskResult } from "../../src/task-result.js";
+import { TaskResultStatus } from "../../src/task-result-status.js";
+import { dialectOf } from "./dialect.js";
+import { checkDatabaseOptions, DATABASE_DEFAULTS, type DatabaseBackendOptions } from "./options.js";
+import type { ErrandOrm } from "./orm.js";
+import type { QueryContext, RawRow } from "./queries/context.js";
+import { fetchTaskRow } from "./queries/fetch.js";
+import { insertTasks, type NewTaskRow } from "./queries/insert.js";
+import { rowToResult } from "./row-to-result.js";
+
+/**
+ * Stores tasks in SQL through MikroORM 7; workers claim and run them (Django: `DatabaseBackend` of
+ * django-tasks / django-database-task). SQLite (a file, the default) for development and single-host
+ * use; PostgreSQL for production, where claims use `FOR UPDATE SKIP LOCKED` and many workers on many
+ * hosts share the table. Supports defer, priority, result retrieval from any process and async tasks.
+ *
+ * The database is opened on first use (not at construction), and on SQLite migrated then too.
+ *
+ * @example
+ * ```ts
+ * configureTasks({ default: { BACKEND: DatabaseBackend, OPTIONS: { url: "postgresql://app@db/app" } } });
+ * const result = await sendWelcomeEmail.enqueue(42); // READY; `errand worker` runs it
+ * await result.refresh();
+ * ```
+ */
+export class DatabaseBackend extends BaseTaskBackend {
+  override readonly supportsDefer = true;
+  override readonly supportsPriority = true;
+  override readonly supportsGetResult = true;
+  override readonly supportsAsync = true;
+
+  /** The checked `OPTIONS`. */
+  readonly databaseOptions: DatabaseBackendOptions;
+  /** The table of task results. */
+  readonly tableName: string;
+  /** Lease length in milliseconds (see {@link DatabaseBackendOptions.leaseMs}). */
+  readonly leaseMs: number;
+  readonly #idFunction: () => string;
+  readonly #defaultBackoff: BackoffFunction;
+  #ready: Promise<{ orm: ErrandOrm; ctx: QueryContext }> | undefined;
+  #ownsOrm = false;
+  #closed = false;
+
+  /** @throws InvalidTaskBackendError naming the bad `OPTIONS` field. */
+  constructor(alias: string, params: TaskBackendParams<DatabaseBackendOptions>) {
+    super(alias, params);
+    this.databaseOptions = checkDatabaseOptions(alias, this.options);
+    this.tableName = this.databaseOptions.tableName ?? DATABASE_DEFAULTS.tableName;
+    this.leaseMs = this.databaseOptions.leaseMs ?? DATABASE_DEFAULTS.leaseMs;
+    this.#idFunction = this.databaseOptions.idFunction ?? randomUUID;
+    this.#defaultBackoff = toBackoffFunction(this.databaseOptions.backoff);
+  }
+
+  /** The MikroORM instance (opened, and on SQLite migrated, on first call). */
+  async getOrm(): Promise<ErrandOrm> {
+    return (await this.#open()).orm;
+  }
+
+  /** @internal The query context for this backend's table, bound to the current MikroORM context. */
+  async queryContext(): Promise<QueryContext> {
+    return (await this.#open()).ctx;
+  }
+
+  /**
+   * Applies pending migrations (what `errand migrate` runs).
+   * @returns the names of the migrations applied (empty when up to date).
+   */
+  async migrate(): Promise<string[]> {
+    const { migrate } = await import("./orm.js");
+    return migrate(await this.#connect());
+  }
+
+  /** Attempts a task gets: the task's `maxAttempts`, else `OPTIONS.maxAttempts`, else 1. */
+  maxAttemptsFor(task: Task<any, any, any>): number {
+    return task.maxAttempts ?? this.databaseOptions.maxAttempts ?? DATABASE_DEFAULTS.maxAttempts;
+  }
+
+  /** Milliseconds an attempt of `task` may run, or `null` for no limit. */
+  timeoutFor(task: Task<any, any, any>): number | null {
+    return task.timeout ?? this.databaseOptions.timeout ?? null;
+  }
+
+  /** The back-off function for `task`. */
+  backoffFor(task: Task<any, any, any>): BackoffFunction {
+    return task.backoff ? toBackoffFunction(task.backoff) : this.#defaultBackoff;
+  }
+
+  override async enqueue<R>(task: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>> {
+    const [result] = await this.enqueueMany(task, [args]);
+    return result as TaskResult<R>;
+  }
+
+  /** Inserts every enqueue in one statement (chunked for very large lists); all or nothing in a transaction. */
+  override async enqueueMany<R>(task: Task<any, R>, argsList: JsonValue[][]): Promise<TaskResult<R>[]> {
+    if (argsList.length === 0) return [];
+    const ctx = await this.queryContext();
+    const enqueuedAt = new Date();
+    const maxAttempts = this.maxAttemptsFor(task);
+    const rows: NewTaskRow[] = argsList.map((args) => ({
+      id: this.#newId(),
+      taskPath: task.name,
+      queueName: task.queueName,
+      backendName: this.alias,
+      priority: task.priority,
+      args,
+      maxAttempts,
+      enqueuedAt,
+      runAfter: task.runAfter,
+    }));
+    await insertTasks(ctx, rows);
+    const results = rows.map(
+      (row) =>
+        new TaskResult<R>({
+          id: row.id,
+          task,
+          args: row.args as JsonValue[],
+          backend: this.alias,
+          status: TaskResultStatus.READY,
+          enqueuedAt,
+          startedAt: null,
+          lastAttemptedAt: null,
+          finishedAt: null,
+          errors: [],
+          workerIds: [],
+          returnValue: null,
+        }),
+    );
+    if (taskEnqueued.hasReceivers) for (const r of results) taskEnqueued.send({ sender: DatabaseBackend, taskResult: r });
+    return results;
+  }
+
+  /** @throws TaskResultDoesNotExistError when no row has this id (including ids of the wrong shape). */
+  override async getResult(resultId: string): Promise<TaskResult<unknown>> {
+    if (typeof resultId !== "string" || resultId === "" || resultId.length > 64) {
+      throw new TaskResultDoesNotExistError(String(resultId));
+    }
+    const ctx = await this.queryContext();
+    const row = await fetchTaskRow(ctx, resultId);
+    if (!row) throw new TaskResultDoesNotExistError(resultId);
+    return this.resultFromRow(row);
+  }
+
+  /** @internal Builds a result from a raw row of this backend's table. */
+  resultFromRow(row: RawRow): TaskResult<unknown> {
+    return rowToResult(row, this.#dialectUnsafe());
+  }
+
+  /** Connection and schema problems (an unreachable database, pending migrations), as messages. */
+  override async check(): Promise<string[]> {
+    try {
+      const orm = await this.#connect();
+      const { pendingMigrations } = await import("./orm.js");
+      const pending = await pendingMigrations(orm);
+      return pending.length > 0 ? [`Backend '${this.alias}': ${pending.length} errand migration(s) pending (${pending.join(", ")}): run "errand migrate".`] : [];
+    } catch (error) {
+      return [`Backend '${this.alias}': cannot use the database: ${(error as Error).message}`];
+    }
+  }
+
+  /** Closes the connection pool if this backend opened it (an `orm` passed in stays open). */
+  override async close(): Promise<void> {
+    this.#closed = true;
+    const ready = this.#ready;
+    this.#ready = undefined;
+    this.#connecting = undefined;
+    if (!ready || !this.#ownsOrm) return;
+    try {
+      const { orm } = await ready;
+      const { closeOrm } = await import("./orm.js");
+      await closeOrm(orm);
+    } catch {
+      // It never opened: nothing to close.
+    }
+  }
+
+  #connecting: Promise<ErrandOrm> | undefined;
+  #dialectName: ReturnType<typeof dialectOf> | undefined;
+
+  #dialectUnsafe() {
+    if (!this.#dialectName) throw new Error("DatabaseBackend is not open yet");
+    return this.#dialectName;
+  }
+
+  #newId(): string {
+    const id = this.#idFunction();
+    if (typeof id !== "string" || id === "" || id.length > 64) {
+      throw new InvalidTaskBackendError(`TASKS.${this.alias}.OPTIONS.idFunction must return a non-empty string of at most 64 characters; got ${JSON.stringify(id)}.`);
+    }
+    return id;
+  }
+
+  /** Opens the ORM (without migrating). */
+  #connect(): Promise<ErrandOrm> {
+    if (this.#closed) this.#closed = false;
+    this.#connecting ??= (async () => {
+      const o = this.databaseOptions;
+      if (o.orm) return o.orm as unknown as ErrandOrm;
+      if (!o.url) {
+        const { MikroORM } = await import("@mikro-orm/core").catch(() => ({ MikroORM: undefined }));
+        if (MikroORM && container.isRegistered(MikroORM, true)) return container.resolve(MikroORM as never) as ErrandOrm;
+      }
+      const { createOrm } = await import("./orm.js");
+      this.#ownsOrm = true;
+      return createOrm({ url: o.url ?? DATABASE_DEFAULTS.url, tableName: this.tableName });
+    })();
+    this.#connecting.catch(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  #open(): Promise<{ orm: ErrandOrm; ctx: QueryContext }> {
+    this.#ready ??= (async () => {
+      const orm = await this.#connect();
+      const dialect = dialectOf(orm);
+      this.#dialectName = dialect;
+      const autoMigrate = this.databaseOptions.autoMigrate ?? dialect.name === "sqlite";
+      if (autoMigrate) {
+        const { migrate } = await import("./orm.js");
+        const applied = await migrate(orm);
+        if (applied.length > 0) logger.info({ backend: this.alias, applied }, "applied errand migrations");
+      }
+      const table = dialect.quoteIdent(this.tableName);
+      const ctx: QueryContext = {
+        dialect,
+        table,
+        // getContext(false): inside the application's em.transactional(...), statements join its transaction.
+        execute: (sql, params = []) => orm.em.getContext(false).execute(sql, params as unknown[], "all") as Promise<RawRow[]>,
+      };
+      return { orm, ctx };
+    })();
+    this.#ready.catch(() => {
+      this.#ready = undefined;
+    });
+    return this.#ready;
+  }
+}
+
+registerBackendClass("DatabaseBackend", DatabaseBackend);
+
+/** @internal for `MikroORM` typing in options. */
+export type { MikroORM };

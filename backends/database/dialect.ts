@@ -1,0 +1,162 @@
+/**
+ * The few places where errand's SQL differs between SQLite and PostgreSQL, in the spirit of
+ * MikroORM's `Platform.supportsX()`: plain data plus tiny conversion functions, no queries.
+ *
+ * Representations used by raw SQL (`em.execute`, which takes `?` placeholders on both dialects):
+ *
+ * | value     | PostgreSQL                                      | SQLite                                         |
+ * |-----------|-------------------------------------------------|------------------------------------------------|
+ * | timestamp | `timestamptz`; parameter: ISO 8601 string;      | INTEGER epoch milliseconds (UTC), as MikroORM  |
+ * |           | result: text like `2026-11-21 03:14:27.755+00`  | 7 stores a `Date` (`SqlitePlatform.processDate |
+ * |           | (MikroORM keeps pg's timestamp parsers as text) | Property`); compares and sorts as numbers      |
+ * | JSON      | `jsonb`; parameter: JSON text; result: parsed   | TEXT; parameter: JSON text; result: text, or a |
+ * |           | value (pg parses jsonb)                         | number (the `json` column has NUMERIC affinity)|
+ *
+ * Type-only imports: this module loads without any MikroORM package installed.
+ */
+import type { MikroORM } from "@mikro-orm/core";
+
+/** The database kinds errand's database backend supports. */
+export type DialectName = "postgresql" | "sqlite";
+
+/** Per-dialect conversions and capabilities for hand-written SQL. */
+export interface Dialect {
+  /** `"postgresql"` or `"sqlite"`. */
+  readonly name: DialectName;
+  /** Whether `FOR UPDATE SKIP LOCKED` exists. SQLite has no row locks: it serializes writers. */
+  readonly supportsSkipLocked: boolean;
+  /**
+   * A `Date` as a raw SQL parameter for a timestamp column: an ISO 8601 string (PostgreSQL) or
+   * epoch milliseconds (SQLite).
+   * @throws RangeError for an invalid `Date`.
+   */
+  toDb(date: Date): string | number;
+  /**
+   * A timestamp column value from a raw SQL result as a `Date`; `null`/`undefined` give `null`.
+   * Accepts `Date`, epoch milliseconds (number, bigint or digit string) and ISO-like strings with
+   * or without a UTC offset (no offset means UTC).
+   * @throws TypeError for anything else, e.g. `infinity` or a BC date.
+   */
+  fromDb(value: unknown): Date | null;
+  /**
+   * A JSON value as a raw SQL parameter: JSON text, or `null` (SQL NULL) for `null`/`undefined`.
+   * Always stringify: pg would send a JS array as a PostgreSQL array, not as JSON.
+   */
+  jsonToDb(value: unknown): string | null;
+  /**
+   * A JSON column value from a raw SQL result, parsed; SQL NULL gives `null`.
+   * @throws SyntaxError when SQLite text is not JSON.
+   */
+  jsonFromDb(raw: unknown): unknown;
+  /** Quotes an identifier with double quotes (standard SQL, accepted by both), doubling inner quotes. */
+  quoteIdent(name: string): string;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function jsonToDb(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+function validTime(date: Date): number {
+  const ms = date instanceof Date ? date.getTime() : Number.NaN;
+  if (Number.isNaN(ms)) throw new RangeError(`Expected a valid Date for a timestamp column, got ${String(date)}`);
+  return ms;
+}
+
+// `2026-11-21 03:14:27.755123+00`, `2026-11-21T03:14:27Z`, `2026-11-21 03:14:27+05:30`, `... -0330`.
+const TIMESTAMP_RE =
+  /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:(Z)|([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?)?$/i;
+
+function parseTimestamp(text: string): Date | undefined {
+  const m = TIMESTAMP_RE.exec(text.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, , sign, oh, om, os] = m;
+  // Milliseconds only: PostgreSQL keeps microseconds, a JS Date cannot.
+  const ms = frac ? Number(frac.slice(0, 3).padEnd(3, "0")) : 0;
+  let time = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0), ms);
+  if (sign) {
+    const offsetSeconds = Number(oh) * 3600 + Number(om ?? 0) * 60 + Number(os ?? 0);
+    time -= (sign === "-" ? -1 : 1) * offsetSeconds * 1000;
+  }
+  return Number.isNaN(time) ? undefined : new Date(time);
+}
+
+function timestampFromDb(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new TypeError("Invalid Date in a timestamp column");
+    return new Date(value.getTime());
+  }
+  if (typeof value === "number" && Number.isFinite(value)) return new Date(value);
+  if (typeof value === "bigint") return new Date(Number(value));
+  if (typeof value === "string") {
+    if (/^-?\d+$/.test(value)) return new Date(Number(value));
+    const parsed = parseTimestamp(value);
+    if (parsed) return parsed;
+  }
+  throw new TypeError(`Cannot read ${JSON.stringify(String(value))} (${typeof value}) as a timestamp`);
+}
+
+/** PostgreSQL: `timestamptz` and `jsonb` columns, row locks with `SKIP LOCKED`. */
+export const postgresqlDialect: Dialect = {
+  name: "postgresql",
+  supportsSkipLocked: true,
+  // ISO with `Z`: unambiguous whatever the session TimeZone is; the column type makes it a timestamptz.
+  toDb: (date) => new Date(validTime(date)).toISOString(),
+  fromDb: timestampFromDb,
+  jsonToDb,
+  // pg has already parsed jsonb; parsing again would turn the JSON string "\"1\"" into 1.
+  jsonFromDb: (raw) => (raw === undefined ? null : raw),
+  quoteIdent,
+};
+
+/** SQLite: timestamps as INTEGER epoch milliseconds, JSON as TEXT, no row locks. */
+export const sqliteDialect: Dialect = {
+  name: "sqlite",
+  supportsSkipLocked: false,
+  toDb: (date) => validTime(date),
+  fromDb: timestampFromDb,
+  jsonToDb,
+  jsonFromDb: (raw) => {
+    if (raw === null || raw === undefined) return null;
+    // NUMERIC affinity stores the JSON text of a number (`5`, `1e+21`) as a number.
+    if (typeof raw === "number") return raw;
+    if (typeof raw === "bigint") return Number(raw);
+    if (Buffer.isBuffer(raw)) return JSON.parse(raw.toString("utf8"));
+    return JSON.parse(String(raw));
+  },
+  quoteIdent,
+};
+
+/** Both dialects by name. */
+export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
+  postgresql: postgresqlDialect,
+  sqlite: sqliteDialect,
+};
+
+const known = new WeakMap<object, DialectName>();
+
+/** Records the dialect of an ORM built by `createOrm`, so {@link dialectOf} needs no guessing. */
+export function rememberDialect(orm: object, name: DialectName): void {
+  known.set(orm, name);
+}
+
+/**
+ * The dialect of a MikroORM instance: the one recorded by `createOrm`, else found from the
+ * platform's class names (`SqlitePlatform`, `PostgreSqlPlatform`).
+ * @throws Error for any other database (MySQL, MSSQL, …).
+ */
+export function dialectOf(orm: MikroORM): Dialect {
+  const remembered = known.get(orm);
+  if (remembered) return DIALECTS[remembered];
+  for (let proto = Object.getPrototypeOf(orm.em.getPlatform()); proto; proto = Object.getPrototypeOf(proto)) {
+    const className: unknown = proto.constructor?.name;
+    if (typeof className !== "string") continue;
+    if (/sqlite/i.test(className)) return sqliteDialect;
+    if (/postgre/i.test(className)) return postgresqlDialect;
+  }
+  throw new Error("errand's database backend supports PostgreSQL and SQLite only; this ORM uses another database");
+}

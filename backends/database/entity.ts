@@ -1,0 +1,194 @@
+/**
+ * The task result table as a MikroORM entity (one row per enqueued task).
+ *
+ * Imports `@mikro-orm/core` at module load: import this file only lazily (see `orm.ts`) or with
+ * `import type`, so that `errand/backends/database` can be loaded, and fail with a clear message,
+ * when the MikroORM packages are missing.
+ */
+import type { EntitySchema, OptionalProps } from "@mikro-orm/core";
+import { mikroOrmCore } from "./peers.js";
+import type { JsonValue } from "../../src/json.js";
+import type { TaskError } from "../../src/task-error.js";
+import type { TaskResultStatus } from "../../src/task-result-status.js";
+
+const { defineEntity, p } = mikroOrmCore;
+
+/** The table name used when `OPTIONS.tableName` is not given. */
+export const DEFAULT_TABLE_NAME = "errand_task_result";
+
+/**
+ * Longest accepted table name: PostgreSQL truncates identifiers at 63 bytes, and the longest
+ * index name is the table name + `_queue_status_idx` (17). A truncated index name would make the
+ * migrations and the entity disagree.
+ */
+export const MAX_TABLE_NAME_LENGTH = 46;
+
+/**
+ * One row of the task result table, as MikroORM hydrates it (camelCase properties; the SQL
+ * columns are snake_case). Timestamps are `Date`s; JSON columns are parsed.
+ */
+export interface DBTaskResultRow {
+  /** Task result id, varchar(64) primary key. UUIDs by default, opaque otherwise. */
+  id: string;
+  /** The task's name (column `task_path`, varchar(255)). */
+  taskPath: string;
+  /** varchar(255). */
+  queueName: string;
+  /** The backend alias that enqueued the task, varchar(255). */
+  backendName: string;
+  /** Higher runs first; default 0. */
+  priority: number;
+  /** varchar(16). */
+  status: TaskResultStatus;
+  /** Positional arguments, a JSON array (jsonb on PostgreSQL). */
+  args: JsonValue[];
+  /** The task's return value once SUCCESSFUL, else null (JSON, nullable). */
+  returnValue: JsonValue | null;
+  /** One entry per failed attempt, oldest first; default `[]`. */
+  errors: TaskError[];
+  /** Ids of the workers that ran an attempt, oldest first; default `[]`. */
+  workerIds: string[];
+  /** Attempts started so far; default 0. */
+  attempts: number;
+  /** Attempts allowed in total (1 = no retry); default 1. */
+  maxAttempts: number;
+  /** When the task was enqueued. */
+  enqueuedAt: Date;
+  /** The time the caller asked the task to run at, or null for "as soon as possible". */
+  runAfter: Date | null;
+  /** When the row becomes due: `runAfter ?? enqueuedAt` at first, moved forward by retries. */
+  availableAt: Date;
+  /** Start of the first attempt. */
+  startedAt: Date | null;
+  /** Start of the latest attempt. */
+  lastAttemptedAt: Date | null;
+  /** When the task reached SUCCESSFUL or FAILED. */
+  finishedAt: Date | null;
+  /** When the lease of a RUNNING row runs out and another worker may take it over. */
+  leaseExpiresAt: Date | null;
+  /** Id of the worker holding a RUNNING row, varchar(64). */
+  lockedBy: string | null;
+  /** Properties `em.create` may leave out: the database (or `onCreate`) fills them. */
+  [OptionalProps]?: "priority" | "errors" | "workerIds" | "attempts" | "maxAttempts";
+}
+
+/** The names of the table's indexes, derived from the table name so several tables can coexist. */
+export interface TaskResultIndexNames {
+  /** `(priority DESC, available_at, enqueued_at) WHERE status = 'READY'`: the claim query. */
+  claim: string;
+  /** `(lease_expires_at) WHERE status = 'RUNNING'`: finding expired leases. */
+  lease: string;
+  /** `(finished_at) WHERE status IN ('SUCCESSFUL','FAILED')`: pruning old results. */
+  finished: string;
+  /** `(task_path)`. */
+  taskPath: string;
+  /** `(queue_name, status)`. */
+  queueStatus: string;
+}
+
+/**
+ * Checks a table name before it is spliced into SQL.
+ *
+ * @throws Error naming `OPTIONS.tableName` unless the name is 1–46 characters of lowercase
+ *   letters, digits and underscores, starting with a letter or underscore. Lowercase only, so the
+ *   quoted name in errand's SQL and an unquoted name in someone's psql session are the same table.
+ */
+export function assertTableName(tableName: string): void {
+  if (typeof tableName !== "string" || !/^[a-z_][a-z0-9_]*$/.test(tableName) || tableName.length > MAX_TABLE_NAME_LENGTH) {
+    throw new Error(
+      `DatabaseBackend OPTIONS.tableName must be 1-${MAX_TABLE_NAME_LENGTH} characters of lowercase letters, ` +
+        `digits and underscores, starting with a letter or underscore; got ${JSON.stringify(tableName)}`,
+    );
+  }
+}
+
+/** Index names for `tableName` (not validated). */
+export function taskResultIndexNames(tableName: string): TaskResultIndexNames {
+  return {
+    claim: `${tableName}_claim_idx`,
+    lease: `${tableName}_lease_idx`,
+    finished: `${tableName}_finished_idx`,
+    taskPath: `${tableName}_task_path_idx`,
+    queueStatus: `${tableName}_queue_status_idx`,
+  };
+}
+
+/** The entity name for `tableName`: `DBTaskResult` for the default table, `DBTaskResult_<table>` otherwise. */
+export function taskResultEntityName(tableName: string): string {
+  return tableName === DEFAULT_TABLE_NAME ? "DBTaskResult" : `DBTaskResult_${tableName}`;
+}
+
+// MikroORM identifies an entity by its schema object: `em.create(x)` must get the very object the
+// ORM was configured with, so each table name maps to one object for the life of the process.
+const entities = new Map<string, EntitySchema<DBTaskResultRow>>();
+
+/**
+ * The entity for a task result table. Each table name gets its own entity name (see
+ * {@link taskResultEntityName}) so entities for several tables can live in one process; register
+ * only one of them per ORM. Calls with the same name return the same object, which is what
+ * `em.create`/`em.find` need (a look-alike object is "not a known entity").
+ *
+ * @param tableName - SQL table name; default `errand_task_result`.
+ * @throws Error from {@link assertTableName} for an unusable name.
+ */
+export function createTaskResultEntity(tableName: string = DEFAULT_TABLE_NAME): EntitySchema<DBTaskResultRow> {
+  let entity = entities.get(tableName);
+  if (!entity) {
+    entity = buildEntity(tableName);
+    entities.set(tableName, entity);
+  }
+  return entity;
+}
+
+function buildEntity(tableName: string): EntitySchema<DBTaskResultRow> {
+  assertTableName(tableName);
+  const idx = taskResultIndexNames(tableName);
+  const schema = defineEntity({
+    name: taskResultEntityName(tableName),
+    tableName,
+    properties: {
+      id: p.string().primary().length(64),
+      taskPath: p.string().length(255),
+      queueName: p.string().length(255),
+      backendName: p.string().length(255),
+      priority: p.integer().default(0),
+      status: p.string().length(16),
+      args: p.json<JsonValue[]>(),
+      returnValue: p.json<JsonValue>().nullable(),
+      // `.default('[]')` would make MikroORM insert the JSON *string* "[]"; the raw default keeps the
+      // column default an empty array and `onCreate` gives new entities a real array in memory.
+      errors: p.json<TaskError[]>().defaultRaw("'[]'").onCreate(() => []),
+      workerIds: p.json<string[]>().defaultRaw("'[]'").onCreate(() => []),
+      attempts: p.integer().default(0),
+      maxAttempts: p.integer().default(1),
+      enqueuedAt: p.datetime(),
+      runAfter: p.datetime().nullable(),
+      availableAt: p.datetime(),
+      startedAt: p.datetime().nullable(),
+      lastAttemptedAt: p.datetime().nullable(),
+      finishedAt: p.datetime().nullable(),
+      leaseExpiresAt: p.datetime().nullable(),
+      lockedBy: p.string().length(64).nullable(),
+    },
+    indexes: [
+      // Raw statement because MikroORM 7's SQLite introspection drops the DESC (it reads
+      // PRAGMA index_info), which would make the schema diff recreate the index forever. An
+      // `expression` index is compared by name only; the schema test checks its definition instead.
+      {
+        name: idx.claim,
+        expression:
+          `create index "${idx.claim}" on "${tableName}" ("priority" desc, "available_at", "enqueued_at") ` +
+          `where status = 'READY'`,
+      },
+      { name: idx.lease, properties: ["leaseExpiresAt"], where: "status = 'RUNNING'" },
+      { name: idx.finished, properties: ["finishedAt"], where: "status IN ('SUCCESSFUL','FAILED')" },
+      { name: idx.taskPath, properties: ["taskPath"] },
+      { name: idx.queueStatus, properties: ["queueName", "status"] },
+    ],
+  });
+  // The inferred schema type is huge and says `status: string`; callers work with the row interface.
+  return schema as unknown as EntitySchema<DBTaskResultRow>;
+}
+
+/** The entity for the default table `errand_task_result`, entity name `DBTaskResult`. */
+export const DBTaskResult: EntitySchema<DBTaskResultRow> = createTaskResultEntity(DEFAULT_TABLE_NAME);

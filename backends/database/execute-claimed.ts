@@ -1,0 +1,75 @@
+import { endAttempt, invokeTask, sendFinished, sendStarted } from "../../src/execution.js";
+import { logger } from "../../src/logger.js";
+import type { TaskResult } from "../../src/task-result.js";
+import { TaskResultStatus } from "../../src/task-result-status.js";
+import { DatabaseBackend } from "./database-backend.js";
+import type { QueryContext, RawRow } from "./queries/context.js";
+import { completeTask, type Completion } from "./queries/complete.js";
+import { releaseTasks } from "./queries/lease.js";
+import { withDatabaseRetry } from "./transient.js";
+
+/** Options of {@link executeClaimed}. */
+export interface ExecuteOptions {
+  workerId: string;
+  /**
+   * Aborted when the worker gives up on the task (shutdown timeout): the task's signal aborts and,
+   * if the attempt then fails, the task returns to READY instead of recording the failure.
+   */
+  shutdownSignal?: AbortSignal;
+}
+
+/**
+ * Runs one row claimed by `workerId` (status RUNNING) and stores the outcome: SUCCESSFUL, FAILED, or
+ * READY again for a retry after the task's back-off when attempts remain. Sends `taskStarted` and,
+ * when the task finished, `taskFinished`. Never throws for task errors; storage errors are retried
+ * while transient.
+ * @returns the result as stored.
+ */
+export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext, row: RawRow, options: ExecuteOptions): Promise<TaskResult<unknown>> {
+  const result = backend.resultFromRow(row);
+  const task = result.task;
+  sendStarted(DatabaseBackend, result);
+  const outcome = await invokeTask(result, { signal: options.shutdownSignal, timeoutMs: backend.timeoutFor(task) });
+  const now = new Date();
+  const log = { taskId: result.id, task: task.name, queue: task.queueName, attempt: result.attempts, durationMs: Math.round(outcome.durationMs) };
+
+  if (outcome.error && options.shutdownSignal?.aborted) {
+    // Interrupted by shutdown, not failed by itself: hand it back untouched for another worker.
+    await withDatabaseRetry(() => releaseTasks(ctx, options.workerId, [result.id], now), { what: "release task", maxElapsedMs: 10_000 });
+    logger.warn(log, "task interrupted by shutdown; returned to READY");
+    return backend.getResult(result.id);
+  }
+
+  let retryAt: Date | null = null;
+  if (outcome.error && result.attempts < Number(row.max_attempts)) {
+    const delay = backend.backoffFor(task)(result.attempts, outcome.error);
+    if (delay !== null && Number.isFinite(delay) && delay >= 0) retryAt = new Date(now.getTime() + delay);
+  }
+  endAttempt(result, outcome, now, retryAt);
+  const completion: Completion =
+    outcome.error === null
+      ? { status: "SUCCESSFUL", returnValue: outcome.returnValue }
+      : retryAt
+        ? { status: "READY", errors: [...result.errors], retryAt }
+        : { status: "FAILED", errors: [...result.errors] };
+  // Keep trying for most of a lease: giving up means the task runs again after the lease expires.
+  const stored = await withDatabaseRetry(() => completeTask(ctx, result.id, options.workerId, now, completion), {
+    what: "store task outcome",
+    maxElapsedMs: Math.max(10_000, backend.leaseMs),
+  });
+  if (!stored) {
+    logger.warn({ ...log, workerId: options.workerId }, "task outcome not stored: the lease was lost and another worker took the task over");
+  } else if (result.status === TaskResultStatus.SUCCESSFUL) {
+    logger.info({ ...log, status: result.status }, "task succeeded");
+  } else if (result.status === TaskResultStatus.READY) {
+    logger.warn({ ...log, status: "RETRY", error: outcome.error?.exceptionClassPath, retryAt: retryAt?.toISOString() }, "task failed; will retry");
+  } else {
+    logger.error({ ...log, status: result.status, error: outcome.error?.exceptionClassPath, message: firstLine(outcome.error?.traceback) }, "task failed");
+  }
+  if (result.isFinished) sendFinished(DatabaseBackend, result);
+  return result;
+}
+
+function firstLine(text: string | undefined): string | undefined {
+  return text?.split("\n", 1)[0];
+}

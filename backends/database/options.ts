@@ -1,0 +1,88 @@
+import type { MikroORM } from "@mikro-orm/core";
+import { backoffProblem, type Backoff } from "../../src/backoff.js";
+import { InvalidTaskBackendError } from "../../src/errors.js";
+
+/** `OPTIONS` of a {@link DatabaseBackend} entry in `TASKS`. */
+export interface DatabaseBackendOptions {
+  /**
+   * Where tasks are stored: `sqlite:<path>` (a file, created as needed; `sqlite::memory:` for tests)
+   * or `postgresql://user:password@host:5432/db`. Ignored when `orm` is given.
+   * @defaultValue `"sqlite:./errand.sqlite3"` (relative to the working directory), unless a
+   *   `MikroORM` instance is registered in the tsyringe container, which is then used.
+   */
+  url?: string;
+  /** An existing `MikroORM` instance (SQLite or PostgreSQL driver) to share with the application. */
+  orm?: MikroORM<any, any>;
+  /** Makes result ids. @defaultValue `crypto.randomUUID` (UUIDv4); `v7` from `uuid` sorts by time. */
+  idFunction?: () => string;
+  /** The table of task results. @defaultValue `"errand_task_result"` */
+  tableName?: string;
+  /**
+   * Apply pending migrations on first use.
+   * @defaultValue `true` for SQLite (the embedded default needs no extra step), `false` for PostgreSQL
+   *   (run `errand migrate` as a deploy step).
+   */
+  autoMigrate?: boolean;
+  /** Default attempts per task (a task's own `maxAttempts` wins). @defaultValue 1 */
+  maxAttempts?: number;
+  /** Default back-off between attempts. @defaultValue exponential from 1 s, with jitter */
+  backoff?: Backoff;
+  /** Default milliseconds an attempt may run; `null` for no limit. @defaultValue null */
+  timeout?: number | null;
+  /**
+   * Milliseconds a claimed task stays leased to its worker without renewal. Workers renew every
+   * third of it; a task whose worker died is taken back after at most this long. @defaultValue 30000
+   */
+  leaseMs?: number;
+}
+
+/** The defaults of {@link DatabaseBackendOptions}. */
+export const DATABASE_DEFAULTS = {
+  url: "sqlite:./errand.sqlite3",
+  tableName: "errand_task_result",
+  maxAttempts: 1,
+  leaseMs: 30_000,
+} as const;
+
+const KNOWN = new Set(["url", "orm", "idFunction", "tableName", "autoMigrate", "maxAttempts", "backoff", "timeout", "leaseMs"]);
+
+/**
+ * Checks `OPTIONS` of the backend `alias`.
+ * @throws InvalidTaskBackendError naming `TASKS.<alias>.OPTIONS.<field>` and the fix.
+ */
+export function checkDatabaseOptions(alias: string, options: Record<string, unknown>): DatabaseBackendOptions {
+  const field = (name: string) => `TASKS.${alias}.OPTIONS.${name}`;
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new InvalidTaskBackendError(`${field(key)} is not an option of DatabaseBackend; known: ${[...KNOWN].join(", ")}.`);
+  }
+  const o = options as DatabaseBackendOptions & Record<string, unknown>;
+  if (o.url !== undefined && (typeof o.url !== "string" || !/^(sqlite:.+|postgres(ql)?:\/\/.+)$/i.test(o.url.trim()))) {
+    throw new InvalidTaskBackendError(
+      `${field("url")} must be "sqlite:<path>" or "postgresql://user:password@host:5432/db"; got ${JSON.stringify(o.url) ?? String(o.url)}.`,
+    );
+  }
+  if (o.orm !== undefined && (o.orm === null || typeof o.orm !== "object" || typeof (o.orm as { em?: unknown }).em !== "object")) {
+    throw new InvalidTaskBackendError(`${field("orm")} must be a MikroORM instance (from MikroORM.init()).`);
+  }
+  if (o.idFunction !== undefined && typeof o.idFunction !== "function") {
+    throw new InvalidTaskBackendError(`${field("idFunction")} must be a function returning a string id, e.g. v7 from "uuid".`);
+  }
+  if (o.tableName !== undefined && !(typeof o.tableName === "string" && /^[a-z_][a-z0-9_]{0,45}$/i.test(o.tableName))) {
+    throw new InvalidTaskBackendError(`${field("tableName")} must be a SQL identifier of letters, digits and _ (at most 46); got ${JSON.stringify(o.tableName)}.`);
+  }
+  if (o.autoMigrate !== undefined && typeof o.autoMigrate !== "boolean") {
+    throw new InvalidTaskBackendError(`${field("autoMigrate")} must be true or false.`);
+  }
+  if (o.maxAttempts !== undefined && !(Number.isInteger(o.maxAttempts) && o.maxAttempts >= 1)) {
+    throw new InvalidTaskBackendError(`${field("maxAttempts")} must be a whole number >= 1; got ${String(o.maxAttempts)}.`);
+  }
+  const backoff = backoffProblem(o.backoff, field("backoff"));
+  if (backoff) throw new InvalidTaskBackendError(`${backoff}.`);
+  if (o.timeout !== undefined && o.timeout !== null && !(typeof o.timeout === "number" && Number.isFinite(o.timeout) && o.timeout > 0)) {
+    throw new InvalidTaskBackendError(`${field("timeout")} must be a number of milliseconds > 0, or null; got ${String(o.timeout)}.`);
+  }
+  if (o.leaseMs !== undefined && !(typeof o.leaseMs === "number" && Number.isFinite(o.leaseMs) && o.leaseMs >= 1000)) {
+    throw new InvalidTaskBackendError(`${field("leaseMs")} must be a number of milliseconds >= 1000; got ${String(o.leaseMs)}.`);
+  }
+  return o;
+}

@@ -1,0 +1,31 @@
+import type { QueryContext, RawRow } from "./context.js";
+
+/** Parameters of {@link claimTaskById}. */
+export interface ClaimByIdParams {
+  id: string;
+  workerId: string;
+  /** Also claim a FAILED task (a manual retry): its finish time is cleared and it runs again. */
+  allowRetry: boolean;
+  now: Date;
+  leaseMs: number;
+}
+
+/**
+ * Claims one task by id, whatever its due time, if it is READY (or FAILED with `allowRetry`).
+ * A retried FAILED task gets one more attempt than it has used, so the run is not its last by default.
+ * @returns the claimed row, or `undefined` when the task does not exist or is not in a runnable status.
+ */
+export async function claimTaskById(ctx: QueryContext, p: ClaimByIdParams): Promise<RawRow | undefined> {
+  const { dialect, table } = ctx;
+  const now = dialect.toDb(p.now);
+  const appendWorker = dialect.name === "postgresql" ? "worker_ids || jsonb_build_array(?::text)" : "json_insert(worker_ids, '$[#]', ?)";
+  const statuses = p.allowRetry ? "('READY', 'FAILED')" : "('READY')";
+  const rows = await ctx.execute(
+    `UPDATE ${table} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
+       finished_at = NULL, attempts = attempts + 1, worker_ids = ${appendWorker}, locked_by = ?, lease_expires_at = ?,
+       max_attempts = CASE WHEN status = 'FAILED' AND max_attempts <= attempts THEN attempts + 1 ELSE max_attempts END
+     WHERE id = ? AND status IN ${statuses} RETURNING *`,
+    [now, now, p.workerId, p.workerId, dialect.toDb(new Date(p.now.getTime() + p.leaseMs)), p.id],
+  );
+  return rows[0];
+}

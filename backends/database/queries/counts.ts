@@ -1,0 +1,65 @@
+import { placeholders, queueFilter, type QueryContext } from "./context.js";
+
+/** The number of tasks per status and queue. */
+export interface StatusCount {
+  queueName: string;
+  status: string;
+  count: number;
+}
+
+/** Counts every task by queue and status (for `errand status`). */
+export async function countByQueueAndStatus(ctx: QueryContext): Promise<StatusCount[]> {
+  const rows = await ctx.execute(
+    `SELECT queue_name, status, COUNT(*) AS n FROM ${ctx.table} GROUP BY queue_name, status ORDER BY queue_name, status`,
+  );
+  return rows.map((r) => ({ queueName: String(r.queue_name), status: String(r.status), count: Number(r.n) }));
+}
+
+/** The number of READY tasks that are due now (django-database-task's `get_pending_task_count`). */
+export async function countPending(ctx: QueryContext, now: Date, queues: readonly string[] | null): Promise<number> {
+  const queue = queueFilter(queues);
+  const rows = await ctx.execute(
+    `SELECT COUNT(*) AS n FROM ${ctx.table} WHERE status = 'READY' AND available_at <= ?${queue.sql}`,
+    [ctx.dialect.toDb(now), ...queue.params],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** READY tasks per name that none of `knownNames` can run (they wait for a worker that knows them). */
+export async function countUnrunnable(ctx: QueryContext, knownNames: readonly string[]): Promise<{ taskPath: string; count: number }[]> {
+  const notIn = knownNames.length > 0 ? ` AND task_path NOT IN (${placeholders(knownNames.length)})` : "";
+  const rows = await ctx.execute(
+    `SELECT task_path, COUNT(*) AS n FROM ${ctx.table} WHERE status = 'READY'${notIn} GROUP BY task_path ORDER BY task_path`,
+    [...knownNames],
+  );
+  return rows.map((r) => ({ taskPath: String(r.task_path), count: Number(r.n) }));
+}
+
+/** A RUNNING task with its worker and lease (for `errand status`). */
+export interface RunningTask {
+  id: string;
+  taskPath: string;
+  queueName: string;
+  lockedBy: string | null;
+  leaseExpiresAt: Date | null;
+  lastAttemptedAt: Date | null;
+  attempts: number;
+}
+
+/** The RUNNING tasks, oldest attempt first, at most `limit`. */
+export async function listRunning(ctx: QueryContext, limit: number): Promise<RunningTask[]> {
+  const rows = await ctx.execute(
+    `SELECT id, task_path, queue_name, locked_by, lease_expires_at, last_attempted_at, attempts FROM ${ctx.table}
+     WHERE status = 'RUNNING' ORDER BY last_attempted_at LIMIT ?`,
+    [limit],
+  );
+  return rows.map((r) => ({
+    id: String(r.id),
+    taskPath: String(r.task_path),
+    queueName: String(r.queue_name),
+    lockedBy: r.locked_by == null ? null : String(r.locked_by),
+    leaseExpiresAt: ctx.dialect.fromDb(r.lease_expires_at),
+    lastAttemptedAt: ctx.dialect.fromDb(r.last_attempted_at),
+    attempts: Number(r.attempts),
+  }));
+}

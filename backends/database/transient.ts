@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { logger } from "../../src/logger.js";
+
+// PostgreSQL SQLSTATEs worth retrying: serialization failure, deadlock, admin/crash shutdown,
+// cannot connect now, too many connections, connection exceptions (class 08).
+const TRANSIENT_PG_CODES = new Set(["40001", "40P01", "57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08004", "08006", "08007"]);
+const TRANSIENT_NODE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "SQLITE_BUSY", "SQLITE_LOCKED"]);
+const TRANSIENT_MESSAGES = [
+  /connection terminated/i,
+  /Connection terminated unexpectedly/i,
+  /terminating connection/i,
+  /the database system is (starting up|shutting down|in recovery mode)/i,
+  /timeout exceeded when trying to connect/i,
+  /Client has encountered a connection error/i,
+  /database is locked/i,
+  /connect ECONNREFUSED/i,
+  /Connection closed/i,
+];
+
+/** Whether `error` is a database blip worth retrying (connection loss, restart, lock contention). */
+export function isTransientDatabaseError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && (TRANSIENT_PG_CODES.has(code) || TRANSIENT_NODE_CODES.has(code))) return true;
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === "string" && TRANSIENT_MESSAGES.some((re) => re.test(message))) return true;
+  }
+  return false;
+}
+
+/** Options of {@link withDatabaseRetry}. */
+export interface RetryOptions {
+  /** What is being done, for the log line. */
+  what: string;
+  /** Give up (rethrow) after this many milliseconds of retrying. @defaultValue Infinity */
+  maxElapsedMs?: number;
+  /** Stop retrying when aborted (the last error is rethrown). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `fn`, retrying transient database errors with exponential back-off (100 ms doubling to 5 s,
+ * jittered), logging each retry. Other errors are thrown at once.
+ */
+export async function withDatabaseRetry<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const started = Date.now();
+  let delay = 100;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const elapsed = Date.now() - started;
+      if (!isTransientDatabaseError(error) || elapsed >= (options.maxElapsedMs ?? Infinity) || options.signal?.aborted) throw error;
+      const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
+      logger.warn({ err: (error as Error).message, what: options.what, attempt, retryInMs: wait }, "database unavailable; retrying");
+      await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
+      delay = Math.min(5000, delay * 2);
+    }
+  }
+}

@@ -1,0 +1,271 @@
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { logger } from "../../src/logger.js";
+import { registeredTasks } from "../../src/registry.js";
+import type { Task } from "../../src/task.js";
+import type { TaskResult } from "../../src/task-result.js";
+import type { DatabaseBackend } from "./database-backend.js";
+import { executeClaimed } from "./execute-claimed.js";
+import { claimTasks } from "./queries/claim.js";
+import type { QueryContext, RawRow } from "./queries/context.js";
+import { renewLeases } from "./queries/lease.js";
+import { recoverExpiredLeases } from "./queries/recover.js";
+import { resolveDatabaseBackend } from "./resolve-backend.js";
+import { withDatabaseRetry } from "./transient.js";
+
+/** Options of a {@link Worker}. Durations in milliseconds. */
+export interface WorkerOptions {
+  /** The backend alias. @defaultValue `"default"` */
+  backend?: string;
+  /** The tasks this worker runs; it claims only these names. @defaultValue every task defined in the process */
+  tasks?: readonly Task<any, any, any>[];
+  /** Queues to take tasks from; `"*"` or `null` for all. @defaultValue `"*"` */
+  queues?: readonly string[] | "*" | null;
+  /** Queues never to take tasks from. @defaultValue `[]` */
+  excludeQueues?: readonly string[];
+  /** How long to sleep when no task is due before looking again. @defaultValue 1000 */
+  intervalMs?: number;
+  /** Stop after claiming this many tasks; 0 for no limit. @defaultValue 0 */
+  maxTasks?: number;
+  /** Exit once nothing is due (drain) instead of waiting for more. @defaultValue false */
+  batch?: boolean;
+  /** This worker's id, recorded in each attempt's `workerIds`. @defaultValue `<host>:<pid>:<random>` */
+  workerId?: string;
+  /** Tasks run at once in this process. @defaultValue 1 */
+  concurrency?: number;
+  /** On stop, how long running tasks may finish before they are aborted and returned to READY. @defaultValue 30000 */
+  shutdownTimeoutMs?: number;
+  /** How often to look for tasks of dead workers (expired leases). @defaultValue min(5000, leaseMs / 2) */
+  recoveryIntervalMs?: number;
+}
+
+/** Why a worker's `run()` returned. */
+export type WorkerExitReason = "drained" | "max-tasks" | "stopped";
+
+/** What a worker did, returned by `run()`. */
+export interface WorkerSummary {
+  reason: WorkerExitReason;
+  processed: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  durationMs: number;
+}
+
+/** A default worker id: host, pid and a random suffix, at most 64 characters. */
+export function defaultWorkerId(): string {
+  return `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString("hex")}`;
+}
+
+/** Checks the numeric options of a worker. @throws RangeError naming the option. */
+function checkOptions(o: WorkerOptions): void {
+  const whole = (name: keyof WorkerOptions, min: number) => {
+    const v = o[name];
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min)) {
+      throw new RangeError(`Worker option ${name} must be a whole number >= ${min}; got ${String(v)}.`);
+    }
+  };
+  whole("concurrency", 1);
+  whole("maxTasks", 0);
+  for (const name of ["intervalMs", "shutdownTimeoutMs", "recoveryIntervalMs"] as const) {
+    const v = o[name];
+    if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v >= 0)) {
+      throw new RangeError(`Worker option ${name} must be a number of milliseconds >= 0; got ${String(v)}.`);
+    }
+  }
+  if (o.workerId !== undefined && !(typeof o.workerId === "string" && o.workerId.trim() !== "" && o.workerId.length <= 64)) {
+    throw new RangeError(`Worker option workerId must be a non-empty string of at most 64 characters; got ${JSON.stringify(o.workerId)}.`);
+  }
+}
+
+/**
+ * Claims and runs tasks from a database backend: the engine behind `errand worker`. Runs up to
+ * `concurrency` tasks at once, claiming as many as there are free slots in one statement; renews the
+ * leases of its running tasks; takes back the tasks of dead workers; stops gracefully on `stop()`.
+ *
+ * @example
+ * ```ts
+ * const worker = new Worker({ tasks: [sendWelcomeEmail], concurrency: 4 });
+ * process.once("SIGTERM", () => worker.stop());
+ * const summary = await worker.run();
+ * ```
+ */
+export class Worker {
+  /** This worker's id. */
+  readonly id: string;
+  readonly #options: Required<Pick<WorkerOptions, "intervalMs" | "maxTasks" | "batch" | "concurrency" | "shutdownTimeoutMs">> & WorkerOptions;
+  readonly #backend: DatabaseBackend;
+  readonly #taskNames: string[];
+  readonly #queues: string[] | null;
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #abort = new AbortController();
+  #stopping = false;
+  #wake: (() => void) | undefined;
+  #stats = { processed: 0, succeeded: 0, failed: 0, retried: 0 };
+
+  /**
+   * @throws RangeError for an invalid numeric option or worker id.
+   * @throws InvalidTaskBackendError when the backend alias is unknown or not a DatabaseBackend.
+   */
+  constructor(options: WorkerOptions = {}) {
+    checkOptions(options);
+    this.#options = { intervalMs: 1000, maxTasks: 0, batch: false, concurrency: 1, shutdownTimeoutMs: 30_000, ...options };
+    this.#backend = resolveDatabaseBackend(options.backend);
+    this.id = options.workerId ?? defaultWorkerId();
+    this.#taskNames = [...new Set((options.tasks ?? registeredTasks()).map((t) => t.name))];
+    this.#queues = !options.queues || options.queues === "*" || options.queues.includes("*") ? null : [...options.queues];
+  }
+
+  /** The task names this worker claims. */
+  get taskNames(): readonly string[] {
+    return this.#taskNames;
+  }
+
+  /** The number of tasks running now. */
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  /**
+   * Asks the worker to stop: it claims nothing more and lets running tasks finish for up to
+   * `shutdownTimeoutMs`, then aborts them (their signals fire) and returns them to READY. A second
+   * call aborts at once.
+   */
+  stop(): void {
+    if (this.#stopping) {
+      if (!this.#abort.signal.aborted) {
+        logger.warn({ workerId: this.id, running: this.#running.size }, "second stop: aborting running tasks");
+        this.#abort.abort(new Error("worker stopped"));
+      }
+      return;
+    }
+    this.#stopping = true;
+    this.#wake?.();
+  }
+
+  /**
+   * Runs until drained (`batch`), `maxTasks` claimed, or `stop()`. A database that is unreachable is
+   * retried with back-off (and logged), never fatal.
+   */
+  async run(): Promise<WorkerSummary> {
+    const started = performance.now();
+    const o = this.#options;
+    logger.info(
+      { workerId: this.id, backend: this.#backend.alias, tasks: this.#taskNames, queues: this.#queues ?? "*", excludeQueues: o.excludeQueues ?? [], concurrency: o.concurrency, batch: o.batch },
+      "worker starting",
+    );
+    if (this.#taskNames.length === 0) logger.warn({ workerId: this.id }, "worker knows no tasks: nothing will be claimed");
+    const ctx = await withDatabaseRetry(() => this.#backend.queryContext(), { what: "connect to the database", signal: this.#abort.signal });
+    const timers = this.#startBackgroundWork(ctx);
+    let reason: WorkerExitReason = "stopped";
+    let claimedTotal = 0;
+    try {
+      while (!this.#stopping) {
+        if (o.maxTasks > 0 && claimedTotal >= o.maxTasks) {
+          reason = "max-tasks";
+          break;
+        }
+        const free = o.concurrency - this.#running.size;
+        let claimed: RawRow[] = [];
+        if (free > 0) {
+          const limit = o.maxTasks > 0 ? Math.min(free, o.maxTasks - claimedTotal) : free;
+          claimed = await withDatabaseRetry(
+            () => claimTasks(ctx, { workerId: this.id, taskNames: this.#taskNames, queues: this.#queues, excludeQueues: o.excludeQueues, limit, now: new Date(), leaseMs: this.#backend.leaseMs }),
+            { what: "claim tasks", signal: this.#abort.signal },
+          );
+          claimedTotal += claimed.length;
+          for (const row of claimed) this.#start(ctx, row);
+          if (claimed.length === limit && this.#running.size < o.concurrency) continue;
+        }
+        if (o.batch && claimed.length === 0 && this.#running.size === 0) {
+          reason = "drained";
+          break;
+        }
+        // Sleep until a slot frees, the poll interval passes, or stop() is called.
+        await this.#sleep(this.#running.size >= o.concurrency || (o.batch && claimed.length === 0) ? Infinity : o.intervalMs);
+      }
+      if (o.maxTasks > 0 && claimedTotal >= o.maxTasks && !this.#stopping) reason = "max-tasks";
+      await this.#drainRunning();
+    } finally {
+      for (const t of timers) clearInterval(t);
+    }
+    const summary: WorkerSummary = { reason, ...this.#stats, durationMs: Math.round(performance.now() - started) };
+    logger.info({ workerId: this.id, ...summary }, "worker stopped");
+    return summary;
+  }
+
+  #start(ctx: QueryContext, row: RawRow): void {
+    const id = String(row.id);
+    const done = executeClaimed(this.#backend, ctx, row, { workerId: this.id, shutdownSignal: this.#abort.signal })
+      .then((result) => this.#count(result))
+      .catch((error: unknown) => logger.error({ err: error, taskId: id, workerId: this.id }, "could not store a task's outcome; its lease will expire and it will run again"))
+      .finally(() => {
+        this.#running.delete(id);
+        this.#wake?.();
+      });
+    this.#running.set(id, done);
+  }
+
+  #count(result: TaskResult<unknown>): void {
+    this.#stats.processed++;
+    if (result.status === "SUCCESSFUL") this.#stats.succeeded++;
+    else if (result.status === "FAILED") this.#stats.failed++;
+    else if (result.status === "READY") this.#stats.retried++;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms === Infinity ? undefined : setTimeout(done, ms);
+      function done() {
+        if (timer) clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        done();
+      };
+    });
+  }
+
+  async #drainRunning(): Promise<void> {
+    if (this.#running.size === 0) return;
+    logger.info({ workerId: this.id, running: this.#running.size, shutdownTimeoutMs: this.#options.shutdownTimeoutMs }, "waiting for running tasks to finish");
+    const all = Promise.all(this.#running.values());
+    if (!this.#stopping) return void (await all);
+    const timer = setTimeout(() => {
+      if (!this.#abort.signal.aborted) {
+        logger.warn({ workerId: this.id, running: this.#running.size }, "shutdown timeout: aborting running tasks");
+        this.#abort.abort(new Error("worker shutdown timeout"));
+      }
+    }, this.#options.shutdownTimeoutMs);
+    try {
+      await all;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #startBackgroundWork(ctx: QueryContext): NodeJS.Timeout[] {
+    const leaseMs = this.#backend.leaseMs;
+    const heartbeat = setInterval(() => {
+      const ids = [...this.#running.keys()];
+      if (ids.length === 0) return;
+      renewLeases(ctx, this.id, ids, new Date(Date.now() + leaseMs)).catch((error: unknown) =>
+        logger.warn({ err: (error as Error).message, workerId: this.id }, "could not renew leases; will try again"),
+      );
+    }, Math.max(250, Math.floor(leaseMs / 3)));
+    const recovery = setInterval(() => {
+      recoverExpiredLeases(ctx, new Date())
+        .then((r) => {
+          if (r.retried.length + r.failed.length > 0) {
+            logger.warn({ workerId: this.id, retried: r.retried, failed: r.failed }, "took back tasks of a lost worker");
+            this.#wake?.();
+          }
+        })
+        .catch((error: unknown) => logger.warn({ err: (error as Error).message, workerId: this.id }, "lease recovery failed; will try again"));
+    }, this.#options.recoveryIntervalMs ?? Math.min(5000, Math.floor(leaseMs / 2)));
+    heartbeat.unref();
+    recovery.unref();
+    return [heartbeat, recovery];
+  }
+}

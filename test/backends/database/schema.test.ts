@@ -1,0 +1,305 @@
+/**
+ * The database backend's schema: migrations, entity and raw-SQL representations agree, on SQLite
+ * always and on PostgreSQL when ERRAND_TEST_PG_URL is set (a scratch database is created per run).
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import test from "ava";
+import pg from "pg";
+import { createTaskResultEntity, DBTaskResult, type DBTaskResultRow } from "../../../backends/database/entity.js";
+import { dialectOf, postgresqlDialect, sqliteDialect } from "../../../backends/database/dialect.js";
+import {
+  closeOrm,
+  createOrm,
+  migrate,
+  migrationsTableName,
+  parseDatabaseUrl,
+  pendingMigrations,
+  type ErrandOrm,
+} from "../../../backends/database/orm.js";
+
+const INITIAL = "Migration20261121000000_initial";
+const PG_URL = process.env.ERRAND_TEST_PG_URL;
+
+const tmp = mkdtempSync(join(tmpdir(), "errand-schema-"));
+let pgScratchUrl: string | undefined;
+let pgScratchDb: string | undefined;
+
+test.before(async () => {
+  if (!PG_URL) return;
+  // A fresh database per run keeps the test repeatable and independent of leftovers.
+  pgScratchDb = `errand_schema_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${pgScratchDb}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_URL);
+  url.pathname = `/${pgScratchDb}`;
+  pgScratchUrl = url.toString();
+});
+
+test.after.always(async () => {
+  rmSync(tmp, { recursive: true, force: true });
+  if (!PG_URL || !pgScratchDb) return;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${pgScratchDb}" with (force)`);
+  } finally {
+    await admin.end();
+  }
+});
+
+interface Target {
+  name: "sqlite" | "postgresql";
+  /** A database url of its own for each call, so tests can run concurrently. */
+  url(label: string): string;
+}
+
+const targets: Target[] = [{ name: "sqlite", url: (label) => `sqlite:${join(tmp, label, "errand.sqlite3")}` }];
+if (PG_URL) {
+  // One scratch database; tests that share it use different table names.
+  targets.push({ name: "postgresql", url: () => pgScratchUrl! });
+}
+
+async function withOrm<T>(url: string, tableName: string | undefined, fn: (orm: ErrandOrm) => Promise<T>): Promise<T> {
+  const orm = await createOrm(tableName === undefined ? { url } : { url, tableName });
+  try {
+    return await fn(orm);
+  } finally {
+    await closeOrm(orm);
+  }
+}
+
+/**
+ * The SQL that would bring the database in line with the entity; "" when they agree. Other tables
+ * in the database (other tests' tables) are not ours to drop, hence `dropTables: false`.
+ */
+async function schemaDiff(orm: ErrandOrm): Promise<string> {
+  return (await orm.schema.getUpdateSchemaSQL({ wrap: false, dropTables: false })).trim();
+}
+
+async function indexSql(orm: ErrandOrm, indexName: string): Promise<string> {
+  const rows =
+    dialectOf(orm).name === "sqlite"
+      ? await orm.em.execute<{ sql: string }[]>("select sql from sqlite_master where type = 'index' and name = ?", [indexName])
+      : await orm.em.execute<{ sql: string }[]>("select indexdef as sql from pg_indexes where indexname = ?", [indexName]);
+  return rows[0]?.sql ?? "";
+}
+
+for (const target of targets) {
+  const t = target.name;
+
+  test(`${t}: migrate applies the initial migration once, and the entity matches the migrated schema`, async (tt) => {
+    // The default table on PostgreSQL lives alone in the scratch database; other tests use custom names.
+    await withOrm(target.url("default"), undefined, async (orm) => {
+      tt.deepEqual(await pendingMigrations(orm), [INITIAL]);
+      tt.deepEqual(await migrate(orm), [INITIAL]);
+      tt.deepEqual(await migrate(orm), []);
+      tt.deepEqual(await pendingMigrations(orm), []);
+      // Same idea as django-tasks-db's "no missing migrations" CI check.
+      tt.is(await schemaDiff(orm), "");
+      // The claim index is declared as a raw expression (compared by name only): check it here.
+      const claim = (await indexSql(orm, "errand_task_result_claim_idx")).toLowerCase().replace(/["`]/g, "");
+      tt.regex(claim, /\(priority desc, available_at, enqueued_at\)/);
+      tt.regex(claim, /where .*status.*ready/);
+      const history = await orm.em.execute<{ name: string }[]>(`select name from errand_migrations`);
+      tt.deepEqual(
+        history.map((r) => r.name),
+        [INITIAL],
+      );
+    });
+    // A new process sees the applied migration.
+    await withOrm(target.url("default"), undefined, async (orm) => {
+      tt.deepEqual(await migrate(orm), []);
+    });
+  });
+
+  test(`${t}: the schema check notices drift`, async (tt) => {
+    const tableName = `drift_${t}`;
+    await withOrm(target.url("drift"), tableName, async (orm) => {
+      await migrate(orm);
+      tt.is(await schemaDiff(orm), "");
+      await orm.em.execute(`drop index ${dialectOf(orm).quoteIdent(`${tableName}_lease_idx`)}`);
+      tt.regex(await schemaDiff(orm), new RegExp(`${tableName}_lease_idx`));
+    });
+  });
+
+  test(`${t}: a row written through the entity reads back through raw SQL`, async (tt) => {
+    const tableName = `roundtrip_${t}`;
+    await withOrm(target.url("roundtrip"), tableName, async (orm) => {
+      await migrate(orm);
+      const dialect = dialectOf(orm);
+      tt.is(dialect.name, t);
+      const entity = createTaskResultEntity(tableName);
+      const enqueuedAt = new Date("2026-11-21T10:00:00.123Z");
+      const availableAt = new Date("2026-11-21T10:05:00.456Z");
+      const em = orm.em.fork();
+      em.create(entity, {
+        id: "3f1c1a9e-0000-4000-8000-000000000001",
+        taskPath: "app.tasks.send_email",
+        queueName: "default",
+        backendName: "default",
+        status: "READY",
+        args: [1, "two", { three: [3] }],
+        returnValue: null,
+        enqueuedAt,
+        availableAt,
+      });
+      await em.flush();
+
+      const q = dialect.quoteIdent;
+      const rows = await orm.em.execute<Record<string, unknown>[]>(
+        `select * from ${q(tableName)} where ${q("available_at")} <= ? order by ${q("available_at")}`,
+        [dialect.toDb(new Date("2026-11-21T10:05:00.456Z"))],
+      );
+      tt.is(rows.length, 1);
+      const row = rows[0]!;
+      tt.deepEqual(dialect.fromDb(row.enqueued_at), enqueuedAt);
+      tt.deepEqual(dialect.fromDb(row.available_at), availableAt);
+      tt.is(dialect.fromDb(row.run_after), null);
+      if (t === "sqlite") {
+        // MikroORM 7 stores a Date on SQLite as INTEGER epoch milliseconds.
+        tt.is(row.enqueued_at, enqueuedAt.getTime());
+      } else {
+        tt.is(typeof row.enqueued_at, "string");
+      }
+      tt.deepEqual(dialect.jsonFromDb(row.args), [1, "two", { three: [3] }]);
+      tt.is(dialect.jsonFromDb(row.return_value), null);
+      tt.deepEqual(dialect.jsonFromDb(row.errors), []);
+      tt.deepEqual(dialect.jsonFromDb(row.worker_ids), []);
+      tt.is(row.priority, 0);
+      tt.is(row.attempts, 0);
+      tt.is(row.max_attempts, 1);
+      tt.is(row.locked_by, null);
+
+      // Not yet due: strictly before available_at by one millisecond.
+      const early = await orm.em.execute(`select id from ${q(tableName)} where ${q("available_at")} <= ?`, [
+        dialect.toDb(new Date(availableAt.getTime() - 1)),
+      ]);
+      tt.is(early.length, 0);
+
+      // Raw writes with the dialect's representations read back through the entity.
+      await orm.em.execute(
+        `update ${q(tableName)} set ${q("status")} = 'RUNNING', ${q("lease_expires_at")} = ?, ${q("worker_ids")} = ?, ${q("return_value")} = ?`,
+        [dialect.toDb(new Date("2026-11-21T11:00:00.789Z")), dialect.jsonToDb(["w1"]), dialect.jsonToDb("42")],
+      );
+      const loaded: DBTaskResultRow = await orm.em.fork().findOneOrFail(entity, { id: "3f1c1a9e-0000-4000-8000-000000000001" });
+      tt.is(loaded.status, "RUNNING");
+      tt.deepEqual(loaded.leaseExpiresAt, new Date("2026-11-21T11:00:00.789Z"));
+      tt.deepEqual(loaded.workerIds, ["w1"]);
+      tt.is(loaded.returnValue, "42");
+      tt.deepEqual(loaded.enqueuedAt, enqueuedAt);
+    });
+  });
+
+  test(`${t}: a custom tableName gets its own table, indexes and migration history`, async (tt) => {
+    const tableName = `custom_${t}`;
+    const url = target.url("custom");
+    await withOrm(url, tableName, async (orm) => {
+      tt.deepEqual(await migrate(orm), [INITIAL]);
+      tt.is(await schemaDiff(orm), "");
+      tt.regex(await indexSql(orm, `${tableName}_claim_idx`), /priority.? desc/i);
+      const history = await orm.em.execute<{ name: string }[]>(`select name from ${migrationsTableName(tableName)}`);
+      tt.deepEqual(
+        history.map((r) => r.name),
+        [INITIAL],
+      );
+    });
+    // The default table migrates independently in the same database (SQLite: same file).
+    if (t === "sqlite") {
+      await withOrm(url, undefined, async (orm) => {
+        tt.deepEqual(await migrate(orm), [INITIAL]);
+        tt.is(await schemaDiff(orm), "");
+      });
+    }
+  });
+}
+
+test("entity names: the default table is DBTaskResult, custom tables get their own name", (t) => {
+  t.is(DBTaskResult.meta.className, "DBTaskResult");
+  t.is(DBTaskResult.meta.tableName, "errand_task_result");
+  const custom = createTaskResultEntity("my_tasks");
+  t.is(custom.meta.className, "DBTaskResult_my_tasks");
+  t.is(custom.meta.tableName, "my_tasks");
+  t.is(createTaskResultEntity("my_tasks"), custom, "one object per table name");
+  t.is(createTaskResultEntity(), DBTaskResult);
+});
+
+test("an unusable tableName is refused", (t) => {
+  for (const bad of ["", "Tasks", "drop table x;--", "1abc", "a".repeat(47)]) {
+    t.throws(() => createTaskResultEntity(bad), { message: /OPTIONS\.tableName/ });
+  }
+});
+
+test("parseDatabaseUrl: accepted forms", (t) => {
+  t.deepEqual(parseDatabaseUrl("sqlite::memory:"), { dialect: "sqlite", dbName: ":memory:" });
+  t.deepEqual(parseDatabaseUrl("sqlite://:memory:"), { dialect: "sqlite", dbName: ":memory:" });
+  t.deepEqual(parseDatabaseUrl("sqlite:/var/db/e.sqlite3"), { dialect: "sqlite", dbName: "/var/db/e.sqlite3" });
+  t.deepEqual(parseDatabaseUrl("sqlite:///var/db/e.sqlite3"), { dialect: "sqlite", dbName: "/var/db/e.sqlite3" });
+  t.deepEqual(parseDatabaseUrl("sqlite:data/e.sqlite3"), { dialect: "sqlite", dbName: join(process.cwd(), "data/e.sqlite3") });
+  t.deepEqual(parseDatabaseUrl("sqlite://data/e.sqlite3"), { dialect: "sqlite", dbName: join(process.cwd(), "data/e.sqlite3") });
+  t.deepEqual(parseDatabaseUrl("postgres://u@h/db"), { dialect: "postgresql", clientUrl: "postgres://u@h/db" });
+  t.deepEqual(parseDatabaseUrl("postgresql://u@h:5432/db"), { dialect: "postgresql", clientUrl: "postgresql://u@h:5432/db" });
+});
+
+test("an invalid url gives one clear error naming the option, the value and the accepted forms", async (t) => {
+  for (const bad of ["mysql://root:hunter2@localhost/db", "errand.sqlite3", "sqlite:", ""]) {
+    const error = await t.throwsAsync(createOrm({ url: bad }));
+    t.regex(error!.message, /OPTIONS\.url/);
+    t.regex(error!.message, /sqlite:<path>/);
+    t.regex(error!.message, /postgresql:\/\//);
+    t.false(error!.message.includes("hunter2"));
+  }
+  const error = t.throws(() => parseDatabaseUrl("mssql://h/db"));
+  t.true(error!.message.includes('"mssql://h/db"'));
+});
+
+test("dialect timestamp and JSON conversions", (t) => {
+  const d = new Date("2026-11-21T03:14:27.755Z");
+  t.is(sqliteDialect.toDb(d), d.getTime());
+  t.is(postgresqlDialect.toDb(d), "2026-11-21T03:14:27.755Z");
+  for (const raw of [
+    "2026-11-21 03:14:27.755+00",
+    "2026-11-21 03:14:27.755123+00",
+    "2026-11-21 05:14:27.755+02",
+    "2026-11-21 08:44:27.755+05:30",
+    "2026-11-20 23:44:27.755-0330",
+    "2026-11-21T03:14:27.755Z",
+    d.getTime(),
+    BigInt(d.getTime()),
+    String(d.getTime()),
+    d,
+  ]) {
+    t.deepEqual(postgresqlDialect.fromDb(raw), d, String(raw));
+    t.deepEqual(sqliteDialect.fromDb(raw), d, String(raw));
+  }
+  t.is(sqliteDialect.fromDb(null), null);
+  t.throws(() => postgresqlDialect.fromDb("infinity"), { instanceOf: TypeError });
+  t.throws(() => sqliteDialect.toDb(new Date(Number.NaN)), { instanceOf: RangeError });
+  t.is(sqliteDialect.jsonToDb(null), null);
+  t.is(sqliteDialect.jsonToDb(["a"]), '["a"]');
+  t.deepEqual(sqliteDialect.jsonFromDb('{"a":[1]}'), { a: [1] });
+  t.is(sqliteDialect.jsonFromDb(5), 5);
+  // pg returns jsonb parsed: a JSON string must not be parsed a second time.
+  t.is(postgresqlDialect.jsonFromDb("42"), "42");
+  t.is(postgresqlDialect.quoteIdent('a"b'), '"a""b"');
+  t.true(postgresqlDialect.supportsSkipLocked);
+  t.false(sqliteDialect.supportsSkipLocked);
+});
+
+test("sqlite: every connection runs in WAL mode with a busy timeout", async (t) => {
+  await withOrm(`sqlite:${join(tmp, "pragmas", "nested", "e.sqlite3")}`, undefined, async (orm) => {
+    const [mode] = await orm.em.execute<{ journal_mode: string }[]>("pragma journal_mode");
+    const [busy] = await orm.em.execute<{ timeout: number }[]>("pragma busy_timeout");
+    const [sync] = await orm.em.execute<{ synchronous: number }[]>("pragma synchronous");
+    t.is(mode?.journal_mode, "wal");
+    t.is(busy?.timeout, 5000);
+    t.is(sync?.synchronous, 1); // NORMAL
+  });
+});
