@@ -59,22 +59,19 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
       const context: TaskContext<any> = { taskResult: result, attempt: result.attempts, signal: controller.signal };
       return task.func(context, ...args);
     });
-    let value: unknown;
+    // Settle at the deadline or on an outside abort (shutdown) even if the function ignores its
+    // signal and never settles: the worker slot is freed all the same.
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+      if (controller.signal.aborted) reject(controller.signal.reason);
+    });
+    running.catch(() => undefined);
+    aborted.catch(() => undefined);
     if (options.timeoutMs) {
       const timeoutMs = options.timeoutMs;
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const error = TaskTimeoutError.after(task.name, timeoutMs);
-          controller.abort(error);
-          reject(error);
-        }, timeoutMs);
-      });
-      // The function may ignore its signal and never settle; the slot is freed all the same.
-      running.catch(() => undefined);
-      value = await Promise.race([running, timedOut]);
-    } else {
-      value = await running;
+      timer = setTimeout(() => controller.abort(TaskTimeoutError.after(task.name, timeoutMs)), timeoutMs);
     }
+    const value = await Promise.race([running, aborted]);
     const returnValue = value === undefined ? null : toJsonValue(value, "returnValue");
     return { status: TaskResultStatus.SUCCESSFUL, returnValue, error: null, durationMs: performance.now() - started };
   } catch (thrown) {
