@@ -83,6 +83,8 @@ function checkParams(alias: string, params: unknown): asserts params is TaskBack
  */
 export class TaskBackendHandler {
   #instances = new Map<string, BaseTaskBackend>();
+  /** The instances errand constructed (and so may close); an application's registered ones are not. */
+  #owned = new WeakSet<BaseTaskBackend>();
   #configSeen: TasksConfig | undefined;
 
   /** The `TASKS` configuration in force (the default one when nothing is registered). */
@@ -104,7 +106,13 @@ export class TaskBackendHandler {
     const params = config[alias];
     checkParams(alias, params);
     const cls = resolveBackendClass(alias, params.BACKEND);
-    const backend = container.isRegistered(cls, true) ? container.resolve<BaseTaskBackend>(cls) : new cls(alias, params);
+    let backend: BaseTaskBackend;
+    if (container.isRegistered(cls, true)) {
+      backend = container.resolve<BaseTaskBackend>(cls);
+    } else {
+      backend = new cls(alias, params);
+      this.#owned.add(backend);
+    }
     this.#instances.set(alias, backend);
     return backend;
   }
@@ -124,15 +132,19 @@ export class TaskBackendHandler {
     return Object.keys(this.config);
   }
 
-  /** Closes every backend created so far (database connections, listeners) and forgets them. */
+  /**
+   * Closes every backend errand created so far (database connections, listeners) and forgets them.
+   * Instances the application registered in the container are left open: they are the application's.
+   */
   async close(): Promise<void> {
     const instances = [...this.#instances.values()];
     this.#instances.clear();
-    await Promise.all(instances.map((b) => b.close()));
+    await Promise.all(instances.filter((b) => this.#owned.has(b)).map((b) => b.close()));
   }
 
   #drop(config: TasksConfig): void {
     for (const backend of this.#instances.values()) {
+      if (!this.#owned.has(backend)) continue;
       backend.close().catch((error: unknown) => logger.warn({ err: error, backend: backend.alias }, "closing a replaced backend failed"));
     }
     this.#instances.clear();
@@ -166,7 +178,7 @@ export function configureTasks(config: TasksConfig): void {
     checkParams(alias, params);
     resolveBackendClass(alias, params.BACKEND);
   }
-  container.register(TASKS, { useValue: config });
+  container.register(TASKS, { useValue: { ...config } }); // a new identity, so cached backends are dropped even for the same object
 }
 
 /** The shape of `errand.config.ts`. */

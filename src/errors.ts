@@ -54,3 +54,10 @@ export class TaskTimeoutError extends ErrandError {
 
 /** Recorded when the worker running a task disappeared (killed, crashed) and its lease expired. */
 export class WorkerLostError extends ErrandError {}
+
+/** `TaskResult.wait({ timeout })` gave up before the task finished. The task itself is unaffected. */
+export class TaskResultWaitTimeoutError extends ErrandError {
+  static of(resultId: string, timeoutMs: number): TaskResultWaitTimeoutError {
+    return new TaskResultWaitTimeoutError(`Task result '${resultId}' did not finish within ${timeoutMs} ms.`);
+  }
+}

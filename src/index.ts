@@ -34,6 +34,7 @@ export {
   NotSupportedError,
   TaskTimeoutError,
   WorkerLostError,
+  TaskResultWaitTimeoutError,
 } from "./errors.js";
 export {
   DEFAULT_TASK_BACKEND_ALIAS,

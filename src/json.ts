@@ -74,7 +74,10 @@ function normalize(value: unknown, path: string, ancestors: object[]): JsonValue
       const item = (value as Record<string, unknown>)[key];
       // Django/JSON semantics: a property whose value is undefined is simply absent.
       if (item === undefined) continue;
-      out[key] = normalize(item, childPath(path, key), ancestors);
+      const copy = normalize(item, childPath(path, key), ancestors);
+      // An own "__proto__" key (JSON.parse makes them) must stay data, not become the prototype.
+      if (key === "__proto__") Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+      else out[key] = copy;
     }
     return out;
   } finally {

@@ -1,4 +1,5 @@
 import { lookupBackend } from "./backend-lookup.js";
+import { TaskResultWaitTimeoutError } from "./errors.js";
 import type { JsonValue } from "./json.js";
 import type { Task } from "./task.js";
 import type { TaskError } from "./task-error.js";
@@ -120,6 +121,30 @@ export class TaskResult<R = unknown> {
   async refresh(): Promise<void> {
     const fresh = await lookupBackend(this.backend).getResult(this.id);
     this[STATE] = { ...fresh[STATE] };
+  }
+
+  /**
+   * Resolves when the task has finished (SUCCESSFUL or FAILED), refreshing from the backend, across
+   * processes. Polls every 10 ms at first, backing off to `maxIntervalMs`.
+   * @param options.timeout - milliseconds to wait at most. @defaultValue no limit
+   * @param options.maxIntervalMs - the longest pause between checks. @defaultValue 500
+   * @returns this result, refreshed.
+   * @throws TaskResultWaitTimeoutError when `timeout` passes first (the task keeps going).
+   * @throws NotSupportedError when the backend cannot fetch results.
+   */
+  async wait(options: { timeout?: number; maxIntervalMs?: number } = {}): Promise<this> {
+    const deadline = options.timeout === undefined ? Infinity : Date.now() + options.timeout;
+    const maxInterval = options.maxIntervalMs ?? 500;
+    let interval = 10;
+    while (!this.isFinished) {
+      await this.refresh();
+      if (this.isFinished) break;
+      const left = deadline - Date.now();
+      if (left <= 0) throw TaskResultWaitTimeoutError.of(this.id, options.timeout ?? 0);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)));
+      interval = Math.min(maxInterval, interval * 2);
+    }
+    return this;
   }
 
   /** A plain-data view (dates as ISO strings), for logs and JSON APIs. */

@@ -237,6 +237,19 @@ function checkDefinition(t: Task<any, any, any>): void {
   if (backoff) throw new InvalidTaskError(`${backoff} (task '${t.name}').`);
 }
 
+/** Whether two definitions of one function agree on every option (re-defining it is then harmless). */
+function sameDefinition(a: Task<any, any, any>, b: Task<any, any, any>): boolean {
+  return (
+    a.priority === b.priority &&
+    a.queueName === b.queueName &&
+    a.backend === b.backend &&
+    a.takesContext === b.takesContext &&
+    a.maxAttempts === b.maxAttempts &&
+    a.timeout === b.timeout &&
+    a.backoff === b.backoff
+  );
+}
+
 const KNOWN_OPTIONS = new Set(["name", "priority", "queueName", "backend", "takesContext", "maxAttempts", "backoff", "timeout"]);
 
 function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
@@ -278,9 +291,9 @@ function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
   checkDefinition(defined);
   const existing = getRegisteredTask(name);
   if (existing) {
-    if (existing.func === fn) return existing;
+    if (existing.func === fn && sameDefinition(existing, defined)) return existing;
     throw new InvalidTaskError(
-      `A different task named '${name}' is already registered; task names are their identity in storage, so give one of them another name ({ name: "..." }).`,
+      `A different task named '${name}' is already registered (another function, or the same one with other options); task names are their identity in storage, so give one of them another name ({ name: "..." }).`,
     );
   }
   registerTask(defined);

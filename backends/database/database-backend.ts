@@ -12,6 +12,7 @@ import type { Task } from "../../src/task.js";
 import { TaskResult } from "../../src/task-result.js";
 import { TaskResultStatus } from "../../src/task-result-status.js";
 import { dialectOf } from "./dialect.js";
+import { notifyChannel } from "./notify.js";
 import { checkDatabaseOptions, DATABASE_DEFAULTS, type DatabaseBackendOptions } from "./options.js";
 import type { ErrandOrm } from "./orm.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
@@ -44,6 +45,8 @@ export class DatabaseBackend extends BaseTaskBackend {
   readonly databaseOptions: DatabaseBackendOptions;
   /** The table of task results. */
   readonly tableName: string;
+  /** The PostgreSQL NOTIFY channel enqueues signal on. */
+  readonly notifyChannel: string;
   /** Lease length in milliseconds (see {@link DatabaseBackendOptions.leaseMs}). */
   readonly leaseMs: number;
   readonly #idFunction: () => string;
@@ -58,6 +61,7 @@ export class DatabaseBackend extends BaseTaskBackend {
     this.databaseOptions = checkDatabaseOptions(alias, this.options);
     this.tableName = this.databaseOptions.tableName ?? DATABASE_DEFAULTS.tableName;
     this.leaseMs = this.databaseOptions.leaseMs ?? DATABASE_DEFAULTS.leaseMs;
+    this.notifyChannel = notifyChannel(this.tableName);
     this.#idFunction = this.databaseOptions.idFunction ?? randomUUID;
     this.#defaultBackoff = toBackoffFunction(this.databaseOptions.backoff);
   }
@@ -118,7 +122,9 @@ export class DatabaseBackend extends BaseTaskBackend {
       enqueuedAt,
       runAfter: task.runAfter,
     }));
-    await insertTasks(ctx, rows);
+    // Wake idle workers (PostgreSQL LISTEN) unless the task is deferred: they poll for those.
+    const dueNow = task.runAfter === null || task.runAfter.getTime() <= enqueuedAt.getTime();
+    await insertTasks(ctx, rows, dueNow ? { channel: this.notifyChannel, payload: task.queueName } : undefined);
     const results = rows.map(
       (row) =>
         new TaskResult<R>({

@@ -6,6 +6,7 @@ import type { Task } from "../../src/task.js";
 import type { TaskResult } from "../../src/task-result.js";
 import type { DatabaseBackend } from "./database-backend.js";
 import { executeClaimed } from "./execute-claimed.js";
+import { TaskListener } from "./notify.js";
 import { claimTasks } from "./queries/claim.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
 import { renewLeases } from "./queries/lease.js";
@@ -100,7 +101,9 @@ export class Worker {
   readonly #running = new Map<string, Promise<void>>();
   readonly #abort = new AbortController();
   #stopping = false;
-  #wake: (() => void) | undefined;
+  #wakeSleeper: (() => void) | undefined;
+  /** A wake-up that came while the loop was not sleeping: the next sleep returns at once. */
+  #wakePending = false;
   #stats = { processed: 0, succeeded: 0, failed: 0, retried: 0 };
 
   /**
@@ -140,7 +143,7 @@ export class Worker {
       return;
     }
     this.#stopping = true;
-    this.#wake?.();
+    this.#wake();
   }
 
   /**
@@ -157,6 +160,7 @@ export class Worker {
     if (this.#taskNames.length === 0) logger.warn({ workerId: this.id }, "worker knows no tasks: nothing will be claimed");
     const ctx = await withDatabaseRetry(() => this.#backend.queryContext(), { what: "connect to the database", signal: this.#abort.signal });
     const timers = this.#startBackgroundWork(ctx);
+    const listener = ctx.dialect.name === "postgresql" ? await this.#listen() : undefined;
     let reason: WorkerExitReason = "stopped";
     let claimedTotal = 0;
     try {
@@ -188,10 +192,31 @@ export class Worker {
       await this.#drainRunning();
     } finally {
       for (const t of timers) clearInterval(t);
+      await listener?.close();
     }
     const summary: WorkerSummary = { reason, ...this.#stats, durationMs: Math.round(performance.now() - started) };
     logger.info({ workerId: this.id, ...summary }, "worker stopped");
     return summary;
+  }
+
+  /** LISTENs for enqueues (PostgreSQL) so an idle worker starts a new task within milliseconds. */
+  async #listen(): Promise<TaskListener> {
+    const listener = new TaskListener({
+      orm: await this.#backend.getOrm(),
+      channel: this.#backend.notifyChannel,
+      name: this.id,
+      onNotify: (queue) => {
+        if (this.#servesQueue(queue)) this.#wake();
+      },
+      onReconnect: () => this.#wake(),
+    });
+    await listener.start();
+    return listener;
+  }
+
+  #servesQueue(queue: string): boolean {
+    if (this.#options.excludeQueues?.includes(queue)) return false;
+    return this.#queues === null || this.#queues.includes(queue);
   }
 
   #start(ctx: QueryContext, row: RawRow): void {
@@ -201,7 +226,7 @@ export class Worker {
       .catch((error: unknown) => logger.error({ err: error, taskId: id, workerId: this.id }, "could not store a task's outcome; its lease will expire and it will run again"))
       .finally(() => {
         this.#running.delete(id);
-        this.#wake?.();
+        this.#wake();
       });
     this.#running.set(id, done);
   }
@@ -213,17 +238,25 @@ export class Worker {
     else if (result.status === "READY") this.#stats.retried++;
   }
 
+  #wake(): void {
+    if (this.#wakeSleeper) this.#wakeSleeper();
+    else this.#wakePending = true;
+  }
+
   #sleep(ms: number): Promise<void> {
+    if (this.#wakePending) {
+      this.#wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = ms === Infinity ? undefined : setTimeout(done, ms);
+      const self = this;
       function done() {
         if (timer) clearTimeout(timer);
+        self.#wakeSleeper = undefined;
         resolve();
       }
-      this.#wake = () => {
-        this.#wake = undefined;
-        done();
-      };
+      this.#wakeSleeper = done;
     });
   }
 
@@ -259,7 +292,7 @@ export class Worker {
         .then((r) => {
           if (r.retried.length + r.failed.length > 0) {
             logger.warn({ workerId: this.id, retried: r.retried, failed: r.failed }, "took back tasks of a lost worker");
-            this.#wake?.();
+            this.#wake();
           }
         })
         .catch((error: unknown) => logger.warn({ err: (error as Error).message, workerId: this.id }, "lease recovery failed; will try again"));

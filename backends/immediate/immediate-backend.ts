@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { BaseTaskBackend } from "../../src/backends/base.js";
+import { BaseTaskBackend, type TaskBackendParams } from "../../src/backends/base.js";
+import { InvalidTaskBackendError } from "../../src/errors.js";
 import { beginAttempt, endAttempt, invokeTask, sendFinished, sendStarted } from "../../src/execution.js";
 import type { JsonValue } from "../../src/json.js";
 import { logger } from "../../src/logger.js";
@@ -29,6 +30,15 @@ export class ImmediateBackend extends BaseTaskBackend {
 
   /** The worker id recorded for attempts run by this backend instance. */
   readonly workerId = `immediate-${randomUUID().slice(0, 8)}`;
+
+  /** @throws InvalidTaskBackendError when `OPTIONS.timeout` is not a number of milliseconds > 0 (or null). */
+  constructor(alias: string, params?: TaskBackendParams<{ timeout?: number | null }>) {
+    super(alias, params);
+    const timeout = this.options.timeout;
+    if (timeout !== undefined && timeout !== null && !(typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0)) {
+      throw new InvalidTaskBackendError(`TASKS.${alias}.OPTIONS.timeout must be a number of milliseconds > 0, or null; got ${JSON.stringify(timeout)}.`);
+    }
+  }
 
   override async enqueue<R>(task: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>> {
     const result = new TaskResult<R>({

@@ -19,8 +19,12 @@ const COLUMNS = [
   "worker_ids", "attempts", "max_attempts", "enqueued_at", "run_after", "available_at",
 ] as const;
 
-/** Inserts READY rows, all in one statement (bulk enqueue is one round trip). */
-export async function insertTasks(ctx: QueryContext, rows: readonly NewTaskRow[]): Promise<void> {
+/**
+ * Inserts READY rows, all in one statement (bulk enqueue is one round trip). With `notify` on
+ * PostgreSQL, the same statement sends `NOTIFY channel, payload`: it is delivered when the enclosing
+ * transaction commits, and never when it rolls back.
+ */
+export async function insertTasks(ctx: QueryContext, rows: readonly NewTaskRow[], notify?: { channel: string; payload: string }): Promise<void> {
   if (rows.length === 0) return;
   const { dialect } = ctx;
   const emptyErrors = dialect.jsonToDb([] satisfies TaskError[]);
@@ -37,9 +41,14 @@ export async function insertTasks(ctx: QueryContext, rows: readonly NewTaskRow[]
   const perStatement = Math.floor(30000 / COLUMNS.length);
   for (let start = 0; start < rows.length; start += perStatement) {
     const count = Math.min(perStatement, rows.length - start);
-    await ctx.execute(
-      `INSERT INTO ${ctx.table} (${COLUMNS.join(", ")}) VALUES ${new Array(count).fill(row).join(", ")}`,
-      params.slice(start * COLUMNS.length, (start + count) * COLUMNS.length),
-    );
+    const insert = `INSERT INTO ${ctx.table} (${COLUMNS.join(", ")}) VALUES ${new Array(count).fill(row).join(", ")}`;
+    const chunk = params.slice(start * COLUMNS.length, (start + count) * COLUMNS.length);
+    const last = start + count >= rows.length;
+    if (notify && last && dialect.name === "postgresql") {
+      // A data-modifying CTE always runs; the SELECT adds the wake-up to the same round trip.
+      await ctx.execute(`WITH ins AS (${insert} RETURNING 1) SELECT pg_notify(?, ?) FROM (SELECT 1) AS once`, [...chunk, notify.channel, notify.payload]);
+    } else {
+      await ctx.execute(insert, chunk);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import test from "ava";
-import { configureTasks, task, taskBackends, TaskResultDoesNotExistError, type TaskContext } from "errand";
-import { DatabaseBackend, getPendingTaskCount, processOneTask, processTasks, runTaskById, Worker } from "errand/backends/database";
+import { configureTasks, task, taskBackends, TaskResultDoesNotExistError, type TaskContext } from "../../../src/index.js";
+import { DatabaseBackend, getPendingTaskCount, processOneTask, processTasks, runTaskById, Worker } from "../../../backends/database/index.js";
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from "../../helpers/databases.js";
 
 

@@ -1,0 +1,28 @@
+/**
+ * The conformance targets of DatabaseBackend: one on a fresh SQLite file, one on a fresh PostgreSQL
+ * database (when ERRAND_TEST_PG_URL is set). `drain` runs the real worker in batch mode.
+ */
+import { DatabaseBackend, Worker } from "../../backends/database/index.js";
+import { freshDatabase, type TestDatabase } from "../helpers/databases.js";
+import type { ConformanceTarget } from "./targets.js";
+
+/** A DatabaseBackend target on a fresh database of `kind`. */
+export function databaseTarget(kind: "sqlite" | "postgresql"): ConformanceTarget {
+  let db: TestDatabase | undefined;
+  const target: ConformanceTarget = {
+    name: `DatabaseBackend (${kind === "sqlite" ? "SQLite" : "PostgreSQL"})`,
+    BACKEND: DatabaseBackend,
+    runsAtEnqueue: false,
+    async setup() {
+      db = await freshDatabase(kind);
+      target.OPTIONS = { url: db.url, autoMigrate: true };
+    },
+    async teardown() {
+      await db?.drop();
+    },
+    async drain() {
+      await new Worker({ batch: true }).run();
+    },
+  };
+  return target;
+}
