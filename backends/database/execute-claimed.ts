@@ -16,6 +16,11 @@ export interface ExecuteOptions {
    * if the attempt then fails, the task returns to READY instead of recording the failure.
    */
   shutdownSignal?: AbortSignal;
+  /**
+   * Stores the outcome (the worker passes its batcher); returns whether it was stored.
+   * @defaultValue one UPDATE for this task, retried while the error is transient
+   */
+  store?: (id: string, at: Date, completion: Completion) => Promise<boolean>;
 }
 
 /**
@@ -53,10 +58,12 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
         ? { status: "READY", errors: [...result.errors], retryAt }
         : { status: "FAILED", errors: [...result.errors] };
   // Keep trying for most of a lease: giving up means the task runs again after the lease expires.
-  const stored = await withDatabaseRetry(() => completeTask(ctx, result.id, options.workerId, now, completion), {
-    what: "store task outcome",
-    maxElapsedMs: Math.max(10_000, backend.leaseMs),
-  });
+  const stored = options.store
+    ? await options.store(result.id, now, completion)
+    : await withDatabaseRetry(() => completeTask(ctx, result.id, options.workerId, now, completion), {
+        what: "store task outcome",
+        maxElapsedMs: Math.max(10_000, backend.leaseMs),
+      });
   if (!stored) {
     logger.warn({ ...log, workerId: options.workerId }, "task outcome not stored: the lease was lost and another worker took the task over");
   } else if (result.status === TaskResultStatus.SUCCESSFUL) {

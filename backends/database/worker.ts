@@ -5,6 +5,7 @@ import { registeredTasks } from "../../src/registry.js";
 import type { Task } from "../../src/task.js";
 import type { TaskResult } from "../../src/task-result.js";
 import type { DatabaseBackend } from "./database-backend.js";
+import { CompletionBatcher } from "./completion-batcher.js";
 import { executeClaimed } from "./execute-claimed.js";
 import { TaskListener } from "./notify.js";
 import { claimTasks } from "./queries/claim.js";
@@ -101,6 +102,7 @@ export class Worker {
   readonly #running = new Map<string, Promise<void>>();
   readonly #abort = new AbortController();
   #stopping = false;
+  #batcher: CompletionBatcher | undefined;
   #wakeSleeper: (() => void) | undefined;
   /** A wake-up that came while the loop was not sleeping: the next sleep returns at once. */
   #wakePending = false;
@@ -160,6 +162,7 @@ export class Worker {
     if (this.#taskNames.length === 0) logger.warn({ workerId: this.id }, "worker knows no tasks: nothing will be claimed");
     const ctx = await withDatabaseRetry(() => this.#backend.queryContext(), { what: "connect to the database", signal: this.#abort.signal });
     const timers = this.#startBackgroundWork(ctx);
+    this.#batcher = new CompletionBatcher(ctx, this.id, Math.max(10_000, this.#backend.leaseMs));
     const listener = ctx.dialect.name === "postgresql" ? await this.#listen() : undefined;
     let reason: WorkerExitReason = "stopped";
     let claimedTotal = 0;
@@ -221,7 +224,12 @@ export class Worker {
 
   #start(ctx: QueryContext, row: RawRow): void {
     const id = String(row.id);
-    const done = executeClaimed(this.#backend, ctx, row, { workerId: this.id, shutdownSignal: this.#abort.signal })
+    const batcher = this.#batcher!;
+    const done = executeClaimed(this.#backend, ctx, row, {
+      workerId: this.id,
+      shutdownSignal: this.#abort.signal,
+      store: (taskId, at, completion) => batcher.complete(taskId, at, completion),
+    })
       .then((result) => this.#count(result))
       .catch((error: unknown) => logger.error({ err: error, taskId: id, workerId: this.id }, "could not store a task's outcome; its lease will expire and it will run again"))
       .finally(() => {

@@ -36,3 +36,57 @@ export async function completeTask(ctx: QueryContext, id: string, workerId: stri
   }
   return rows.length > 0;
 }
+
+/** One entry of a batched completion. */
+export interface CompletionItem {
+  id: string;
+  /** When the attempt ended. */
+  at: Date;
+  completion: Completion;
+}
+
+/**
+ * Records the end of many attempts of `workerId` in one statement (the worker's batched completion),
+ * with the same fencing as {@link completeTask}.
+ * @returns the ids that were updated (an id missing: this worker no longer owned that task).
+ */
+export async function completeTasks(ctx: QueryContext, workerId: string, items: readonly CompletionItem[]): Promise<Set<string>> {
+  if (items.length === 0) return new Set();
+  const { dialect, table } = ctx;
+  const records = items.map(({ id, at, completion: c }) => ({
+    id,
+    status: c.status,
+    return_value: c.status === "SUCCESSFUL" ? c.returnValue : null,
+    errors: c.status === "SUCCESSFUL" ? null : c.errors,
+    at: dialect.toDb(at),
+    retry_at: c.status === "READY" ? dialect.toDb(c.retryAt) : null,
+  }));
+  let rows;
+  if (dialect.name === "postgresql") {
+    rows = await ctx.execute(
+      `UPDATE ${table} AS t SET status = v.status,
+         return_value = CASE WHEN v.status = 'SUCCESSFUL' THEN v.return_value ELSE t.return_value END,
+         errors = CASE WHEN v.status = 'SUCCESSFUL' THEN t.errors ELSE v.errors END,
+         finished_at = CASE WHEN v.status = 'READY' THEN t.finished_at ELSE v.at END,
+         available_at = CASE WHEN v.status = 'READY' THEN v.retry_at ELSE t.available_at END,
+         locked_by = NULL, lease_expires_at = NULL
+       FROM jsonb_to_recordset(?::jsonb) AS v(id text, status text, return_value jsonb, errors jsonb, at timestamptz, retry_at timestamptz)
+       WHERE t.id = v.id AND t.locked_by = ? AND t.status = 'RUNNING' RETURNING t.id`,
+      [JSON.stringify(records), workerId],
+    );
+  } else {
+    // `->` yields JSON text (what the JSON columns hold); `->>` yields SQL values (status, epoch ms).
+    rows = await ctx.execute(
+      `UPDATE ${table} SET status = v.value ->> '$.status',
+         return_value = CASE WHEN v.value ->> '$.status' = 'SUCCESSFUL' THEN v.value -> '$.return_value' ELSE ${table}.return_value END,
+         errors = CASE WHEN v.value ->> '$.status' = 'SUCCESSFUL' THEN ${table}.errors ELSE v.value -> '$.errors' END,
+         finished_at = CASE WHEN v.value ->> '$.status' = 'READY' THEN ${table}.finished_at ELSE v.value ->> '$.at' END,
+         available_at = CASE WHEN v.value ->> '$.status' = 'READY' THEN v.value ->> '$.retry_at' ELSE ${table}.available_at END,
+         locked_by = NULL, lease_expires_at = NULL
+       FROM json_each(?) AS v
+       WHERE ${table}.id = v.value ->> '$.id' AND ${table}.locked_by = ? AND ${table}.status = 'RUNNING' RETURNING ${table}.id`,
+      [JSON.stringify(records), workerId],
+    );
+  }
+  return new Set(rows.map((r) => String(r.id)));
+}
