@@ -24,6 +24,12 @@ export {
   type TasksConfig,
   type ErrandConfig,
 } from "./config.js";
+/**
+ * tsyringe's global container, re-exported: importing it from errand guarantees the
+ * `reflect-metadata` polyfill tsyringe needs is loaded first (importing "tsyringe" before any
+ * "reflect-metadata" import throws "tsyringe requires a reflect polyfill").
+ */
+export { container } from "tsyringe";
 export { Signal, taskEnqueued, taskStarted, taskFinished, type TaskSignalPayload, type SignalReceiver } from "./signals.js";
 export {
   ErrandError,

@@ -81,8 +81,16 @@ export class DatabaseBackend extends BaseTaskBackend {
    * @returns the names of the migrations applied (empty when up to date).
    */
   async migrate(): Promise<string[]> {
-    const { migrate } = await import("./orm.js");
-    return migrate(await this.#connect());
+    const orm = await this.#connect();
+    if (!this.#ownsOrm) return (await import("./shared-orm-migrations.js")).migrateSharedOrm(orm, this.tableName);
+    return (await import("./orm.js")).migrate(orm);
+  }
+
+  /** Names of errand's migrations not applied yet. */
+  async pendingMigrations(): Promise<string[]> {
+    const orm = await this.#connect();
+    if (!this.#ownsOrm) return (await import("./shared-orm-migrations.js")).pendingSharedOrmMigrations(orm, this.tableName);
+    return (await import("./orm.js")).pendingMigrations(orm);
   }
 
   /** Attempts a task gets: the task's `maxAttempts`, else `OPTIONS.maxAttempts`, else 1. */
@@ -165,9 +173,7 @@ export class DatabaseBackend extends BaseTaskBackend {
   /** Connection and schema problems (an unreachable database, pending migrations), as messages. */
   override async check(): Promise<string[]> {
     try {
-      const orm = await this.#connect();
-      const { pendingMigrations } = await import("./orm.js");
-      const pending = await pendingMigrations(orm);
+      const pending = await this.pendingMigrations();
       return pending.length > 0 ? [`Backend '${this.alias}': ${pending.length} errand migration(s) pending (${pending.join(", ")}): run "errand migrate".`] : [];
     } catch (error) {
       return [`Backend '${this.alias}': cannot use the database: ${(error as Error).message}`];
@@ -213,8 +219,8 @@ export class DatabaseBackend extends BaseTaskBackend {
       const o = this.databaseOptions;
       if (o.orm) return o.orm as unknown as ErrandOrm;
       if (!o.url) {
-        const { MikroORM } = await import("@mikro-orm/core").catch(() => ({ MikroORM: undefined }));
-        if (MikroORM && container.isRegistered(MikroORM, true)) return container.resolve(MikroORM as never) as ErrandOrm;
+        const registered = await registeredOrm();
+        if (registered) return registered;
       }
       const { createOrm } = await import("./orm.js");
       this.#ownsOrm = true;
@@ -233,8 +239,7 @@ export class DatabaseBackend extends BaseTaskBackend {
       this.#dialectName = dialect;
       const autoMigrate = this.databaseOptions.autoMigrate ?? dialect.name === "sqlite";
       if (autoMigrate) {
-        const { migrate } = await import("./orm.js");
-        const applied = await migrate(orm);
+        const applied = await this.migrate();
         if (applied.length > 0) logger.info({ backend: this.alias, applied }, "applied errand migrations");
       }
       const table = dialect.quoteIdent(this.tableName);
@@ -251,6 +256,22 @@ export class DatabaseBackend extends BaseTaskBackend {
     });
     return this.#ready;
   }
+}
+
+/**
+ * A MikroORM the application registered in the tsyringe container, under `MikroORM` of
+ * `@mikro-orm/core` or of a driver package (`@mikro-orm/postgresql`, `@mikro-orm/sqlite`), if any.
+ */
+async function registeredOrm(): Promise<ErrandOrm | undefined> {
+  const candidates = await Promise.all(
+    [import("@mikro-orm/core"), import("@mikro-orm/postgresql"), import("@mikro-orm/sqlite")].map((p) =>
+      p.then((m) => m.MikroORM as unknown).catch(() => undefined),
+    ),
+  );
+  for (const token of candidates) {
+    if (token && container.isRegistered(token as never, true)) return container.resolve(token as never) as ErrandOrm;
+  }
+  return undefined;
 }
 
 registerBackendClass("DatabaseBackend", DatabaseBackend);

@@ -1,0 +1,25 @@
+/**
+ * The quick start's configuration, read by the `errand` CLI (`--config examples/quickstart/errand.config.ts`)
+ * and imported by enqueue.ts and results.ts, so that every process uses the same database.
+ *
+ * The database is a SQLite file next to this config (out/errand.sqlite3, whatever the working
+ * directory), or whatever ERRAND_URL says, e.g. postgresql://postgres@127.0.0.1:5432/errand_quickstart.
+ */
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "errand";
+import { DatabaseBackend } from "errand/backends/database";
+import { allTasks } from "./tasks.js";
+
+const sqliteFile = fileURLToPath(new URL("./out/errand.sqlite3", import.meta.url));
+
+export default defineConfig({
+  TASKS: {
+    default: {
+      BACKEND: DatabaseBackend,
+      QUEUES: [], // any queue name
+      OPTIONS: { url: process.env.ERRAND_URL ?? `sqlite:${sqliteFile}` },
+    },
+  },
+  // The tasks the worker runs: it claims exactly these names.
+  tasks: allTasks,
+});
