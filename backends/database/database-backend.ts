@@ -243,12 +243,8 @@ export class DatabaseBackend extends BaseTaskBackend {
         if (applied.length > 0) logger.info({ backend: this.alias, applied }, "applied errand migrations");
       }
       const table = dialect.quoteIdent(this.tableName);
-      const ctx: QueryContext = {
-        dialect,
-        table,
-        // getContext(false): inside the application's em.transactional(...), statements join its transaction.
-        execute: (sql, params = []) => orm.em.getContext(false).execute(sql, params as unknown[], "all") as Promise<RawRow[]>,
-      };
+      const { createExecute } = await import("./sql-executor.js");
+      const ctx: QueryContext = { dialect, table, execute: await createExecute(orm, dialect) };
       return { orm, ctx };
     })();
     this.#ready.catch(() => {

@@ -1,3 +1,4 @@
+import "reflect-metadata"; // before anything loads tsyringe, whichever errand entry point comes first
 export { DatabaseBackend } from "./database-backend.js";
 export { type DatabaseBackendOptions, DATABASE_DEFAULTS } from "./options.js";
 export { DBTaskResult, createTaskResultEntity, type DBTaskResultRow } from "./entity.js";

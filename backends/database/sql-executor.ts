@@ -1,0 +1,38 @@
+import type { Dialect } from "./dialect.js";
+import type { ErrandOrm } from "./orm.js";
+import type { Execute, RawRow } from "./queries/context.js";
+
+interface KyselyLike {
+  executeQuery(query: unknown): Promise<{ rows: RawRow[] }>;
+}
+
+/** `?` placeholders → PostgreSQL's `$1, $2, …` (errand's SQL has no `?` inside literals or operators). */
+export function toPgPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/**
+ * Runs errand's SQL with bound parameters (not inlined into the text, as `em.execute` does), on
+ * MikroORM's own connection: inside the application's `em.transactional(...)` the statement joins
+ * that transaction, otherwise it runs on the pool. Bound parameters keep any value (a NUL character,
+ * a huge argument list) out of the SQL text, and let the database reuse the statement's plan.
+ */
+export async function createExecute(orm: ErrandOrm, dialect: Dialect): Promise<Execute> {
+  const { CompiledQuery } = await import("kysely");
+  const connection = orm.driver.getConnection();
+  await connection.ensureConnection();
+  const pool = connection.getClient() as unknown as KyselyLike;
+  const pg = dialect.name === "postgresql";
+  const texts = new Map<string, string>();
+  return async (sql, params = []) => {
+    let text = texts.get(sql);
+    if (text === undefined) {
+      text = pg ? toPgPlaceholders(sql) : sql;
+      if (texts.size < 500) texts.set(sql, text);
+    }
+    const trx = orm.em.getContext(false).getTransactionContext<KyselyLike & object>();
+    const { rows } = await (trx ?? pool).executeQuery(CompiledQuery.raw(text, params as unknown[]));
+    return rows;
+  };
+}
