@@ -42,8 +42,14 @@ function childPath(path: string, key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
+const NUL_FIX = "a NUL character (\\u0000) cannot be stored (PostgreSQL rejects it in JSON); remove it or base64-encode the value";
+
 function normalize(value: unknown, path: string, ancestors: object[]): JsonValue {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "string") {
+    if (value.includes("\u0000")) throw new TypeError(`${path}: ${NUL_FIX}`);
+    return value;
+  }
+  if (value === null || typeof value === "boolean") return value;
   if (typeof value === "number") {
     if (Number.isFinite(value)) return value;
     throw new TypeError(`${path}: ${describe(value)} is not JSON-serializable; ${hintFor(value)}`);
@@ -74,6 +80,7 @@ function normalize(value: unknown, path: string, ancestors: object[]): JsonValue
       const item = (value as Record<string, unknown>)[key];
       // Django/JSON semantics: a property whose value is undefined is simply absent.
       if (item === undefined) continue;
+      if (key.includes("\u0000")) throw new TypeError(`${childPath(path, key)}: the key has ${NUL_FIX}`);
       const copy = normalize(item, childPath(path, key), ancestors);
       // An own "__proto__" key (JSON.parse makes them) must stay data, not become the prototype.
       if (key === "__proto__") Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
@@ -95,7 +102,8 @@ function normalize(value: unknown, path: string, ancestors: object[]): JsonValue
  * @throws TypeError naming the path and the fix, e.g.
  *   `args[1]: Date is not JSON-serializable; pass date.toISOString()`, for a `Date`, `undefined`
  *   (as an argument or array element), `BigInt`, `NaN`/`Infinity`, `Map`, `Set`, a class instance,
- *   a function, a symbol, an empty array slot or a cycle.
+ *   a function, a symbol, an empty array slot, a cycle, or a string or key holding a NUL character
+ *   (which PostgreSQL cannot store).
  */
 export function toJsonValue(value: unknown, path: string): JsonValue {
   return normalize(value, path, []);

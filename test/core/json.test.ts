@@ -169,3 +169,8 @@ test("an own __proto__ key (from JSON.parse) is copied as data, not as the proto
   t.deepEqual(Object.keys(out), ["__proto__", "b"]);
   t.is(JSON.stringify(out), '{"__proto__":{"isAdmin":true},"b":2}');
 });
+
+test("a NUL character in a string or key is rejected with its path, on every backend alike", (t) => {
+  throwsTypeError(t, () => toJsonArgs(["ok", { note: "a\u0000b" }]), "args[1].note: a NUL character (\\u0000) cannot be stored (PostgreSQL rejects it in JSON); remove it or base64-encode the value");
+  t.throws(() => toJsonArgs([{ ["k\u0000"]: 1 }]), { instanceOf: TypeError, message: /the key has a NUL character/ });
+});

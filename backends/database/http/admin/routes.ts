@@ -1,0 +1,144 @@
+import type { Context } from "hono";
+import { BadRequestError, readBody } from "../body.js";
+import { NotFoundError, type TasksAppEnv } from "../guard.js";
+import type { TasksAppSettings } from "../options.js";
+import { backendParam, hasNul } from "../params.js";
+import { filterChoices } from "../queries/distinct-values.js";
+import { countTasks, listTasks } from "../queries/list-tasks.js";
+import { statusCounts } from "../queries/status-counts.js";
+import type { TasksRoute } from "../route.js";
+import { fetchTaskRow } from "../../queries/fetch.js";
+import { purgeCompletedTasks } from "../../purge.js";
+import { parseStatuses } from "../routes/purge.js";
+import { MAX_SELECTED, runSelected } from "./actions.js";
+import { csrfToken, csrfValid } from "./csrf.js";
+import { detailPage } from "./detail-page.js";
+import { errorPage } from "./error-page.js";
+import { page } from "./layout.js";
+import { cleanBackQuery, parseListParams, readNotice } from "./list-params.js";
+import { listPage } from "./list-page.js";
+import { purgePage } from "./purge-page.js";
+
+function redirect(location: string): Response {
+  // Relative Location: resolved against the request URL, so it works under any mount prefix.
+  return new Response(null, { status: 303, headers: { location, "cache-control": "no-store" } });
+}
+
+async function readForm(c: Context<TasksAppEnv>, settings: TasksAppSettings): Promise<URLSearchParams> {
+  const type = c.req.header("content-type") ?? "";
+  if (!type.startsWith("application/x-www-form-urlencoded")) throw new BadRequestError("Expected a form (application/x-www-form-urlencoded)");
+  return new URLSearchParams(await readBody(c.req.raw, settings.maxBodyBytes));
+}
+
+function csrfFailed(endpoint: string): Response {
+  return errorPage(403, "This form has expired or did not come from this page: reload the page and try again.", endpoint);
+}
+
+/** The admin page's routes: list, detail, run/retry actions, purge with confirmation. */
+export function adminRoutes(settings: TasksAppSettings): TasksRoute[] {
+  const backendOf = () => backendParam(undefined, settings.backend);
+  return [
+    { endpoint: "admin.list", paths: ["/admin"], methods: ["GET"], handler: () => redirect("admin/") },
+    {
+      endpoint: "admin.list",
+      paths: ["/admin/"],
+      methods: ["GET"],
+      handler: async (c) => {
+        const backend = backendOf();
+        const ctx = await backend.queryContext();
+        const params = parseListParams((k) => c.req.query(k));
+        const now = new Date();
+        const [rows, total, counts, choices] = await Promise.all([
+          listTasks(ctx, params.filter, settings.pageSize, (params.page - 1) * settings.pageSize),
+          countTasks(ctx, params.filter),
+          statusCounts(ctx, now),
+          filterChoices(ctx),
+        ]);
+        const csrf = csrfToken(c, settings.secret);
+        const notice = readNotice((k) => c.req.query(k));
+        const body = listPage({ backend: backend.alias, params, rows, total, pageSize: settings.pageSize, counts, choices, csrf: csrf.token, notice, now });
+        return page({ title: "Tasks", body, root: "", headers: csrf.headers });
+      },
+    },
+    {
+      endpoint: "admin.detail",
+      paths: ["/admin/tasks/:id/"],
+      methods: ["GET"],
+      handler: async (c) => {
+        const backend = backendOf();
+        const ctx = await backend.queryContext();
+        const id = c.req.param("id") ?? "";
+        const row = id.length <= 64 && !hasNul(id) ? await fetchTaskRow(ctx, id) : undefined;
+        if (!row) throw new NotFoundError("Task not found");
+        const { fromDb } = ctx.dialect;
+        const detail = {
+          result: backend.resultFromRow(row),
+          priority: Number(row.priority),
+          queueName: String(row.queue_name),
+          backendName: String(row.backend_name),
+          attempts: Number(row.attempts),
+          maxAttempts: Number(row.max_attempts),
+          runAfter: fromDb(row.run_after),
+          availableAt: fromDb(row.available_at),
+          leaseExpiresAt: fromDb(row.lease_expires_at),
+          lockedBy: row.locked_by == null ? null : String(row.locked_by),
+        };
+        const csrf = csrfToken(c, settings.secret);
+        const body = detailPage(detail, csrf.token, readNotice((k) => c.req.query(k)), new Date());
+        return page({ title: detail.result.task.name, body, root: "../../", headers: csrf.headers });
+      },
+    },
+    {
+      endpoint: "admin.actions",
+      paths: ["/admin/actions/"],
+      methods: ["POST"],
+      handler: async (c) => {
+        const form = await readForm(c, settings);
+        if (!csrfValid(c, settings.secret, form.get("csrf") ?? undefined)) return csrfFailed("admin.actions");
+        const action = form.get("action");
+        if (action !== "run" && action !== "retry") throw new BadRequestError("Unknown action");
+        const ids = form.getAll("id").filter((id) => id !== "" && !hasNul(id));
+        if (ids.length > MAX_SELECTED) throw new BadRequestError(`Select at most ${MAX_SELECTED} tasks at a time`);
+        const back = cleanBackQuery(form.get("back") ?? undefined);
+        const fromDetail = form.get("from") === "detail" && ids.length === 1;
+        if (ids.length === 0) {
+          back.set("done", "none");
+          return redirect(`../?${back}`);
+        }
+        const outcome = await runSelected(settings, backendOf(), ids, action);
+        c.set("tasksProcessed", outcome.ok + outcome.failed);
+        const done = new URLSearchParams({ done: action, ok: String(outcome.ok), failed: String(outcome.failed), skipped: String(outcome.skipped) });
+        if (fromDetail) return redirect(`../tasks/${encodeURIComponent(ids[0] ?? "")}/?${done}`);
+        for (const [k, v] of done) back.set(k, v);
+        return redirect(`../?${back}`);
+      },
+    },
+    {
+      endpoint: "admin.purge",
+      paths: ["/admin/purge/"],
+      methods: ["GET", "POST"],
+      handler: async (c) => {
+        const backend = backendOf();
+        if (c.req.method === "POST") {
+          const form = await readForm(c, settings);
+          if (!csrfValid(c, settings.secret, form.get("csrf") ?? undefined)) return csrfFailed("admin.purge");
+          if (form.get("confirm") !== "yes") throw new BadRequestError("Tick the confirmation box to delete tasks");
+          const days = Number(form.get("days") ?? "0");
+          if (!(Number.isInteger(days) && days >= 0)) throw new BadRequestError("days must be a non-negative integer");
+          const summary = await purgeCompletedTasks({ days, statuses: parseStatuses(form.get("status") ?? undefined), backend: backend.alias });
+          c.set("tasksProcessed", summary.deleted);
+          return redirect(`../?done=purge&deleted=${summary.deleted}`);
+        }
+        const preview = c.req.query("preview") !== undefined;
+        const daysText = c.req.query("days") ?? "30";
+        const days = /^\d{1,6}$/.test(daysText) ? Number(daysText) : 30;
+        const chosen = c.req.queries("status");
+        const statuses = preview ? (chosen && chosen.length > 0 ? parseStatuses(chosen.join(",")) : []) : (["SUCCESSFUL", "FAILED"] as const);
+        if (preview && statuses.length === 0) throw new BadRequestError("No valid statuses specified");
+        const count = preview ? (await purgeCompletedTasks({ days, statuses, dryRun: true, backend: backend.alias })).matched : null;
+        const csrf = csrfToken(c, settings.secret);
+        return page({ title: "Purge", body: purgePage({ days, statuses, count }, csrf.token), root: "../", headers: csrf.headers });
+      },
+    },
+  ];
+}

@@ -1,0 +1,70 @@
+import type { Hono } from "hono";
+import { adminRoutes } from "./admin/routes.js";
+import { jsonError } from "./body.js";
+import { guard, handleError, methodNotAllowed, type TasksAppEnv } from "./guard.js";
+import { resolveSettings, type TasksAppOptions } from "./options.js";
+import { loadHono } from "./peer.js";
+import { bothSlashes, type TasksRoute } from "./route.js";
+import { executeRoute } from "./routes/execute.js";
+import { purgeRoute } from "./routes/purge.js";
+import { runOneTaskRoute, runTasksRoute } from "./routes/run.js";
+import { statusRoute } from "./routes/status.js";
+
+const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/**
+ * The HTTP endpoints of django-database-task plus an admin page, as a web-standard Hono app that
+ * runs the tasks of a {@link DatabaseBackend} in the request (for serverless and PaaS deployments
+ * where a scheduler or Cloud Tasks calls in, instead of a long-running worker):
+ *
+ * | route | method | |
+ * |---|---|---|
+ * | `run/` | POST | run up to `max_tasks` (1–100, default 10) due tasks |
+ * | `run-one/` | POST | run one due task |
+ * | `status/` | GET | counts by status, pending wait times |
+ * | `execute/:id/` | POST | run one task by id (Cloud Tasks) |
+ * | `purge/` | GET, POST | delete finished tasks |
+ * | `admin/` | GET | the admin page (list, detail, run/retry, purge) |
+ *
+ * Every route requires the `auth` option's approval: requests it rejects get 401 and run nothing.
+ * Mount it under any prefix: `app.route("/tasks", createTasksApp(...))` in Hono, or through
+ * `@hono/node-server`'s `getRequestListener(tasksApp.fetch)` in Node's http, Express or Fastify.
+ *
+ * @throws ErrandError when `auth` is missing (pass `"none"` to disable authentication explicitly)
+ *   or another option is invalid; Error when the `hono` package is not installed.
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { bearerToken, createTasksApp } from "errand/backends/database";
+ * const app = new Hono();
+ * app.route("/tasks", createTasksApp({ auth: bearerToken(process.env.TASKS_TOKEN!) }));
+ * ```
+ */
+export function createTasksApp(options: TasksAppOptions): Hono<TasksAppEnv> {
+  const settings = resolveSettings(options);
+  const HonoClass = loadHono();
+  const app = new HonoClass<TasksAppEnv>();
+  const routes: TasksRoute[] = [
+    { endpoint: "run", paths: bothSlashes("/run/"), methods: ["POST"], handler: runTasksRoute(settings) },
+    { endpoint: "run-one", paths: bothSlashes("/run-one/"), methods: ["POST"], handler: runOneTaskRoute(settings) },
+    { endpoint: "status", paths: bothSlashes("/status/"), methods: ["GET"], handler: statusRoute(settings) },
+    { endpoint: "execute", paths: bothSlashes("/execute/:id/"), methods: ["POST"], handler: executeRoute(settings) },
+    { endpoint: "purge", paths: bothSlashes("/purge/"), methods: ["GET", "POST"], handler: purgeRoute(settings) },
+    ...(settings.admin ? adminRoutes(settings) : []),
+  ];
+  const byPath = new Map<string, TasksRoute[]>();
+  for (const route of routes) {
+    app.on([...route.methods], [...route.paths], guard(settings, route.endpoint), route.handler);
+    for (const path of route.paths) byPath.set(path, [...(byPath.get(path) ?? []), route]);
+  }
+  // Registered after the real handlers: any other method on a known path is a 405 (after auth).
+  for (const [path, rs] of byPath) {
+    const allowed = [...new Set(rs.flatMap((r) => r.methods))];
+    const others = ALL_METHODS.filter((m) => !allowed.includes(m));
+    const first = rs[0];
+    if (first) app.on(others, path, guard(settings, first.endpoint), methodNotAllowed(allowed));
+  }
+  app.notFound(() => jsonError(404, "Not found"));
+  app.onError(handleError);
+  return app;
+}

@@ -1,0 +1,15 @@
+import type { Context } from "hono";
+import type { TasksAppEnv } from "./guard.js";
+
+/** One route of the tasks app: its name in logs, its paths (with and without the trailing slash), methods and handler. */
+export interface TasksRoute {
+  endpoint: string;
+  paths: readonly string[];
+  methods: readonly string[];
+  handler: (c: Context<TasksAppEnv>) => Response | Promise<Response>;
+}
+
+/** `"/run/"` and `"/run"`: Django's URLs end with a slash; callers that drop it are served too. */
+export function bothSlashes(path: string): string[] {
+  return [path, path.replace(/\/$/, "")];
+}
