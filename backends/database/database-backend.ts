@@ -150,7 +150,11 @@ export class DatabaseBackend extends BaseTaskBackend {
           returnValue: null,
         }),
     );
-    if (taskEnqueued.hasReceivers) for (const r of results) taskEnqueued.send({ sender: DatabaseBackend, taskResult: r });
+    if (taskEnqueued.hasReceivers) {
+      // The sender is the backend's own class, so subclasses (CloudTasksBackend) report themselves.
+      const sender = this.constructor as typeof DatabaseBackend;
+      for (const r of results) taskEnqueued.send({ sender, taskResult: r });
+    }
     return results;
   }
 

@@ -2,7 +2,7 @@ import { endAttempt, invokeTask, sendFinished, sendStarted } from "../../src/exe
 import { logger } from "../../src/logger.js";
 import type { TaskResult } from "../../src/task-result.js";
 import { TaskResultStatus } from "../../src/task-result-status.js";
-import { DatabaseBackend } from "./database-backend.js";
+import type { DatabaseBackend } from "./database-backend.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
 import { completeTask, type Completion } from "./queries/complete.js";
 import { releaseTasks } from "./queries/lease.js";
@@ -33,7 +33,8 @@ export interface ExecuteOptions {
 export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext, row: RawRow, options: ExecuteOptions): Promise<TaskResult<unknown>> {
   const result = backend.resultFromRow(row);
   const task = result.task;
-  sendStarted(DatabaseBackend, result);
+  const sender = backend.constructor as typeof DatabaseBackend;
+  sendStarted(sender, result);
   const outcome = await invokeTask(result, { signal: options.shutdownSignal, timeoutMs: backend.timeoutFor(task) });
   const now = new Date();
   const log = { taskId: result.id, task: task.name, queue: task.queueName, attempt: result.attempts, durationMs: Math.round(outcome.durationMs) };
@@ -73,7 +74,7 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
   } else {
     logger.error({ ...log, status: result.status, error: outcome.error?.exceptionClassPath, message: firstLine(outcome.error?.traceback) }, "task failed");
   }
-  if (result.isFinished) sendFinished(DatabaseBackend, result);
+  if (result.isFinished) sendFinished(sender, result);
   return result;
 }
 
