@@ -13,7 +13,7 @@
 #      (scripts/pg-test-server.sh) and export its URL as ERRAND_TEST_PG_URL. If this
 #      run started it, it is stopped again on exit (success, failure or Ctrl-C); a
 #      server that was already running is left running;
-#   4. `npm run typecheck`;
+#   4. `npm run typecheck`, then `npm run build` (the CLI tests run the built `errand` binary);
 #   5. `npx ava "$@"`; the exit status is ava's.
 #
 # Works from any directory: file arguments relative to the caller's directory are
@@ -90,6 +90,8 @@ fi
 # --- typecheck, then the tests -------------------------------------------------------
 log "npm run typecheck"
 npm run typecheck
+log "npm run build"
+npm run build
 
 log "npx ava ${args[*]:-}"
 set +e

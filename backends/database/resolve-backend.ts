@@ -11,7 +11,7 @@ export function resolveDatabaseBackend(alias: string = DEFAULT_TASK_BACKEND_ALIA
   const backend = taskBackends.get(alias);
   if (!(backend instanceof DatabaseBackend)) {
     throw new InvalidTaskBackendError(
-      `Backend '${alias}' is a ${backend.constructor.name}; workers and the task-processing functions need a DatabaseBackend.`,
+      `Backend '${alias}' is ${/^[AEIOU]/.test(backend.constructor.name) ? "an" : "a"} ${backend.constructor.name}; workers and the task-processing functions need a DatabaseBackend.`,
     );
   }
   return backend;

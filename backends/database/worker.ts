@@ -101,6 +101,8 @@ export class Worker {
   readonly #queues: string[] | null;
   readonly #running = new Map<string, Promise<void>>();
   readonly #abort = new AbortController();
+  /** Aborted by the first stop(): ends database retries (connecting, claiming) so a worker whose database is down still stops at once. */
+  readonly #stopRetries = new AbortController();
   #stopping = false;
   #batcher: CompletionBatcher | undefined;
   #wakeSleeper: (() => void) | undefined;
@@ -145,6 +147,7 @@ export class Worker {
       return;
     }
     this.#stopping = true;
+    this.#stopRetries.abort();
     this.#wake();
   }
 
@@ -160,7 +163,14 @@ export class Worker {
       "worker starting",
     );
     if (this.#taskNames.length === 0) logger.warn({ workerId: this.id }, "worker knows no tasks: nothing will be claimed");
-    const ctx = await withDatabaseRetry(() => this.#backend.queryContext(), { what: "connect to the database", signal: this.#abort.signal });
+    let ctx: QueryContext;
+    try {
+      ctx = await withDatabaseRetry(() => this.#backend.queryContext(), { what: "connect to the database", signal: this.#stopRetries.signal });
+    } catch (error) {
+      if (!this.#stopping) throw error;
+      logger.info({ workerId: this.id }, "worker stopped before the database was reachable");
+      return { reason: "stopped", ...this.#stats, durationMs: Math.round(performance.now() - started) };
+    }
     const timers = this.#startBackgroundWork(ctx);
     this.#batcher = new CompletionBatcher(ctx, this.id, Math.max(10_000, this.#backend.leaseMs));
     const listener = ctx.dialect.name === "postgresql" ? await this.#listen() : undefined;
@@ -176,10 +186,15 @@ export class Worker {
         let claimed: RawRow[] = [];
         if (free > 0) {
           const limit = o.maxTasks > 0 ? Math.min(free, o.maxTasks - claimedTotal) : free;
-          claimed = await withDatabaseRetry(
-            () => claimTasks(ctx, { workerId: this.id, taskNames: this.#taskNames, queues: this.#queues, excludeQueues: o.excludeQueues, limit, now: new Date(), leaseMs: this.#backend.leaseMs }),
-            { what: "claim tasks", signal: this.#abort.signal },
-          );
+          try {
+            claimed = await withDatabaseRetry(
+              () => claimTasks(ctx, { workerId: this.id, taskNames: this.#taskNames, queues: this.#queues, excludeQueues: o.excludeQueues, limit, now: new Date(), leaseMs: this.#backend.leaseMs }),
+              { what: "claim tasks", signal: this.#stopRetries.signal },
+            );
+          } catch (error) {
+            if (this.#stopping) break; // stopped while the database was unreachable
+            throw error;
+          }
           claimedTotal += claimed.length;
           for (const row of claimed) this.#start(ctx, row);
           if (claimed.length === limit && this.#running.size < o.concurrency) continue;

@@ -1,0 +1,33 @@
+/** The frame of the one-shot commands: load the config, find the backend, run, report, close. */
+import { taskBackends } from "../../../src/config.js";
+import type { DatabaseBackend } from "../database-backend.js";
+import { resolveDatabaseBackend } from "../resolve-backend.js";
+import type { CommonOptions } from "./common-options.js";
+import { toCliError } from "./database-errors.js";
+import { CliError } from "./errors.js";
+import { loadConfig, type LoadedConfig } from "./load-config.js";
+
+/**
+ * Loads the config (applying its TASKS), resolves `--backend` to a DatabaseBackend and runs `fn`
+ * with it. Failures become one-line {@link CliError}s naming the database; the backends are closed
+ * afterwards either way, so no pool keeps the process alive.
+ */
+export async function withConfiguredBackend<T>(
+  options: CommonOptions,
+  fn: (backend: DatabaseBackend, loaded: LoadedConfig) => Promise<T>,
+): Promise<T> {
+  let backend: DatabaseBackend | undefined;
+  try {
+    const loaded = await loadConfig(options.config);
+    try {
+      backend = resolveDatabaseBackend(options.backend);
+    } catch (error) {
+      throw new CliError(`${loaded.path}: ${(error as Error).message}`, { cause: error });
+    }
+    return await fn(backend, loaded);
+  } catch (error) {
+    throw toCliError(error, backend);
+  } finally {
+    await taskBackends.close().catch(() => undefined);
+  }
+}
