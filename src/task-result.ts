@@ -125,7 +125,8 @@ export class TaskResult<R = unknown> {
 
   /**
    * Resolves when the task has finished (SUCCESSFUL or FAILED), refreshing from the backend, across
-   * processes. Polls every 10 ms at first, backing off to `maxIntervalMs`.
+   * processes. Between checks it waits for the backend's word that a task finished (PostgreSQL:
+   * LISTEN/NOTIFY) or for a pause of 10 ms at first, backing off to `maxIntervalMs` (polling, SQLite).
    * @param options.timeout - milliseconds to wait at most. @defaultValue no limit
    * @param options.maxIntervalMs - the longest pause between checks. @defaultValue 500
    * @returns this result, refreshed.
@@ -141,7 +142,7 @@ export class TaskResult<R = unknown> {
       if (this.isFinished) break;
       const left = deadline - Date.now();
       if (left <= 0) throw TaskResultWaitTimeoutError.of(this.id, options.timeout ?? 0);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)));
+      await lookupBackend(this.backend).waitForChange(Math.min(interval, left));
       interval = Math.min(maxInterval, interval * 2);
     }
     return this;

@@ -15,6 +15,8 @@ export class CompletionBatcher {
     private readonly workerId: string,
     /** How long to keep retrying a transient database error, in milliseconds. */
     private readonly retryForMs: number,
+    /** PostgreSQL: the channel to NOTIFY when tasks finished (for `wait()` elsewhere). */
+    private readonly finishedChannel?: string,
     /** The most outcomes per statement. */
     private readonly maxBatch = 500,
   ) {}
@@ -39,7 +41,7 @@ export class CompletionBatcher {
     const batch = this.#pending.splice(0, this.maxBatch);
     if (batch.length === 0) return;
     try {
-      const stored = await withDatabaseRetry(() => completeTasks(this.ctx, this.workerId, batch.map((b) => b.item)), {
+      const stored = await withDatabaseRetry(() => completeTasks(this.ctx, this.workerId, batch.map((b) => b.item), this.finishedChannel), {
         what: "store task outcomes",
         maxElapsedMs: this.retryForMs,
       });

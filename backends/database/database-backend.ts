@@ -12,7 +12,7 @@ import type { Task } from "../../src/task.js";
 import { TaskResult } from "../../src/task-result.js";
 import { TaskResultStatus } from "../../src/task-result-status.js";
 import { dialectOf } from "./dialect.js";
-import { notifyChannel } from "./notify.js";
+import { finishedChannel, notifyChannel, TaskListener } from "./notify.js";
 import { checkDatabaseOptions, DATABASE_DEFAULTS, type DatabaseBackendOptions } from "./options.js";
 import type { ErrandOrm } from "./orm.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
@@ -47,6 +47,8 @@ export class DatabaseBackend extends BaseTaskBackend {
   readonly tableName: string;
   /** The PostgreSQL NOTIFY channel enqueues signal on. */
   readonly notifyChannel: string;
+  /** The PostgreSQL NOTIFY channel completions signal on (for `TaskResult.wait()`). */
+  readonly finishedChannel: string;
   /** Lease length in milliseconds (see {@link DatabaseBackendOptions.leaseMs}). */
   readonly leaseMs: number;
   readonly #idFunction: () => string;
@@ -62,6 +64,7 @@ export class DatabaseBackend extends BaseTaskBackend {
     this.tableName = this.databaseOptions.tableName ?? DATABASE_DEFAULTS.tableName;
     this.leaseMs = this.databaseOptions.leaseMs ?? DATABASE_DEFAULTS.leaseMs;
     this.notifyChannel = notifyChannel(this.tableName);
+    this.finishedChannel = finishedChannel(this.tableName);
     this.#idFunction = this.databaseOptions.idFunction ?? randomUUID;
     this.#defaultBackoff = toBackoffFunction(this.databaseOptions.backoff);
   }
@@ -174,6 +177,45 @@ export class DatabaseBackend extends BaseTaskBackend {
     return rowToResult(row, this.#dialectUnsafe());
   }
 
+  /**
+   * Resolves at the next completion anywhere (PostgreSQL: LISTEN on the completions channel, shared by
+   * all waiters of this backend and closed when none is left) or after `ms`; on SQLite it sleeps.
+   */
+  override async waitForChange(ms: number): Promise<void> {
+    const { orm, ctx } = await this.#open();
+    if (ctx.dialect.name !== "postgresql") return super.waitForChange(ms);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#finishWaiters.delete(done);
+        if (this.#finishWaiters.size === 0) this.#stopFinishListener();
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#finishWaiters.add(done);
+      this.#startFinishListener(orm);
+    });
+  }
+
+  #finishWaiters = new Set<() => void>();
+  #finishListener: TaskListener | undefined;
+
+  #startFinishListener(orm: ErrandOrm): void {
+    if (this.#finishListener) return;
+    const wakeAll = () => {
+      for (const wake of [...this.#finishWaiters]) wake();
+    };
+    // On reconnect, completions during the gap were missed: waiters re-read their results.
+    this.#finishListener = new TaskListener({ orm, channel: this.finishedChannel, name: `${this.alias}:wait`, onNotify: wakeAll, onReconnect: wakeAll });
+    void this.#finishListener.start();
+  }
+
+  #stopFinishListener(): void {
+    const listener = this.#finishListener;
+    this.#finishListener = undefined;
+    void listener?.close();
+  }
+
   /** Connection and schema problems (an unreachable database, pending migrations), as messages. */
   override async check(): Promise<string[]> {
     try {
@@ -187,6 +229,7 @@ export class DatabaseBackend extends BaseTaskBackend {
   /** Closes the connection pool if this backend opened it (an `orm` passed in stays open). */
   override async close(): Promise<void> {
     this.#closed = true;
+    this.#stopFinishListener();
     const ready = this.#ready;
     this.#ready = undefined;
     this.#connecting = undefined;

@@ -4,7 +4,7 @@ import type { TaskResult } from "../../src/task-result.js";
 import { TaskResultStatus } from "../../src/task-result-status.js";
 import type { DatabaseBackend } from "./database-backend.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
-import { completeTask, type Completion } from "./queries/complete.js";
+import { completeTasks, type Completion } from "./queries/complete.js";
 import { releaseTasks } from "./queries/lease.js";
 import { withDatabaseRetry } from "./transient.js";
 
@@ -61,7 +61,7 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
   // Keep trying for most of a lease: giving up means the task runs again after the lease expires.
   const stored = options.store
     ? await options.store(result.id, now, completion)
-    : await withDatabaseRetry(() => completeTask(ctx, result.id, options.workerId, now, completion), {
+    : await withDatabaseRetry(async () => (await completeTasks(ctx, options.workerId, [{ id: result.id, at: now, completion }], backend.finishedChannel)).has(result.id), {
         what: "store task outcome",
         maxElapsedMs: Math.max(10_000, backend.leaseMs),
       });

@@ -7,6 +7,11 @@ export function notifyChannel(tableName: string): string {
   return `errand_${tableName}`;
 }
 
+/** The NOTIFY channel on which completions of a task table announce that some task finished. */
+export function finishedChannel(tableName: string): string {
+  return `errand_${tableName}_finished`;
+}
+
 /** Options of {@link TaskListener}. */
 export interface TaskListenerOptions {
   orm: ErrandOrm;

@@ -122,6 +122,15 @@ export abstract class BaseTaskBackend {
     );
   }
 
+  /**
+   * Resolves when a result of this backend may have changed (a task finished somewhere), or after
+   * `ms` milliseconds at the latest. `TaskResult.wait()` refreshes after each. The default just
+   * sleeps (polling); backends that can hear about finishes (PostgreSQL NOTIFY) override it.
+   */
+  async waitForChange(ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
   /** Configuration problems, as human-readable messages (Django's system checks). Empty when fine. */
   async check(): Promise<string[]> {
     return [];

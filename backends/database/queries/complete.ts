@@ -8,35 +8,6 @@ export type Completion =
   | { status: "FAILED"; errors: TaskError[] }
   | { status: "READY"; errors: TaskError[]; retryAt: Date };
 
-/**
- * Records the end of an attempt: SUCCESSFUL with the return value, FAILED with the error records, or
- * back to READY for a retry at `retryAt`. Fenced on `locked_by = workerId AND status = 'RUNNING'`, so
- * a worker whose lease expired (and whose task another worker took over) cannot overwrite it.
- * @returns whether the row was updated (false: this worker no longer owned the task).
- */
-export async function completeTask(ctx: QueryContext, id: string, workerId: string, now: Date, c: Completion): Promise<boolean> {
-  const { dialect, table } = ctx;
-  const fence = "WHERE id = ? AND locked_by = ? AND status = 'RUNNING' RETURNING id";
-  let rows;
-  if (c.status === "SUCCESSFUL") {
-    rows = await ctx.execute(
-      `UPDATE ${table} SET status = 'SUCCESSFUL', return_value = ?, finished_at = ?, locked_by = NULL, lease_expires_at = NULL ${fence}`,
-      [dialect.jsonToDb(c.returnValue) ?? "null", dialect.toDb(now), id, workerId],
-    );
-  } else if (c.status === "FAILED") {
-    rows = await ctx.execute(
-      `UPDATE ${table} SET status = 'FAILED', errors = ?, finished_at = ?, locked_by = NULL, lease_expires_at = NULL ${fence}`,
-      [dialect.jsonToDb(c.errors), dialect.toDb(now), id, workerId],
-    );
-  } else {
-    rows = await ctx.execute(
-      `UPDATE ${table} SET status = 'READY', errors = ?, available_at = ?, locked_by = NULL, lease_expires_at = NULL ${fence}`,
-      [dialect.jsonToDb(c.errors), dialect.toDb(c.retryAt), id, workerId],
-    );
-  }
-  return rows.length > 0;
-}
-
 /** One entry of a batched completion. */
 export interface CompletionItem {
   id: string;
@@ -46,11 +17,19 @@ export interface CompletionItem {
 }
 
 /**
- * Records the end of many attempts of `workerId` in one statement (the worker's batched completion),
- * with the same fencing as {@link completeTask}.
+ * Records the end of attempts of `workerId`, many in one statement (the worker's batched completion):
+ * SUCCESSFUL with the return value, FAILED with the error records, or back to READY for a retry at
+ * `retryAt`. Fenced on `locked_by = workerId AND status = 'RUNNING'`, so a worker whose lease expired
+ * (and whose task another worker took over) cannot overwrite it.
  * @returns the ids that were updated (an id missing: this worker no longer owned that task).
  */
-export async function completeTasks(ctx: QueryContext, workerId: string, items: readonly CompletionItem[]): Promise<Set<string>> {
+export async function completeTasks(
+  ctx: QueryContext,
+  workerId: string,
+  items: readonly CompletionItem[],
+  /** PostgreSQL: a channel to NOTIFY (empty payload) in the same statement when a task finished, for `wait()`. */
+  finishedChannel?: string,
+): Promise<Set<string>> {
   if (items.length === 0) return new Set();
   const { dialect, table } = ctx;
   const records = items.map(({ id, at, completion: c }) => ({
@@ -63,7 +42,7 @@ export async function completeTasks(ctx: QueryContext, workerId: string, items: 
   }));
   let rows;
   if (dialect.name === "postgresql") {
-    rows = await ctx.execute(
+    const updateSql =
       `UPDATE ${table} AS t SET status = v.status,
          return_value = CASE WHEN v.status = 'SUCCESSFUL' THEN v.return_value ELSE t.return_value END,
          errors = CASE WHEN v.status = 'SUCCESSFUL' THEN t.errors ELSE v.errors END,
@@ -71,9 +50,13 @@ export async function completeTasks(ctx: QueryContext, workerId: string, items: 
          available_at = CASE WHEN v.status = 'READY' THEN v.retry_at ELSE t.available_at END,
          locked_by = NULL, lease_expires_at = NULL
        FROM jsonb_to_recordset(?::jsonb) AS v(id text, status text, return_value jsonb, errors jsonb, at timestamptz, retry_at timestamptz)
-       WHERE t.id = v.id AND t.locked_by = ? AND t.status = 'RUNNING' RETURNING t.id`,
-      [JSON.stringify(records), workerId],
-    );
+       WHERE t.id = v.id AND t.locked_by = ? AND t.status = 'RUNNING' RETURNING t.id`;
+    if (finishedChannel && items.some((i) => i.completion.status !== "READY")) {
+      // One wake-up per statement, not per task: waiters re-read their own result.
+      rows = await ctx.execute(`WITH done AS (${updateSql}) SELECT id, pg_notify(?, '') FROM done`, [JSON.stringify(records), workerId, finishedChannel]);
+    } else {
+      rows = await ctx.execute(updateSql, [JSON.stringify(records), workerId]);
+    }
   } else {
     // `->` yields JSON text (what the JSON columns hold); `->>` yields SQL values (status, epoch ms).
     rows = await ctx.execute(

@@ -1,6 +1,6 @@
 import test from "ava";
 import { configureTasks, task, taskBackends, taskStarted, TaskResultWaitTimeoutError } from "../../../src/index.js";
-import { DatabaseBackend, Worker } from "../../../backends/database/index.js";
+import { DatabaseBackend, processTasks, Worker } from "../../../backends/database/index.js";
 import { freshPostgres, PG_URL, type TestDatabase } from "../../helpers/databases.js";
 
 const ping = task(function notifyPing(sentAt: number) {
@@ -55,4 +55,17 @@ pgTest("result.wait() resolves when a worker in the background finishes the task
   const [, done] = await Promise.all([worker.run(), result.wait({ timeout: 5_000 })]);
   t.is(done.status, "SUCCESSFUL");
   t.is(typeof done.returnValue, "number");
+});
+
+pgTest("waitForChange wakes on a completion anywhere (NOTIFY), long before its 10 s timeout", async (t) => {
+  const backend = taskBackends.default as DatabaseBackend;
+  const result = await ping.enqueue(Date.now());
+  // Give the shared finish listener time to LISTEN, then finish the task "elsewhere".
+  const started = performance.now();
+  const woke = backend.waitForChange(10_000).then(() => performance.now() - started);
+  await new Promise((r) => setTimeout(r, 300));
+  await processTasks({ tasks: [ping] });
+  const waited = await woke;
+  t.true(waited < 2_000, `woke after ${waited.toFixed(0)} ms`);
+  t.is((await result.wait({ timeout: 1_000 })).status, "SUCCESSFUL");
 });
