@@ -1,0 +1,345 @@
+// errand's benchmark against graphile-worker, pg-boss, BullMQ and a raw-pg floor (issue 6).
+// Run it through `npm run bench [-- flags]` (bench/run.sh starts PostgreSQL and Redis); see --help.
+import { fork } from "node:child_process";
+import { readFileSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { ensureDatabase, median, nowMs, percentile, pgQuery, pgUrl, settle, sleep } from "./lib.mjs";
+import { serverCpuMs } from "./cpu.mjs";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const OUT = join(HERE, ".out");
+
+const HELP = `npm run bench [-- flags]
+  --jobs N          jobs per drain (default 50000; --smoke 400)
+  --processes P     worker processes (default 2)
+  --concurrency C   tasks in flight per process (default 24)
+  --rounds R        drains per system, alternating the order (default 3; --smoke 1)
+  --only LIST       comma-separated: errand,graphile,pgboss,bullmq,floor,floorc,sqlite
+  --smoke           tiny sizes: checks everything works, prints the table, leaves README.md alone
+  --profile         also profile errand's PostgreSQL drain (CPU profiles + pg_stat_statements)
+  --no-build        use dist/ as it is`;
+
+const { values: flags } = parseArgs({
+  options: {
+    jobs: { type: "string" }, processes: { type: "string" }, concurrency: { type: "string" }, rounds: { type: "string" },
+    only: { type: "string" }, smoke: { type: "boolean" }, profile: { type: "boolean" }, "no-build": { type: "boolean" },
+    help: { type: "boolean" },
+  },
+});
+if (flags.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const int = (v, d) => (v === undefined ? d : Math.max(1, Number.parseInt(v, 10) || d));
+const smoke = Boolean(flags.smoke);
+const cfg = {
+  jobs: int(flags.jobs, smoke ? 400 : 50_000),
+  processes: int(flags.processes, 2),
+  concurrency: int(flags.concurrency, 24),
+  rounds: int(flags.rounds, smoke ? 1 : 3),
+  latencySamples: smoke ? 20 : 300,
+  singleEnqueues: smoke ? 50 : 2000,
+  rssJobs: smoke ? 300 : 10_000,
+  rssConcurrency: 100,
+};
+
+const SYSTEMS = [
+  { key: "errand", label: "errand", module: "errand", db: "errand_bench" },
+  { key: "graphile", label: "graphile-worker", module: "graphile", db: "graphile_bench" },
+  { key: "pgboss", label: "pg-boss", module: "pgboss", db: "pgboss_bench" },
+  { key: "bullmq", label: "BullMQ (Redis)", module: "bullmq", redis: true },
+  { key: "floor", label: "raw pg floor", module: "floor", db: "floor_bench", floor: true, batch: 500 },
+  { key: "floorc", label: "raw pg, batches of C", module: "floor", db: "floor_bench", floor: true, batch: "C" },
+];
+const only = flags.only ? new Set(flags.only.split(",").map((s) => s.trim())) : null;
+const wanted = (key) => !only || only.has(key);
+const systems = SYSTEMS.filter((s) => wanted(s.key) && (!s.redis || process.env.BENCH_REDIS_PORT));
+const sqliteOn = wanted("sqlite");
+const errors = [];
+
+// ------------------------------------------------------------------ worker processes
+class Workers {
+  /** Forks `n` worker processes of `system`, connected and idle (start-up is not measured). */
+  static async start(system, config, n, env = {}) {
+    const w = new Workers();
+    const mod = await import(`./systems/${system.module}.mjs`);
+    w.kids = Array.from({ length: n }, () =>
+      fork(join(HERE, "child.mjs"), [], { env: { ...process.env, ...mod.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+    );
+    w.state = w.kids.map(() => ({ count: 0, first: 0, last: 0, rssMax: 0 }));
+    w.latency = [];
+    w.onLatency = null;
+    const ready = w.kids.map(
+      (kid, i) =>
+        new Promise((resolve, reject) => {
+          kid.on("message", (m) => {
+            if (m.type === "ready") resolve();
+            else if (m.type === "progress" || m.type === "stopped") Object.assign(w.state[i], m);
+            else if (m.type === "latency") w.onLatency?.(m.ms);
+          });
+          kid.on("exit", (code) => {
+            if (code === 0) return;
+            w.failed = `${system.key} worker exited with code ${code}`;
+            reject(new Error(w.failed));
+          });
+          kid.send({ type: "init", system: system.module, config });
+        }),
+    );
+    await withTimeout(Promise.all(ready), 60_000, `${system.key} workers did not get ready`);
+    return w;
+  }
+  go() {
+    for (const kid of this.kids) kid.send({ type: "go" });
+  }
+  get count() { return this.state.reduce((a, s) => a + s.count, 0); }
+  get first() { return Math.min(...this.state.filter((s) => s.first > 0).map((s) => s.first)); }
+  get last() { return Math.max(...this.state.map((s) => s.last)); }
+  get rssMax() { return Math.max(...this.state.map((s) => s.rssMax)); }
+  get cpuMs() { return this.state.reduce((a, s) => a + (s.cpuMs ?? 0), 0); }
+  async stop() {
+    const exits = this.kids.map((kid) => new Promise((resolve) => (kid.exitCode !== null ? resolve() : kid.once("exit", resolve))));
+    for (const kid of this.kids) if (kid.connected) kid.send({ type: "stop" });
+    const timer = setTimeout(() => this.kids.forEach((k) => k.kill("SIGKILL")), 30_000);
+    await Promise.all(exits);
+    clearTimeout(timer);
+  }
+}
+
+function withTimeout(promise, ms, message) {
+  let timer;
+  return Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** Waits until the workers have started `jobs` jobs and the store shows none left; returns the end time. */
+async function waitDrained(w, h, jobs) {
+  let seen = -1;
+  let since = nowMs();
+  while (w.count < jobs) {
+    if (w.failed) throw new Error(w.failed);
+    if (w.count !== seen) [seen, since] = [w.count, nowMs()];
+    if (nowMs() - since > 60_000) throw new Error(`stalled at ${w.count}/${jobs} jobs`);
+    await sleep(5);
+  }
+  let end = w.last;
+  for (let t = nowMs(); (await h.remaining()) > 0; t = nowMs()) {
+    if (nowMs() - since > 60_000) throw new Error("jobs ran but their completion was not stored");
+    await sleep(2);
+    end = Math.max(end, t);
+  }
+  return end;
+}
+
+// ------------------------------------------------------------------------ scenarios
+const urlOf = (s) => (s.sqlite ? `sqlite:${join(OUT, "bench.sqlite3")}` : s.redis ? "" : pgUrl(s.db));
+const payloads = (n) => Array.from({ length: n }, (_, i) => ({ i }));
+
+async function withStore(system, fn) {
+  const mod = await import(`./systems/${system.module}.mjs`);
+  const h = await mod.open({ url: urlOf(system) });
+  try {
+    await h.reset();
+    return await fn(h);
+  } finally {
+    await h.close();
+  }
+}
+
+/** (a)+(b): bulk-enqueue `jobs`, then drain them with P×C workers; time from the first job start to the last completion. */
+async function drain(system, { jobs = cfg.jobs, processes = cfg.processes, concurrency = cfg.concurrency, env = {}, beforeGo } = {}) {
+  return withStore(system, async (h) => {
+    const t0 = nowMs();
+    await h.enqueueBulk(payloads(jobs));
+    const bulkSecs = (nowMs() - t0) / 1000;
+    if (system.db) await settle(urlOf(system));
+    const w = await Workers.start(system, { url: urlOf(system), concurrency, batch: system.batch }, processes, env);
+    try {
+      await beforeGo?.();
+      const cpu0 = serverCpuMs();
+      w.go();
+      const end = await waitDrained(w, h, jobs);
+      const serverCpu = serverCpuMs() - cpu0;
+      await sleep(25); // one more progress report: the workers' CPU up to now
+      const secs = (end - w.first) / 1000;
+      return { rate: jobs / secs, secs, bulkRate: jobs / bulkSecs, rssMax: w.rssMax, serverCpuPerJob: serverCpu / jobs, workerCpuPerJob: w.cpuMs / jobs };
+    } finally {
+      await w.stop();
+    }
+  });
+}
+
+/** (c): enqueue one at a time, awaited, no workers. */
+async function singleEnqueue(system) {
+  return withStore(system, async (h) => {
+    for (let i = 0; i < 20; i++) await h.enqueueOne({ i }); // warm-up
+    const t0 = nowMs();
+    for (let i = 0; i < cfg.singleEnqueues; i++) await h.enqueueOne({ i });
+    return cfg.singleEnqueues / ((nowMs() - t0) / 1000);
+  });
+}
+
+/** (d): idle P×C workers; one task enqueued at a time, the next after it started; enqueue call → task start. */
+async function latency(system) {
+  return withStore(system, async (h) => {
+    const w = await Workers.start(system, { url: urlOf(system), concurrency: cfg.concurrency }, cfg.processes);
+    const samples = [];
+    try {
+      w.go();
+      await sleep(500);
+      const budget = nowMs() + (smoke ? 10_000 : 30_000);
+      for (let i = 0; i < cfg.latencySamples + 5 && nowMs() < budget; i++) {
+        const started = new Promise((resolve) => (w.onLatency = resolve));
+        await h.enqueueOne({ t: nowMs() });
+        const ms = await withTimeout(started, 10_000, "an enqueued task did not start within 10 s");
+        if (i >= 5) samples.push(ms); // the first five warm up connections and JIT
+        await sleep(3);
+      }
+    } finally {
+      await w.stop();
+    }
+    samples.sort((a, b) => a - b);
+    return { p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99), n: samples.length };
+  });
+}
+
+// ------------------------------------------------------------------------------ run
+const results = Object.fromEntries([...SYSTEMS.map((s) => s.key), "sqlite"].map((k) => [k, { drains: [] }]));
+
+async function attempt(what, fn) {
+  try {
+    return await fn();
+  } catch (error) {
+    console.error(`bench: ${what} failed: ${error.stack ?? error}`);
+    errors.push(`${what}: ${error.message ?? error}`);
+    return undefined;
+  }
+}
+const rotate = (xs, r) => xs.map((_, i) => xs[(i + r) % xs.length]);
+const step = (msg) => console.error(`bench: ${msg}`);
+
+const started = nowMs();
+const loadBefore = os.loadavg()[0];
+mkdirSync(OUT, { recursive: true });
+for (const s of systems) if (s.db) await ensureDatabase(s.db);
+step(`${cfg.jobs} jobs, ${cfg.processes} processes × ${cfg.concurrency}, ${cfg.rounds} round(s): ${systems.map((s) => s.key).join(", ")}${sqliteOn ? ", sqlite" : ""}`);
+
+for (let r = 0; r < cfg.rounds; r++) {
+  for (const s of rotate(systems, r)) {
+    const res = await attempt(`${s.key} drain`, () => drain(s));
+    if (res) results[s.key].drains.push(res);
+    if (res) step(`drain ${s.key}: ${Math.round(res.rate)} jobs/s (${res.secs.toFixed(2)} s), bulk enqueue ${Math.round(res.bulkRate)} jobs/s`);
+  }
+}
+for (const s of rotate(systems, cfg.rounds).filter((s) => s.key !== "floorc")) {
+  results[s.key].single = await attempt(`${s.key} single enqueue`, () => singleEnqueue(s));
+  step(`single enqueue ${s.key}: ${Math.round(results[s.key].single)} jobs/s`);
+}
+for (const s of rotate(systems, cfg.rounds + 1).filter((s) => !s.floor)) {
+  results[s.key].latency = await attempt(`${s.key} latency`, () => latency(s));
+  const l = results[s.key].latency;
+  if (l) step(`latency ${s.key}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms (${l.n} samples)`);
+}
+for (const s of rotate(systems, cfg.rounds + 2).filter((s) => !s.floor)) {
+  const res = await attempt(`${s.key} RSS`, () => drain(s, { jobs: cfg.rssJobs, processes: 1, concurrency: cfg.rssConcurrency }));
+  results[s.key].rss = res?.rssMax;
+  if (res) step(`RSS at concurrency ${cfg.rssConcurrency} ${s.key}: ${(res.rssMax / 2 ** 20).toFixed(1)} MB`);
+}
+if (sqliteOn) {
+  const s = { key: "sqlite", label: "errand (SQLite)", module: "errand", sqlite: true };
+  for (let r = 0; r < cfg.rounds; r++) {
+    rmSync(join(OUT, "bench.sqlite3"), { force: true });
+    const res = await attempt("sqlite drain", () => drain(s));
+    if (res) results.sqlite.drains.push(res);
+    if (res) step(`drain sqlite: ${Math.round(res.rate)} jobs/s`);
+  }
+}
+if (flags.profile && wanted("errand")) {
+  const { profileErrand } = await import("./profile.mjs");
+  const peers = systems.filter((s) => s.db && s.key !== "errand");
+  await attempt("profile", () => profileErrand({ drain, system: SYSTEMS[0], peers, cfg, out: OUT }));
+}
+
+// ---------------------------------------------------------------------------- table
+const med = (key, f) => median(results[key].drains.map(f));
+const value = {
+  drain: (k) => med(k, (d) => d.rate),
+  bulk: (k) => med(k, (d) => d.bulkRate),
+  single: (k) => results[k].single,
+  p50: (k) => results[k].latency?.p50,
+  p95: (k) => results[k].latency?.p95,
+  p99: (k) => results[k].latency?.p99,
+  sqlite: (k) => (k === "errand" ? med("sqlite", (d) => d.rate) : undefined),
+  rss: (k) => (results[k].rss === undefined ? undefined : results[k].rss / 2 ** 20),
+  cpu: (k) => med(k, (d) => d.serverCpuPerJob * 1000),
+  wcpu: (k) => med(k, (d) => d.workerCpuPerJob * 1000),
+};
+const rate = (x) => Math.round(x).toLocaleString("en-US");
+const ROWS = [
+  ["(a) drain, jobs/s", "drain", rate],
+  ["(b) bulk enqueue, jobs/s", "bulk", rate],
+  ["(c) single enqueue, jobs/s", "single", rate],
+  ["(d) latency p50, ms ↓", "p50", (x) => x.toFixed(2)],
+  ["(d) latency p95, ms ↓", "p95", (x) => x.toFixed(2)],
+  ["(d) latency p99, ms ↓", "p99", (x) => x.toFixed(2)],
+  ["(e) SQLite drain, jobs/s", "sqlite", rate],
+  [`(f) worker peak RSS at concurrency ${cfg.rssConcurrency}, MB ↓`, "rss", (x) => x.toFixed(1)],
+  ["(a) worker CPU per 1k drained jobs, ms ↓", "wcpu", (x) => rate(x)],
+  ["(a) server CPU per 1k drained jobs, ms ↓", "cpu", (x) => rate(x)],
+];
+const shown = SYSTEMS.filter((s) => systems.includes(s) || (s.key === "errand" && sqliteOn));
+const peers = shown.filter((s) => s.key !== "errand");
+const ok = (x) => typeof x === "number" && Number.isFinite(x);
+const cell = (x, fmt) => (ok(x) ? fmt(x) : "–");
+const ratio = (a, b) => (ok(a) && ok(b) && b > 0 ? `${(a / b).toFixed(2)}×` : "–");
+const header = ["scenario", ...shown.map((s) => s.label), ...peers.map((s) => `errand / ${s.label}`)];
+const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
+for (const [label, key, fmt] of ROWS) {
+  const e = value[key]("errand");
+  lines.push(`| ${[label, ...shown.map((s) => cell(value[key](s.key), fmt)), ...peers.map((s) => ratio(e, value[key](s.key)))].join(" | ")} |`);
+}
+const table = lines.join("\n");
+
+const v = (k, key) => value[key](k);
+const goal = (text, a, b, test) => `- ${!ok(a) || !ok(b) ? "n/a" : test(a, b) ? "met" : "**not met**"}: ${text}${ok(a) && ok(b) ? ` (${(a / b).toFixed(2)}×)` : ""}`;
+const goals = [
+  goal("drain ≥ 1.2 × graphile-worker", v("errand", "drain"), v("graphile", "drain"), (a, b) => a >= 1.2 * b),
+  goal("drain ≥ 5 × pg-boss", v("errand", "drain"), v("pgboss", "drain"), (a, b) => a >= 5 * b),
+  goal("drain ≥ 1 × BullMQ on Redis", v("errand", "drain"), v("bullmq", "drain"), (a, b) => a >= b),
+  goal("drain ≥ 50 % of the raw floor", v("errand", "drain"), v("floor", "drain"), (a, b) => a >= 0.5 * b),
+  goal("latency p50 ≤ graphile-worker's", v("errand", "p50"), v("graphile", "p50"), (a, b) => a <= b),
+  goal("latency p99 ≤ graphile-worker's", v("errand", "p99"), v("graphile", "p99"), (a, b) => a <= b),
+  goal("bulk enqueue ≥ graphile-worker's addJobs", v("errand", "bulk"), v("graphile", "bulk"), (a, b) => a >= b),
+  goal("SQLite drain ≥ 5,000 tasks/s", v("errand", "sqlite"), 5000, (a, b) => a >= b),
+  goal("worker RSS ≤ 150 MB at concurrency 100", v("errand", "rss"), 150, (a, b) => a <= b),
+].join("\n");
+
+const pkg = (name) => JSON.parse(readFileSync(join(HERE, "..", "node_modules", name, "package.json"), "utf8")).version;
+const pgVersion = (await pgQuery(pgUrl("postgres"), "SHOW server_version"))[0].server_version;
+const machine = [
+  `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+  `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+  `PostgreSQL ${pgVersion}`,
+  process.env.BENCH_REDIS_PORT ? `Redis ${process.env.BENCH_REDIS_VERSION ?? ""}`.trim() : "no Redis",
+  `Node ${process.version}`,
+  `load average ${loadBefore.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end`,
+  `graphile-worker ${pkg("graphile-worker")}, pg-boss ${pkg("pg-boss")}, BullMQ ${pkg("bullmq")}, MikroORM ${pkg("@mikro-orm/core")}`,
+].join(" · ");
+const params = `${cfg.jobs.toLocaleString("en-US")} no-op jobs per drain, ${cfg.processes} worker processes × concurrency ${cfg.concurrency}, median of ${cfg.rounds} drain(s); ${cfg.singleEnqueues} single enqueues; latency: ${cfg.latencySamples} samples`;
+const report = `${machine}\n\n${params}\n\n${table}\n\nGoals of issue 6:\n${goals}\n`;
+
+console.log(`\n${report}`);
+if (errors.length) console.log(`Failed runs:\n${errors.map((e) => `- ${e}`).join("\n")}\n`);
+step(`done in ${((nowMs() - started) / 1000).toFixed(0)} s`);
+
+if (!smoke && !only && errors.length === 0) {
+  const readme = join(HERE, "README.md");
+  const text = readFileSync(readme, "utf8");
+  const [head, rest] = text.split("<!-- results -->");
+  const tail = rest?.split("<!-- /results -->")[1];
+  if (tail === undefined) throw new Error("bench/README.md has no <!-- results --> … <!-- /results --> block");
+  writeFileSync(readme, `${head}<!-- results -->\n${report}<!-- /results -->${tail}`);
+  step("wrote the table into bench/README.md");
+}
+process.exit(errors.length ? 1 : 0);
