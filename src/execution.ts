@@ -37,48 +37,66 @@ export interface InvokeOptions {
   signal?: AbortSignal;
   /** Milliseconds before the attempt is abandoned as a `TaskTimeoutError`; `null` for none. */
   timeoutMs?: number | null;
+  /**
+   * Copy the arguments before the call, so a function that mutates them cannot change `result.args`.
+   * Workers pass `false`: their arguments were just parsed from the row. @defaultValue true
+   */
+  cloneArgs?: boolean;
 }
 
 /**
  * Runs the task function of a RUNNING `result` once and reports how it went. Never throws: an error
  * thrown by the function, a return value that is not JSON-serializable (a `TypeError` record) and a
  * timeout (a `TaskTimeoutError` record, even when the function ignores its signal) are all outcomes.
+ * An outside abort (`options.signal`) settles the attempt at once as a failure with the abort reason,
+ * even if the function ignores it, so the worker slot is freed.
  */
 export async function invokeTask(result: TaskResult<any>, options: InvokeOptions = {}): Promise<AttemptOutcome> {
   const started = performance.now();
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted) controller.abort(options.signal.reason);
-  else options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const task = result.task;
+  const outer = options.signal;
+  const timeoutMs = options.timeoutMs || null;
+  // A per-task controller only when something needs it: the context's signal, or a deadline.
+  const controller = task.takesContext || timeoutMs ? new AbortController() : undefined;
+  const signal = controller?.signal ?? outer;
   let timer: NodeJS.Timeout | undefined;
+  let rejectAborted: ((reason: unknown) => void) | undefined;
+  const onAbort = () => rejectAborted?.(signal!.reason);
+  const onOuterAbort = () => controller!.abort(outer!.reason);
   try {
-    const task = result.task;
-    const args = structuredClone(result.args) as unknown[];
+    if (controller && outer) {
+      if (outer.aborted) controller.abort(outer.reason);
+      else outer.addEventListener("abort", onOuterAbort, { once: true });
+    }
+    const args = (options.cloneArgs === false ? result.args : structuredClone(result.args)) as unknown[];
     const running = Promise.resolve().then(() => {
       if (!task.takesContext) return task.func(...args);
-      const context: TaskContext<any> = { taskResult: result, attempt: result.attempts, signal: controller.signal };
+      const context: TaskContext<any> = { taskResult: result, attempt: result.attempts, signal: controller!.signal };
       return task.func(context, ...args);
     });
-    // Settle at the deadline or on an outside abort (shutdown) even if the function ignores its
-    // signal and never settles: the worker slot is freed all the same.
-    const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
-      if (controller.signal.aborted) reject(controller.signal.reason);
-    });
-    running.catch(() => undefined);
-    aborted.catch(() => undefined);
-    if (options.timeoutMs) {
-      const timeoutMs = options.timeoutMs;
-      timer = setTimeout(() => controller.abort(TaskTimeoutError.after(task.name, timeoutMs)), timeoutMs);
+    let value: unknown;
+    if (signal) {
+      // Settle at the deadline or on an outside abort (shutdown) even if the function ignores its
+      // signal and never settles: the worker slot is freed all the same.
+      const aborted = new Promise<never>((_, reject) => {
+        rejectAborted = reject;
+      });
+      running.catch(() => undefined);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+      if (timeoutMs) timer = setTimeout(() => controller!.abort(TaskTimeoutError.after(task.name, timeoutMs)), timeoutMs);
+      value = await Promise.race([running, aborted]);
+    } else {
+      value = await running;
     }
-    const value = await Promise.race([running, aborted]);
     const returnValue = value === undefined ? null : toJsonValue(value, "returnValue");
     return { status: TaskResultStatus.SUCCESSFUL, returnValue, error: null, durationMs: performance.now() - started };
   } catch (thrown) {
     return { status: TaskResultStatus.FAILED, returnValue: null, error: toTaskError(thrown), durationMs: performance.now() - started };
   } finally {
     if (timer) clearTimeout(timer);
-    options.signal?.removeEventListener("abort", onOuterAbort);
+    signal?.removeEventListener("abort", onAbort);
+    if (controller && outer) outer.removeEventListener("abort", onOuterAbort);
   }
 }
 

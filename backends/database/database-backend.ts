@@ -17,7 +17,7 @@ import { checkDatabaseOptions, DATABASE_DEFAULTS, type DatabaseBackendOptions } 
 import type { ErrandOrm } from "./orm.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
 import { fetchTaskRow } from "./queries/fetch.js";
-import { insertTasks, type NewTaskRow } from "./queries/insert.js";
+import { insertTasks, type NewTaskItem } from "./queries/insert.js";
 import { rowToResult } from "./row-to-result.js";
 
 /**
@@ -121,22 +121,24 @@ export class DatabaseBackend extends BaseTaskBackend {
     if (argsList.length === 0) return [];
     const ctx = await this.queryContext();
     const enqueuedAt = new Date();
-    const maxAttempts = this.maxAttemptsFor(task);
-    const rows: NewTaskRow[] = argsList.map((args) => ({
-      id: this.#newId(),
-      taskPath: task.name,
-      queueName: task.queueName,
-      backendName: this.alias,
-      priority: task.priority,
-      args,
-      maxAttempts,
-      enqueuedAt,
-      runAfter: task.runAfter,
-    }));
+    const items: NewTaskItem[] = argsList.map((args) => ({ id: this.#newId(), args }));
     // Wake idle workers (PostgreSQL LISTEN) unless the task is deferred: they poll for those.
     const dueNow = task.runAfter === null || task.runAfter.getTime() <= enqueuedAt.getTime();
-    await insertTasks(ctx, rows, dueNow ? { channel: this.notifyChannel, payload: task.queueName } : undefined);
-    const results = rows.map(
+    await insertTasks(
+      ctx,
+      {
+        taskPath: task.name,
+        queueName: task.queueName,
+        backendName: this.alias,
+        priority: task.priority,
+        maxAttempts: this.maxAttemptsFor(task),
+        enqueuedAt,
+        runAfter: task.runAfter,
+      },
+      items,
+      dueNow ? { channel: this.notifyChannel, payload: task.queueName } : undefined,
+    );
+    const results = items.map(
       (row) =>
         new TaskResult<R>({
           id: row.id,
@@ -291,7 +293,7 @@ export class DatabaseBackend extends BaseTaskBackend {
       }
       const table = dialect.quoteIdent(this.tableName);
       const { createExecute } = await import("./sql-executor.js");
-      const ctx: QueryContext = { dialect, table, execute: await createExecute(orm, dialect) };
+      const ctx: QueryContext = { dialect, table, ...(await createExecute(orm, dialect)) };
       return { orm, ctx };
     })();
     this.#ready.catch(() => {

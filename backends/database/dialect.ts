@@ -84,6 +84,19 @@ function parseTimestamp(text: string): Date | undefined {
   return Number.isNaN(time) ? undefined : new Date(time);
 }
 
+/**
+ * The hot path: what PostgreSQL sends for a UTC session, `2026-11-21 03:14:27.755123+00` (fraction
+ * optional), parsed without a regular expression. Anything else goes to {@link parseTimestamp}.
+ */
+function parsePgUtc(s: string): Date | undefined {
+  const n = s.length;
+  if (n < 22 || n > 29 || s.charCodeAt(10) !== 32 || s.charCodeAt(n - 3) !== 43 || s.charCodeAt(n - 2) !== 48 || s.charCodeAt(n - 1) !== 48) return undefined;
+  if (n > 22 && s.charCodeAt(19) !== 46) return undefined;
+  const ms = n > 22 ? Number(`${s.slice(20, n - 3)}00`.slice(0, 3)) : 0;
+  const time = Date.UTC(+s.slice(0, 4), +s.slice(5, 7) - 1, +s.slice(8, 10), +s.slice(11, 13), +s.slice(14, 16), +s.slice(17, 19), ms);
+  return Number.isNaN(time) ? undefined : new Date(time);
+}
+
 function timestampFromDb(value: unknown): Date | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) {
@@ -93,6 +106,8 @@ function timestampFromDb(value: unknown): Date | null {
   if (typeof value === "number" && Number.isFinite(value)) return new Date(value);
   if (typeof value === "bigint") return new Date(Number(value));
   if (typeof value === "string") {
+    const fast = parsePgUtc(value);
+    if (fast) return fast;
     if (/^-?\d+$/.test(value)) return new Date(Number(value));
     const parsed = parseTimestamp(value);
     if (parsed) return parsed;

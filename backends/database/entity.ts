@@ -17,8 +17,9 @@ const { defineEntity, p } = mikroOrmCore;
 export const DEFAULT_TABLE_NAME = "errand_task_result";
 
 /**
- * Longest accepted table name: PostgreSQL truncates identifiers at 63 bytes, and the longest
- * index name is the table name + `_queue_status_idx` (17). A truncated index name would make the
+ * Longest accepted table name: PostgreSQL truncates identifiers at 63 bytes; the longest derived
+ * name is the migrations table, `<table>_migrations` (11), or an index, `<table>_task_path_idx` (14),
+ * and 46 leaves room for one more suffix of up to 17 characters. A truncated name would make the
  * migrations and the entity disagree.
  */
 export const MAX_TABLE_NAME_LENGTH = 46;
@@ -80,10 +81,8 @@ export interface TaskResultIndexNames {
   lease: string;
   /** `(finished_at) WHERE status IN ('SUCCESSFUL','FAILED')`: pruning old results. */
   finished: string;
-  /** `(task_path)`. */
+  /** `(task_path) WHERE status = 'READY'`: READY tasks by name (unrunnable names, the admin's filter). */
   taskPath: string;
-  /** `(queue_name, status)`. */
-  queueStatus: string;
 }
 
 /**
@@ -109,7 +108,6 @@ export function taskResultIndexNames(tableName: string): TaskResultIndexNames {
     lease: `${tableName}_lease_idx`,
     finished: `${tableName}_finished_idx`,
     taskPath: `${tableName}_task_path_idx`,
-    queueStatus: `${tableName}_queue_status_idx`,
   };
 }
 
@@ -182,8 +180,9 @@ function buildEntity(tableName: string): EntitySchema<DBTaskResultRow> {
       },
       { name: idx.lease, properties: ["leaseExpiresAt"], where: "status = 'RUNNING'" },
       { name: idx.finished, properties: ["finishedAt"], where: "status IN ('SUCCESSFUL','FAILED')" },
-      { name: idx.taskPath, properties: ["taskPath"] },
-      { name: idx.queueStatus, properties: ["queueName", "status"] },
+      // Partial indexes only: an UPDATE that moves a row out of READY or RUNNING writes no entry into
+      // them, which keeps the claim/complete path cheap for the database.
+      { name: idx.taskPath, properties: ["taskPath"], where: "status = 'READY'" },
     ],
   });
   // The inferred schema type is huge and says `status: string`; callers work with the row interface.

@@ -1,5 +1,6 @@
 import { endAttempt, invokeTask, sendFinished, sendStarted } from "../../src/execution.js";
 import { logger } from "../../src/logger.js";
+import { toTaskError, type TaskError } from "../../src/task-error.js";
 import type { TaskResult } from "../../src/task-result.js";
 import { TaskResultStatus } from "../../src/task-result-status.js";
 import type { DatabaseBackend } from "./database-backend.js";
@@ -31,11 +32,16 @@ export interface ExecuteOptions {
  * @returns the result as stored.
  */
 export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext, row: RawRow, options: ExecuteOptions): Promise<TaskResult<unknown>> {
-  const result = backend.resultFromRow(row);
+  let result: TaskResult<unknown>;
+  try {
+    result = backend.resultFromRow(row);
+  } catch (error) {
+    return storeUnreadable(backend, ctx, row, options, error);
+  }
   const task = result.task;
   const sender = backend.constructor as typeof DatabaseBackend;
   sendStarted(sender, result);
-  const outcome = await invokeTask(result, { signal: options.shutdownSignal, timeoutMs: backend.timeoutFor(task) });
+  const outcome = await invokeTask(result, { signal: options.shutdownSignal, timeoutMs: backend.timeoutFor(task), cloneArgs: false });
   const now = new Date();
   const log = { taskId: result.id, task: task.name, queue: task.queueName, attempt: result.attempts, durationMs: Math.round(outcome.durationMs) };
 
@@ -76,6 +82,22 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
   }
   if (result.isFinished) sendFinished(sender, result);
   return result;
+}
+
+/**
+ * A claimed row that cannot even be turned into a result (a corrupt value written outside errand):
+ * FAILED at once with the reason, rather than left RUNNING to be re-claimed after every lease.
+ */
+async function storeUnreadable(backend: DatabaseBackend, ctx: QueryContext, row: RawRow, options: ExecuteOptions, error: unknown): Promise<TaskResult<unknown>> {
+  const id = String(row.id);
+  const record = toTaskError(error);
+  logger.error({ taskId: id, task: String(row.task_path), error: record.traceback.split("\n", 1)[0] }, "task row unreadable; marked FAILED");
+  const errors = [...((ctx.dialect.jsonFromDb(row.errors) as TaskError[] | null) ?? []), record];
+  await withDatabaseRetry(() => completeTasks(ctx, options.workerId, [{ id, at: new Date(), completion: { status: "FAILED", errors } }], backend.finishedChannel), {
+    what: "store task outcome",
+    maxElapsedMs: Math.max(10_000, backend.leaseMs),
+  });
+  return backend.getResult(id);
 }
 
 function firstLine(text: string | undefined): string | undefined {

@@ -18,14 +18,14 @@ export function toPgPlaceholders(sql: string): string {
  * that transaction, otherwise it runs on the pool. Bound parameters keep any value (a NUL character,
  * a huge argument list) out of the SQL text, and let the database reuse the statement's plan.
  */
-export async function createExecute(orm: ErrandOrm, dialect: Dialect): Promise<Execute> {
+export async function createExecute(orm: ErrandOrm, dialect: Dialect): Promise<{ execute: Execute; executePrepared: PreparedExecute }> {
   const { CompiledQuery } = await import("kysely");
   const connection = orm.driver.getConnection();
   await connection.ensureConnection();
   const pool = connection.getClient() as unknown as KyselyLike;
   const pg = dialect.name === "postgresql";
   const texts = new Map<string, string>();
-  return async (sql, params = []) => {
+  const execute: Execute = async (sql, params = []) => {
     let text = texts.get(sql);
     if (text === undefined) {
       text = pg ? toPgPlaceholders(sql) : sql;
@@ -35,4 +35,19 @@ export async function createExecute(orm: ErrandOrm, dialect: Dialect): Promise<E
     const { rows } = await (trx ?? pool).executeQuery(CompiledQuery.raw(text, params as unknown[]));
     return rows;
   };
+  if (!pg) return { execute, executePrepared: (_name, sql, params) => execute(sql, params) };
+  // The pg pool behind MikroORM: named statements are prepared once per connection by pg itself.
+  const pgPool = (await connection.getNativeClient()) as { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }> };
+  const executePrepared: PreparedExecute = async (name, sql, params = []) => {
+    let text = texts.get(sql);
+    if (text === undefined) {
+      text = toPgPlaceholders(sql);
+      texts.set(sql, text);
+    }
+    return (await pgPool.query({ name, text, values: params as unknown[] })).rows;
+  };
+  return { execute, executePrepared };
 }
+
+/** See `QueryContext.executePrepared`. */
+export type PreparedExecute = (name: string, sql: string, params?: readonly unknown[]) => Promise<RawRow[]>;

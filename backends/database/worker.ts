@@ -10,7 +10,7 @@ import { executeClaimed } from "./execute-claimed.js";
 import { TaskListener } from "./notify.js";
 import { claimTasks } from "./queries/claim.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
-import { renewLeases } from "./queries/lease.js";
+import { releaseTasks, renewLeases } from "./queries/lease.js";
 import { recoverExpiredLeases } from "./queries/recover.js";
 import { resolveDatabaseBackend } from "./resolve-backend.js";
 import { withDatabaseRetry } from "./transient.js";
@@ -35,6 +35,12 @@ export interface WorkerOptions {
   workerId?: string;
   /** Tasks run at once in this process. @defaultValue 1 */
   concurrency?: number;
+  /**
+   * Tasks claimed ahead of free slots and held (leased) in a local buffer, so one claim statement
+   * serves many tasks under heavy load. Trade-off: a task enqueued later with a higher priority waits
+   * behind the buffered ones, and their `startedAt` is the claim time. @defaultValue 0
+   */
+  prefetch?: number;
   /** On stop, how long running tasks may finish before they are aborted and returned to READY. @defaultValue 30000 */
   shutdownTimeoutMs?: number;
   /** How often to look for tasks of dead workers (expired leases). @defaultValue min(5000, leaseMs / 2) */
@@ -69,6 +75,7 @@ function checkOptions(o: WorkerOptions): void {
   };
   whole("concurrency", 1);
   whole("maxTasks", 0);
+  whole("prefetch", 0);
   for (const name of ["intervalMs", "shutdownTimeoutMs", "recoveryIntervalMs"] as const) {
     const v = o[name];
     if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v >= 0)) {
@@ -95,11 +102,13 @@ function checkOptions(o: WorkerOptions): void {
 export class Worker {
   /** This worker's id. */
   readonly id: string;
-  readonly #options: Required<Pick<WorkerOptions, "intervalMs" | "maxTasks" | "batch" | "concurrency" | "shutdownTimeoutMs">> & WorkerOptions;
+  readonly #options: Required<Pick<WorkerOptions, "intervalMs" | "maxTasks" | "batch" | "concurrency" | "shutdownTimeoutMs" | "prefetch">> & WorkerOptions;
   readonly #backend: DatabaseBackend;
   readonly #taskNames: string[];
   readonly #queues: string[] | null;
   readonly #running = new Map<string, Promise<void>>();
+  /** Claimed (leased to this worker) but not started yet: the prefetch buffer. */
+  readonly #buffer: RawRow[] = [];
   readonly #abort = new AbortController();
   /** Aborted by the first stop(): ends database retries (connecting, claiming) so a worker whose database is down still stops at once. */
   readonly #stopRetries = new AbortController();
@@ -116,7 +125,7 @@ export class Worker {
    */
   constructor(options: WorkerOptions = {}) {
     checkOptions(options);
-    this.#options = { intervalMs: 1000, maxTasks: 0, batch: false, concurrency: 1, shutdownTimeoutMs: 30_000, ...options };
+    this.#options = { intervalMs: 1000, maxTasks: 0, batch: false, concurrency: 1, shutdownTimeoutMs: 30_000, prefetch: 0, ...options };
     this.#backend = resolveDatabaseBackend(options.backend);
     this.id = options.workerId ?? defaultWorkerId();
     this.#taskNames = [...new Set((options.tasks ?? registeredTasks()).map((t) => t.name))];
@@ -178,16 +187,22 @@ export class Worker {
     let claimedTotal = 0;
     try {
       while (!this.#stopping) {
-        if (o.maxTasks > 0 && claimedTotal >= o.maxTasks) {
+        this.#startBuffered(ctx);
+        const maxLeft = o.maxTasks > 0 ? o.maxTasks - claimedTotal : Infinity;
+        if (maxLeft <= 0 && this.#buffer.length === 0) {
           reason = "max-tasks";
           break;
         }
-        const free = o.concurrency - this.#running.size;
-        let claimed: RawRow[] = [];
-        if (free > 0) {
-          const limit = o.maxTasks > 0 ? Math.min(free, o.maxTasks - claimedTotal) : free;
+        // Room: the free slots, plus what the prefetch buffer may hold. Refill when a slot is free or
+        // the buffer has fallen to half, so one statement claims many tasks.
+        const room = o.concurrency - this.#running.size + o.prefetch - this.#buffer.length;
+        const wantClaim = maxLeft > 0 && room > 0 && (this.#running.size < o.concurrency || this.#buffer.length <= o.prefetch / 2);
+        let claimed = -1;
+        if (wantClaim) {
+          const limit = Math.min(room, maxLeft);
+          let rows: RawRow[];
           try {
-            claimed = await withDatabaseRetry(
+            rows = await withDatabaseRetry(
               () => claimTasks(ctx, { workerId: this.id, taskNames: this.#taskNames, queues: this.#queues, excludeQueues: o.excludeQueues, limit, now: new Date(), leaseMs: this.#backend.leaseMs }),
               { what: "claim tasks", signal: this.#stopRetries.signal },
             );
@@ -195,18 +210,21 @@ export class Worker {
             if (this.#stopping) break; // stopped while the database was unreachable
             throw error;
           }
-          claimedTotal += claimed.length;
-          for (const row of claimed) this.#start(ctx, row);
-          if (claimed.length === limit && this.#running.size < o.concurrency) continue;
+          claimed = rows.length;
+          claimedTotal += claimed;
+          for (const row of rows) this.#buffer.push(row);
+          this.#startBuffered(ctx);
+          if (claimed > 0 && claimed === limit) continue; // there may be more
         }
-        if (o.batch && claimed.length === 0 && this.#running.size === 0) {
+        if (o.batch && claimed === 0 && this.#running.size === 0 && this.#buffer.length === 0) {
           reason = "drained";
           break;
         }
-        // Sleep until a slot frees, the poll interval passes, or stop() is called.
-        await this.#sleep(this.#running.size >= o.concurrency || (o.batch && claimed.length === 0) ? Infinity : o.intervalMs);
+        // Sleep until a slot frees, a task is enqueued (NOTIFY), the poll interval passes, or stop().
+        const slotBound = this.#running.size >= o.concurrency || (o.batch && this.#running.size > 0) || maxLeft <= 0;
+        await this.#sleep(slotBound ? Infinity : o.intervalMs);
       }
-      if (o.maxTasks > 0 && claimedTotal >= o.maxTasks && !this.#stopping) reason = "max-tasks";
+      await this.#releaseBuffered(ctx);
       await this.#drainRunning();
     } finally {
       for (const t of timers) clearInterval(t);
@@ -235,6 +253,22 @@ export class Worker {
   #servesQueue(queue: string): boolean {
     if (this.#options.excludeQueues?.includes(queue)) return false;
     return this.#queues === null || this.#queues.includes(queue);
+  }
+
+  #startBuffered(ctx: QueryContext): void {
+    while (this.#running.size < this.#options.concurrency && this.#buffer.length > 0) this.#start(ctx, this.#buffer.shift()!);
+  }
+
+  /** On stop: tasks claimed but never started go straight back to READY (their attempt not counted). */
+  async #releaseBuffered(ctx: QueryContext): Promise<void> {
+    if (this.#buffer.length === 0) return;
+    const ids = this.#buffer.splice(0).map((row) => String(row.id));
+    try {
+      await withDatabaseRetry(() => releaseTasks(ctx, this.id, ids, new Date()), { what: "release prefetched tasks", maxElapsedMs: 10_000 });
+      logger.info({ workerId: this.id, released: ids.length }, "returned prefetched tasks to READY");
+    } catch (error) {
+      logger.warn({ err: (error as Error).message, workerId: this.id, ids: ids.length }, "could not release prefetched tasks; they return when their lease expires");
+    }
   }
 
   #start(ctx: QueryContext, row: RawRow): void {
@@ -304,9 +338,8 @@ export class Worker {
   #startBackgroundWork(ctx: QueryContext): NodeJS.Timeout[] {
     const leaseMs = this.#backend.leaseMs;
     const heartbeat = setInterval(() => {
-      const ids = [...this.#running.keys()];
-      if (ids.length === 0) return;
-      renewLeases(ctx, this.id, ids, new Date(Date.now() + leaseMs)).catch((error: unknown) =>
+      if (this.#running.size === 0 && this.#buffer.length === 0) return;
+      renewLeases(ctx, this.id, new Date(Date.now() + leaseMs)).catch((error: unknown) =>
         logger.warn({ err: (error as Error).message, workerId: this.id }, "could not renew leases; will try again"),
       );
     }, Math.max(250, Math.floor(leaseMs / 3)));

@@ -153,7 +153,7 @@ for (const t of targets) {
     // A task name no module of this process defines.
     const ctx = await resolveDatabaseBackend(t.alias).queryContext();
     const id = "11111111-2222-4333-8444-555555555555";
-    await insertTasks(ctx, [{ id, taskPath: "ghost.task", queueName: "default", backendName: t.alias, priority: 0, args: [], maxAttempts: 1, enqueuedAt: new Date(), runAfter: null }]);
+    await insertTasks(ctx, { taskPath: "ghost.task", queueName: "default", backendName: t.alias, priority: 0, maxAttempts: 1, enqueuedAt: new Date(), runAfter: null }, [{ id, args: [] }]);
     const ghost = await appFor(t.alias).post(`/execute/${id}/`);
     tt.is(ghost.status, 409);
     tt.regex(((await ghost.json()) as { error: string }).error, /ghost\.task/);

@@ -55,8 +55,7 @@ export function postgresqlMigrations(tableName: string): MigrationObject[] {
       this.addSql(
         `create index "${idx.finished}" on ${t} ("finished_at") where status IN ('SUCCESSFUL','FAILED');`,
       );
-      this.addSql(`create index "${idx.taskPath}" on ${t} ("task_path");`);
-      this.addSql(`create index "${idx.queueStatus}" on ${t} ("queue_name", "status");`);
+      this.addSql(`create index "${idx.taskPath}" on ${t} ("task_path") where status = 'READY';`);
     }
 
     override down(): void {

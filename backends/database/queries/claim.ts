@@ -1,4 +1,4 @@
-import { placeholders, queueFilter, type QueryContext, type RawRow } from "./context.js";
+import { placeholders, type QueryContext, type RawRow } from "./context.js";
 
 /** What to claim, and for whom. */
 export interface ClaimParams {
@@ -15,53 +15,76 @@ export interface ClaimParams {
   leaseMs: number;
 }
 
+/** The columns a claim returns: what a running task's result needs, nothing more. */
+export const CLAIMED_COLUMNS =
+  "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at, started_at, last_attempted_at";
+
+const ORDER = "priority DESC, available_at, enqueued_at";
+
 /**
  * Claims up to `limit` due READY tasks in one statement: priority descending, then the time the task
  * became due, then enqueue time; marks them RUNNING for `workerId` with a lease, counting the attempt.
  *
  * PostgreSQL: a CTE selecting `FOR UPDATE SKIP LOCKED` feeds the UPDATE, so concurrent workers take
- * disjoint rows without waiting. SQLite has no row locks: the single `UPDATE … WHERE id IN (SELECT …)
- * RETURNING` statement takes the database write lock, which serializes claimers.
+ * disjoint rows without waiting; the text is fixed (filters are array parameters) so it runs as a
+ * prepared statement, and the rows come back already in claim order. SQLite has no row locks: the
+ * single `UPDATE … WHERE id IN (SELECT …) RETURNING` statement takes the database write lock, which
+ * serializes claimers.
  * @returns the claimed rows, in claim order.
  */
 export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<RawRow[]> {
   if (p.taskNames.length === 0 || p.limit <= 0) return [];
   const { dialect, table } = ctx;
   const now = dialect.toDb(p.now);
-  const queue = queueFilter(p.queues, p.excludeQueues);
-  const where =
-    `status = 'READY' AND available_at <= ? AND task_path IN (${placeholders(p.taskNames.length)})${queue.sql}`;
-  const whereParams = [now, ...p.taskNames, ...queue.params];
-  const order = "ORDER BY priority DESC, available_at, enqueued_at";
-  const setParams = [now, now, p.workerId, p.workerId, dialect.toDb(new Date(p.now.getTime() + p.leaseMs))];
-  let rows: RawRow[];
+  const leaseUntil = dialect.toDb(new Date(p.now.getTime() + p.leaseMs));
   if (dialect.name === "postgresql") {
-    rows = await ctx.execute(
-      `WITH next AS (SELECT id FROM ${table} WHERE ${where} ${order} LIMIT ? FOR UPDATE SKIP LOCKED)
-       UPDATE ${table} AS t SET status = 'RUNNING', started_at = COALESCE(t.started_at, ?), last_attempted_at = ?,
-         attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array(?::text), locked_by = ?,
-         lease_expires_at = ?
-       FROM next WHERE t.id = next.id RETURNING t.*`,
-      [...whereParams, p.limit, ...setParams],
-    );
-  } else {
-    rows = await ctx.execute(
-      `UPDATE ${table} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
-         attempts = attempts + 1, worker_ids = json_insert(worker_ids, '$[#]', ?), locked_by = ?, lease_expires_at = ?
-       WHERE id IN (SELECT id FROM ${table} WHERE ${where} ${order} LIMIT ?) RETURNING *`,
-      [...setParams, ...whereParams, p.limit],
+    return ctx.executePrepared(
+      `errand_claim_${table.replace(/\W/g, "")}`,
+      `WITH next AS (
+         SELECT id FROM ${table}
+         WHERE status = 'READY' AND available_at <= ? AND task_path = ANY(?::text[])
+           AND (?::text[] IS NULL OR queue_name = ANY(?::text[])) AND NOT (queue_name = ANY(?::text[]))
+         ORDER BY ${ORDER} LIMIT ? FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE ${table} AS t SET status = 'RUNNING', started_at = COALESCE(t.started_at, ?), last_attempted_at = ?,
+           attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array(?::text), locked_by = ?, lease_expires_at = ?
+         FROM next WHERE t.id = next.id
+         RETURNING ${CLAIMED_COLUMNS.split(", ").map((c) => `t.${c}`).join(", ")}
+       )
+       SELECT * FROM claimed ORDER BY ${ORDER}`,
+      [now, p.taskNames, p.queues, p.queues, p.excludeQueues ?? [], p.limit, now, now, p.workerId, p.workerId, leaseUntil],
     );
   }
-  return sortClaimed(ctx, rows);
+  let filter = "";
+  const filterParams: unknown[] = [];
+  if (p.queues && p.queues.length > 0) {
+    filter += ` AND queue_name IN (${placeholders(p.queues.length)})`;
+    filterParams.push(...p.queues);
+  }
+  if (p.excludeQueues && p.excludeQueues.length > 0) {
+    filter += ` AND queue_name NOT IN (${placeholders(p.excludeQueues.length)})`;
+    filterParams.push(...p.excludeQueues);
+  }
+  // `+task_path`: keeps SQLite's planner on the claim index (already in claim order) rather than the
+  // task_path index, which would visit every finished row of those tasks and sort.
+  const rows = await ctx.execute(
+    `UPDATE ${table} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
+       attempts = attempts + 1, worker_ids = json_insert(worker_ids, '$[#]', ?), locked_by = ?, lease_expires_at = ?
+     WHERE id IN (
+       SELECT id FROM ${table} WHERE status = 'READY' AND available_at <= ? AND +task_path IN (${placeholders(p.taskNames.length)})${filter}
+       ORDER BY ${ORDER} LIMIT ?)
+     RETURNING ${CLAIMED_COLUMNS}`,
+    [now, now, p.workerId, p.workerId, leaseUntil, now, ...p.taskNames, ...filterParams, p.limit],
+  );
+  return sortClaimed(rows);
 }
 
-/** RETURNING gives no order guarantee: restore the claim order. */
-export function sortClaimed(ctx: QueryContext, rows: RawRow[]): RawRow[] {
-  const time = (v: unknown) => ctx.dialect.fromDb(v)?.getTime() ?? 0;
+/** SQLite's RETURNING has no order: restore the claim order (timestamps are epoch-ms numbers there). */
+function sortClaimed(rows: RawRow[]): RawRow[] {
   return rows.sort(
     (a, b) =>
       Number(b.priority) - Number(a.priority) ||
-      time(a.available_at) - time(b.available_at) ||
-      time(a.enqueued_at) - time(b.enqueued_at),
+      Number(a.available_at) - Number(b.available_at) ||
+      Number(a.enqueued_at) - Number(b.enqueued_at),
   );
 }

@@ -12,6 +12,12 @@ export type Execute = (sql: string, params?: readonly unknown[]) => Promise<RawR
  */
 export interface QueryContext {
   execute: Execute;
+  /**
+   * Runs a hot-path statement whose text never changes as a named prepared statement (PostgreSQL:
+   * parsed and planned once per connection), outside any application transaction. Falls back to
+   * `execute` where there is no such thing (SQLite).
+   */
+  executePrepared: (name: string, sql: string, params?: readonly unknown[]) => Promise<RawRow[]>;
   dialect: Dialect;
   /** The table name, already quoted for SQL. */
   table: string;

@@ -1,54 +1,67 @@
-import type { TaskError } from "../../../src/task-error.js";
-import { placeholders, type QueryContext } from "./context.js";
+import type { QueryContext } from "./context.js";
 
-/** One new task row, as enqueue builds it. */
-export interface NewTaskRow {
-  id: string;
+/** What every task of one `enqueue`/`enqueueMany` call shares. */
+export interface NewTasksCommon {
   taskPath: string;
   queueName: string;
   backendName: string;
   priority: number;
-  args: unknown[];
   maxAttempts: number;
   enqueuedAt: Date;
   runAfter: Date | null;
 }
 
-const COLUMNS = [
-  "id", "task_path", "queue_name", "backend_name", "priority", "status", "args", "return_value", "errors",
-  "worker_ids", "attempts", "max_attempts", "enqueued_at", "run_after", "available_at",
-] as const;
+/** What differs per task: its id and its (already validated) arguments. */
+export interface NewTaskItem {
+  id: string;
+  args: unknown[];
+}
+
+const COLUMNS =
+  "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at";
 
 /**
- * Inserts READY rows, all in one statement (bulk enqueue is one round trip). With `notify` on
- * PostgreSQL, the same statement sends `NOTIFY channel, payload`: it is delivered when the enclosing
- * transaction commits, and never when it rolls back.
+ * Inserts READY rows for one enqueue call in a single statement, whatever their number: the ids and
+ * arguments travel as one JSON parameter (`jsonb_to_recordset` on PostgreSQL, `json_each` on SQLite)
+ * and the shared fields as plain parameters, so the statement text stays small and fixed. With
+ * `notify` on PostgreSQL, the same statement sends `NOTIFY channel, payload`: delivered when the
+ * enclosing transaction commits, and never when it rolls back.
  */
-export async function insertTasks(ctx: QueryContext, rows: readonly NewTaskRow[], notify?: { channel: string; payload: string }): Promise<void> {
-  if (rows.length === 0) return;
-  const { dialect } = ctx;
-  const emptyErrors = dialect.jsonToDb([] satisfies TaskError[]);
-  const row = `(${placeholders(COLUMNS.length)})`;
-  const params: unknown[] = [];
-  for (const r of rows) {
-    params.push(
-      r.id, r.taskPath, r.queueName, r.backendName, r.priority, "READY", dialect.jsonToDb(r.args), null, emptyErrors,
-      "[]", 0, r.maxAttempts, dialect.toDb(r.enqueuedAt), r.runAfter ? dialect.toDb(r.runAfter) : null,
-      dialect.toDb(r.runAfter ?? r.enqueuedAt),
-    );
-  }
-  // Parameters are bounded per statement (SQLite: 32766, PostgreSQL: 65535): chunk big batches.
-  const perStatement = Math.floor(30000 / COLUMNS.length);
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const count = Math.min(perStatement, rows.length - start);
-    const insert = `INSERT INTO ${ctx.table} (${COLUMNS.join(", ")}) VALUES ${new Array(count).fill(row).join(", ")}`;
-    const chunk = params.slice(start * COLUMNS.length, (start + count) * COLUMNS.length);
-    const last = start + count >= rows.length;
-    if (notify && last && dialect.name === "postgresql") {
+export async function insertTasks(
+  ctx: QueryContext,
+  common: NewTasksCommon,
+  items: readonly NewTaskItem[],
+  notify?: { channel: string; payload: string },
+): Promise<void> {
+  if (items.length === 0) return;
+  const { dialect, table } = ctx;
+  const shared = [
+    common.taskPath,
+    common.queueName,
+    common.backendName,
+    common.priority,
+    common.maxAttempts,
+    dialect.toDb(common.enqueuedAt),
+    common.runAfter ? dialect.toDb(common.runAfter) : null,
+    dialect.toDb(common.runAfter ?? common.enqueuedAt),
+  ];
+  const json = JSON.stringify(items.map((i) => ({ id: i.id, args: i.args })));
+  if (dialect.name === "postgresql") {
+    const insert = `INSERT INTO ${table} (${COLUMNS})
+      SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?::timestamptz, ?::timestamptz, ?::timestamptz
+      FROM jsonb_to_recordset(?::jsonb) AS v(id text, args jsonb)`;
+    if (notify) {
       // A data-modifying CTE always runs; the SELECT adds the wake-up to the same round trip.
-      await ctx.execute(`WITH ins AS (${insert} RETURNING 1) SELECT pg_notify(?, ?) FROM (SELECT 1) AS once`, [...chunk, notify.channel, notify.payload]);
+      await ctx.execute(`WITH ins AS (${insert} RETURNING 1) SELECT pg_notify(?, ?)`, [...shared, json, notify.channel, notify.payload]);
     } else {
-      await ctx.execute(insert, chunk);
+      await ctx.execute(insert, [...shared, json]);
     }
+    return;
   }
+  await ctx.execute(
+    `INSERT INTO ${table} (${COLUMNS})
+     SELECT v.value ->> '$.id', ?, ?, ?, ?, 'READY', v.value -> '$.args', '[]', '[]', 0, ?, ?, ?, ?
+     FROM json_each(?) AS v`,
+    [...shared, json],
+  );
 }

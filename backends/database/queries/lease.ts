@@ -1,15 +1,14 @@
 import { placeholders, type QueryContext } from "./context.js";
 
 /**
- * Extends the lease of the tasks `workerId` is running (one statement for all of them), so no other
- * worker takes them back while they run.
+ * Extends the lease of every task `workerId` holds (running or buffered), in one statement, so no
+ * other worker takes them back while it still has them.
  * @returns how many leases were extended.
  */
-export async function renewLeases(ctx: QueryContext, workerId: string, ids: readonly string[], until: Date): Promise<number> {
-  if (ids.length === 0) return 0;
+export async function renewLeases(ctx: QueryContext, workerId: string, until: Date): Promise<number> {
   const rows = await ctx.execute(
-    `UPDATE ${ctx.table} SET lease_expires_at = ? WHERE locked_by = ? AND status = 'RUNNING' AND id IN (${placeholders(ids.length)}) RETURNING id`,
-    [ctx.dialect.toDb(until), workerId, ...ids],
+    `UPDATE ${ctx.table} SET lease_expires_at = ? WHERE locked_by = ? AND status = 'RUNNING' RETURNING id`,
+    [ctx.dialect.toDb(until), workerId],
   );
   return rows.length;
 }

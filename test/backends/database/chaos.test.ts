@@ -24,8 +24,10 @@ const WORKERS = 3;
       await chaosWork.enqueueMany(args);
       let next = 0;
       const start = async () => {
-        const id = `chaos-${next++}`;
-        live.set(id, await spawnWorker({ url: db.url, workerId: id, leaseMs: 2_000 }));
+        const id = `chaos-${next}`;
+        // Odd workers prefetch: the guarantee must hold for tasks waiting in a local buffer too.
+        live.set(id, await spawnWorker({ url: db.url, workerId: id, leaseMs: 2_000, prefetch: next % 2 === 1 ? 16 : 0 }));
+        next++;
       };
       for (let i = 0; i < WORKERS; i++) await start();
       const deadline = Date.now() + 120_000;

@@ -185,6 +185,29 @@ for (const kind of DATABASE_KINDS) {
     await processTasks({ backend: kind, tasks: [sleeper] });
   });
 
+  test.serial(`${kind}: prefetch claims ahead in one statement; stop() returns the buffered tasks untouched`, async (t) => {
+    const results = await on(sleeper).enqueueMany([[300], [300], [300], [300], [300], [300]]);
+    const w = new Worker({ backend: kind, tasks: [sleeper], concurrency: 1, prefetch: 4, intervalMs: 50 });
+    const running = w.run();
+    while (w.runningCount === 0) await new Promise((res) => setTimeout(res, 10));
+    for (const r of results) await r.refresh();
+    t.is(results.filter((r) => r.status === "RUNNING").length, 5, "one running + four buffered, all leased to the worker");
+    w.stop();
+    await running;
+    for (const r of results) await r.refresh();
+    t.is(results.filter((r) => r.status === "SUCCESSFUL").length, 1);
+    const back = results.filter((r) => r.status === "READY");
+    t.is(back.length, 5);
+    t.true(back.every((r) => r.errors.length === 0), "a buffered task that never started has no error record");
+    const backend = taskBackends.get(kind) as DatabaseBackend;
+    const ctx = await backend.queryContext();
+    const rows = await ctx.execute(`SELECT attempts FROM ${ctx.table} WHERE id IN (${back.map(() => "?").join(", ")})`, back.map((r) => r.id));
+    t.true(rows.every((row) => Number(row.attempts) === 0), "their attempt is not counted");
+    await new Worker({ backend: kind, tasks: [sleeper], batch: true, concurrency: 5, prefetch: 10 }).run();
+    for (const r of results) await r.refresh();
+    t.true(results.every((r) => r.status === "SUCCESSFUL"));
+  });
+
   test.serial(`${kind}: a task whose worker died is taken back when its lease expires`, async (t) => {
     const backend = taskBackends.get(kind) as DatabaseBackend;
     const ctx = await backend.queryContext();
