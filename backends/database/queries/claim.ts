@@ -26,7 +26,8 @@ const ORDER = "priority DESC, available_at, enqueued_at";
  * became due, then enqueue time; marks them RUNNING for `workerId` with a lease, counting the attempt.
  *
  * PostgreSQL: a CTE selecting `FOR UPDATE SKIP LOCKED` feeds the UPDATE, so concurrent workers take
- * disjoint rows without waiting; the text is fixed (filters are array parameters) so it runs as a
+ * disjoint rows without waiting (as `id = ANY(ARRAY(…))`: a join would let the planner hash the whole
+ * table on every claim); the text is fixed (filters are array parameters) so it runs as a
  * prepared statement, and the rows come back already in claim order. SQLite has no row locks: the
  * single `UPDATE … WHERE id IN (SELECT …) RETURNING` statement takes the database write lock, which
  * serializes claimers.
@@ -48,7 +49,7 @@ export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<Raw
        ), claimed AS (
          UPDATE ${table} AS t SET status = 'RUNNING', started_at = COALESCE(t.started_at, ?), last_attempted_at = ?,
            attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array(?::text), locked_by = ?, lease_expires_at = ?
-         FROM next WHERE t.id = next.id
+         WHERE t.id = ANY(ARRAY(SELECT id FROM next))
          RETURNING ${CLAIMED_COLUMNS.split(", ").map((c) => `t.${c}`).join(", ")}
        )
        SELECT * FROM claimed ORDER BY ${ORDER}`,

@@ -19,8 +19,9 @@ export interface CompletionItem {
 /**
  * Records the end of attempts of `workerId`, many in one statement (the worker's batched completion):
  * SUCCESSFUL with the return value, FAILED with the error records, or back to READY for a retry at
- * `retryAt`. Fenced on `locked_by = workerId AND status = 'RUNNING'`, so a worker whose lease expired
- * (and whose task another worker took over) cannot overwrite it.
+ * `retryAt`. Fenced on `locked_by = workerId` (set only by a claim, cleared by every way out of
+ * RUNNING), so a worker whose lease expired, and whose task another worker took over, cannot
+ * overwrite it.
  * @returns the ids that were updated (an id missing: this worker no longer owned that task).
  */
 export async function completeTasks(
@@ -42,6 +43,11 @@ export async function completeTasks(
   }));
   let rows;
   if (dialect.name === "postgresql") {
+    // The ids again as an array: it pins the row lookup to the primary key. (Matching only
+    // RUNNING rows through the lease index looked cheaper to the planner, whose statistics lag
+    // behind a busy queue, and scanned every running task on each completion.) `locked_by = me` is
+    // the whole fence: only a claim sets it, and every way out of RUNNING clears it.
+    const ids = items.map((i) => i.id);
     const updateSql =
       `UPDATE ${table} AS t SET status = v.status,
          return_value = CASE WHEN v.status = 'SUCCESSFUL' THEN v.return_value ELSE t.return_value END,
@@ -50,12 +56,14 @@ export async function completeTasks(
          available_at = CASE WHEN v.status = 'READY' THEN v.retry_at ELSE t.available_at END,
          locked_by = NULL, lease_expires_at = NULL
        FROM jsonb_to_recordset(?::jsonb) AS v(id text, status text, return_value jsonb, errors jsonb, at timestamptz, retry_at timestamptz)
-       WHERE t.id = v.id AND t.locked_by = ? AND t.status = 'RUNNING' RETURNING t.id`;
+       WHERE t.id = ANY(?::text[]) AND t.id = v.id AND t.locked_by = ? RETURNING t.id`;
+    // Prepared (fixed text): planning this statement costs more than running it for a few dozen rows.
+    const name = `errand_complete_${table.replace(/\W/g, "")}`;
     if (finishedChannel && items.some((i) => i.completion.status !== "READY")) {
       // One wake-up per statement, not per task: waiters re-read their own result.
-      rows = await ctx.execute(`WITH done AS (${updateSql}) SELECT id, pg_notify(?, '') FROM done`, [JSON.stringify(records), workerId, finishedChannel]);
+      rows = await ctx.executePrepared(`${name}_n`, `WITH done AS (${updateSql}) SELECT id, pg_notify(?, '') FROM done`, [JSON.stringify(records), ids, workerId, finishedChannel]);
     } else {
-      rows = await ctx.execute(updateSql, [JSON.stringify(records), workerId]);
+      rows = await ctx.executePrepared(name, updateSql, [JSON.stringify(records), ids, workerId]);
     }
   } else {
     // `->` yields JSON text (what the JSON columns hold); `->>` yields SQL values (status, epoch ms).
