@@ -63,4 +63,4 @@ export {
   type AttemptOutcome,
   type InvokeOptions,
 } from "./execution.js";
-export { applyTaskResultState, taskResultState, copyTaskResult } from "./task-result.js";
+export { applyTaskResultState, taskResultState, copyTaskResult, readyTaskResult } from "./task-result.js";

@@ -172,6 +172,27 @@ export class TaskResult<R = unknown> {
   }
 }
 
+/**
+ * For backends: a new READY result of `task` with `args`, stored by `backend` at `enqueuedAt`, not
+ * yet attempted.
+ */
+export function readyTaskResult<R>(id: string, task: Task<any, R>, args: JsonValue[], backend: string, enqueuedAt: Date): TaskResult<R> {
+  return new TaskResult<R>({
+    id,
+    task,
+    args,
+    backend,
+    status: TaskResultStatus.READY,
+    enqueuedAt,
+    startedAt: null,
+    lastAttemptedAt: null,
+    finishedAt: null,
+    errors: [],
+    workerIds: [],
+    returnValue: null,
+  });
+}
+
 /** For backends: the current mutable state of `result` (a live object: copy before keeping it). */
 export function taskResultState(result: TaskResult<any>): TaskResultState {
   return result[STATE];

@@ -9,8 +9,7 @@ import type { JsonValue } from "../../src/json.js";
 import { logger } from "../../src/logger.js";
 import { taskEnqueued } from "../../src/signals.js";
 import type { Task } from "../../src/task.js";
-import { TaskResult } from "../../src/task-result.js";
-import { TaskResultStatus } from "../../src/task-result-status.js";
+import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
 import { dialectOf } from "./dialect.js";
 import { finishedChannel, notifyChannel, TaskListener } from "./notify.js";
 import { checkDatabaseOptions, DATABASE_DEFAULTS, type DatabaseBackendOptions } from "./options.js";
@@ -138,23 +137,7 @@ export class DatabaseBackend extends BaseTaskBackend {
       items,
       dueNow ? { channel: this.notifyChannel, payload: task.queueName } : undefined,
     );
-    const results = items.map(
-      (row) =>
-        new TaskResult<R>({
-          id: row.id,
-          task,
-          args: row.args as JsonValue[],
-          backend: this.alias,
-          status: TaskResultStatus.READY,
-          enqueuedAt,
-          startedAt: null,
-          lastAttemptedAt: null,
-          finishedAt: null,
-          errors: [],
-          workerIds: [],
-          returnValue: null,
-        }),
-    );
+    const results = items.map((item) => readyTaskResult<R>(item.id, task, item.args as JsonValue[], this.alias, enqueuedAt));
     if (taskEnqueued.hasReceivers) {
       // The sender is the backend's own class, so subclasses (CloudTasksBackend) report themselves.
       const sender = this.constructor as typeof DatabaseBackend;

@@ -4,8 +4,7 @@ import { TaskResultDoesNotExistError } from "../../src/errors.js";
 import type { JsonValue } from "../../src/json.js";
 import { taskEnqueued } from "../../src/signals.js";
 import type { Task } from "../../src/task.js";
-import { copyTaskResult, TaskResult } from "../../src/task-result.js";
-import { TaskResultStatus } from "../../src/task-result-status.js";
+import { copyTaskResult, readyTaskResult, TaskResult } from "../../src/task-result.js";
 
 /**
  * Stores tasks and never runs them (Django 6: `DummyBackend`), for tests that check what was
@@ -29,20 +28,7 @@ export class DummyBackend extends BaseTaskBackend {
   readonly results: TaskResult<unknown>[] = [];
 
   override async enqueue<R>(task: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>> {
-    const result = new TaskResult<R>({
-      id: randomUUID(),
-      task,
-      args,
-      backend: this.alias,
-      status: TaskResultStatus.READY,
-      enqueuedAt: new Date(),
-      startedAt: null,
-      lastAttemptedAt: null,
-      finishedAt: null,
-      errors: [],
-      workerIds: [],
-      returnValue: null,
-    });
+    const result = readyTaskResult<R>(randomUUID(), task, args, this.alias, new Date());
     this.results.push(result);
     taskEnqueued.send({ sender: DummyBackend, taskResult: result });
     return copyTaskResult(result);

@@ -6,8 +6,7 @@ import type { JsonValue } from "../../src/json.js";
 import { logger } from "../../src/logger.js";
 import { taskEnqueued } from "../../src/signals.js";
 import type { Task } from "../../src/task.js";
-import { TaskResult } from "../../src/task-result.js";
-import { TaskResultStatus } from "../../src/task-result-status.js";
+import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
 
 /**
  * Runs each task during `enqueue` and returns its finished result (Django 6: `ImmediateBackend`).
@@ -41,20 +40,7 @@ export class ImmediateBackend extends BaseTaskBackend {
   }
 
   override async enqueue<R>(task: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>> {
-    const result = new TaskResult<R>({
-      id: randomUUID(),
-      task,
-      args,
-      backend: this.alias,
-      status: TaskResultStatus.READY,
-      enqueuedAt: new Date(),
-      startedAt: null,
-      lastAttemptedAt: null,
-      finishedAt: null,
-      errors: [],
-      workerIds: [],
-      returnValue: null,
-    });
+    const result = readyTaskResult<R>(randomUUID(), task, args, this.alias, new Date());
     taskEnqueued.send({ sender: ImmediateBackend, taskResult: result });
     beginAttempt(result, this.workerId);
     sendStarted(ImmediateBackend, result);

@@ -208,7 +208,11 @@ export class LocalCloudTasks {
     if (this.#stopped) return;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void this.#dispatch(task);
+      // Timers run on a monotonic clock and may fire a millisecond before the wall-clock
+      // scheduleTime; Cloud Tasks never dispatches early, so wait out the remainder.
+      const early = (task.scheduleTime?.getTime() ?? 0) - Date.now();
+      if (early > 0 && task.attempts.length === 0) this.#schedule(task, early);
+      else void this.#dispatch(task);
     }, delayMs);
     this.#timers.add(timer);
   }

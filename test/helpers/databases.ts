@@ -27,21 +27,25 @@ export function freshSqlite(): TestDatabase {
   };
 }
 
-/** A fresh PostgreSQL database on the test server. @throws when ERRAND_TEST_PG_URL is not set. */
-export async function freshPostgres(prefix = "errand_t"): Promise<TestDatabase> {
-  if (!PG_URL) throw new Error("ERRAND_TEST_PG_URL is not set: run the tests with bash scripts/test.sh");
+/**
+ * A fresh PostgreSQL database on the test server (`serverUrl`, default ERRAND_TEST_PG_URL); `drop()`
+ * force-drops it, since a worker killed by a failing test may still hold a connection.
+ * @throws when no server url is given or set.
+ */
+export async function freshPostgres(prefix = "errand_t", serverUrl: string | undefined = PG_URL): Promise<TestDatabase> {
+  if (!serverUrl) throw new Error("ERRAND_TEST_PG_URL is not set: run the tests with bash scripts/test.sh");
   const name = `${prefix}_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = new URL(PG_URL);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     kind: "postgresql",
     url: url.toString(),
     drop: async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
+      const c = new pg.Client({ connectionString: serverUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
