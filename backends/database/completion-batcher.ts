@@ -1,6 +1,7 @@
+import type { DatabaseBackend } from "./database-backend.js";
+import { storeOutcomes } from "./execute-claimed.js";
 import type { QueryContext } from "./queries/context.js";
-import { completeTasks, type Completion, type CompletionItem } from "./queries/complete.js";
-import { withDatabaseRetry } from "./transient.js";
+import type { Completion, CompletionItem } from "./queries/complete.js";
 
 /**
  * Collects the outcomes a worker's tasks produce in the same turn of the event loop and stores them
@@ -11,12 +12,9 @@ export class CompletionBatcher {
   #scheduled = false;
 
   constructor(
+    private readonly backend: DatabaseBackend,
     private readonly ctx: QueryContext,
     private readonly workerId: string,
-    /** How long to keep retrying a transient database error, in milliseconds. */
-    private readonly retryForMs: number,
-    /** PostgreSQL: the channel to NOTIFY when tasks finished (for `wait()` elsewhere). */
-    private readonly finishedChannel?: string,
     /** The most outcomes per statement. */
     private readonly maxBatch = 500,
   ) {}
@@ -41,10 +39,7 @@ export class CompletionBatcher {
     const batch = this.#pending.splice(0, this.maxBatch);
     if (batch.length === 0) return;
     try {
-      const stored = await withDatabaseRetry(() => completeTasks(this.ctx, this.workerId, batch.map((b) => b.item), this.finishedChannel), {
-        what: "store task outcomes",
-        maxElapsedMs: this.retryForMs,
-      });
+      const stored = await storeOutcomes(this.backend, this.ctx, this.workerId, batch.map((b) => b.item));
       for (const b of batch) b.resolve(stored.has(b.item.id));
     } catch (error) {
       for (const b of batch) b.reject(error);

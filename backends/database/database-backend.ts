@@ -10,7 +10,7 @@ import { logger } from "../../src/logger.js";
 import { taskEnqueued } from "../../src/signals.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
-import { dialectOf } from "./dialect.js";
+import { dialectOf, type Dialect } from "./dialect.js";
 import { finishedChannel, notifyChannel, TaskListener } from "./notify.js";
 import { checkDatabaseOptions, DATABASE_DEFAULTS, type DatabaseBackendOptions } from "./options.js";
 import type { ErrandOrm } from "./orm.js";
@@ -54,7 +54,8 @@ export class DatabaseBackend extends BaseTaskBackend {
   readonly #defaultBackoff: BackoffFunction;
   #ready: Promise<{ orm: ErrandOrm; ctx: QueryContext }> | undefined;
   #ownsOrm = false;
-  #closed = false;
+  #connecting: Promise<ErrandOrm> | undefined;
+  #dialect: Dialect | undefined;
 
   /** @throws InvalidTaskBackendError naming the bad `OPTIONS` field. */
   constructor(alias: string, params: TaskBackendParams<DatabaseBackendOptions>) {
@@ -93,6 +94,15 @@ export class DatabaseBackend extends BaseTaskBackend {
     const orm = await this.#connect();
     if (!this.#ownsOrm) return (await import("./shared-orm-migrations.js")).pendingSharedOrmMigrations(orm, this.tableName);
     return (await import("./orm.js")).pendingMigrations(orm);
+  }
+
+  /**
+   * How long a worker keeps retrying to store task outcomes through transient database errors, in
+   * milliseconds: most of a lease (at least 10 s), since giving up means the task runs again once
+   * its lease expires.
+   */
+  get storeRetryMs(): number {
+    return Math.max(10_000, this.leaseMs);
   }
 
   /** Attempts a task gets: the task's `maxAttempts`, else `OPTIONS.maxAttempts`, else 1. */
@@ -159,7 +169,7 @@ export class DatabaseBackend extends BaseTaskBackend {
 
   /** @internal Builds a result from a raw row of this backend's table. */
   resultFromRow(row: RawRow): TaskResult<unknown> {
-    return rowToResult(row, this.#dialectUnsafe());
+    return rowToResult(row, this.#openDialect());
   }
 
   /**
@@ -213,7 +223,6 @@ export class DatabaseBackend extends BaseTaskBackend {
 
   /** Closes the connection pool if this backend opened it (an `orm` passed in stays open). */
   override async close(): Promise<void> {
-    this.#closed = true;
     this.#stopFinishListener();
     const ready = this.#ready;
     this.#ready = undefined;
@@ -228,12 +237,9 @@ export class DatabaseBackend extends BaseTaskBackend {
     }
   }
 
-  #connecting: Promise<ErrandOrm> | undefined;
-  #dialectName: ReturnType<typeof dialectOf> | undefined;
-
-  #dialectUnsafe() {
-    if (!this.#dialectName) throw new Error("DatabaseBackend is not open yet");
-    return this.#dialectName;
+  #openDialect(): Dialect {
+    if (!this.#dialect) throw new Error("DatabaseBackend is not open yet");
+    return this.#dialect;
   }
 
   #newId(): string {
@@ -246,7 +252,6 @@ export class DatabaseBackend extends BaseTaskBackend {
 
   /** Opens the ORM (without migrating). */
   #connect(): Promise<ErrandOrm> {
-    if (this.#closed) this.#closed = false;
     this.#connecting ??= (async () => {
       const o = this.databaseOptions;
       if (o.orm) return o.orm as unknown as ErrandOrm;
@@ -268,7 +273,7 @@ export class DatabaseBackend extends BaseTaskBackend {
     this.#ready ??= (async () => {
       const orm = await this.#connect();
       const dialect = dialectOf(orm);
-      this.#dialectName = dialect;
+      this.#dialect = dialect;
       const autoMigrate = this.databaseOptions.autoMigrate ?? dialect.name === "sqlite";
       if (autoMigrate) {
         const applied = await this.migrate();
@@ -303,6 +308,3 @@ async function registeredOrm(): Promise<ErrandOrm | undefined> {
 }
 
 registerBackendClass("DatabaseBackend", DatabaseBackend);
-
-/** @internal for `MikroORM` typing in options. */
-export type { MikroORM };

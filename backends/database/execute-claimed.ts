@@ -5,7 +5,7 @@ import type { TaskResult } from "../../src/task-result.js";
 import { TaskResultStatus } from "../../src/task-result-status.js";
 import type { DatabaseBackend } from "./database-backend.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
-import { completeTasks, type Completion } from "./queries/complete.js";
+import { completeTasks, type Completion, type CompletionItem } from "./queries/complete.js";
 import { releaseTasks } from "./queries/lease.js";
 import { withDatabaseRetry } from "./transient.js";
 
@@ -67,10 +67,7 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
   // Keep trying for most of a lease: giving up means the task runs again after the lease expires.
   const stored = options.store
     ? await options.store(result.id, now, completion)
-    : await withDatabaseRetry(async () => (await completeTasks(ctx, options.workerId, [{ id: result.id, at: now, completion }], backend.finishedChannel)).has(result.id), {
-        what: "store task outcome",
-        maxElapsedMs: Math.max(10_000, backend.leaseMs),
-      });
+    : (await storeOutcomes(backend, ctx, options.workerId, [{ id: result.id, at: now, completion }])).has(result.id);
   if (!stored) {
     logger.warn({ ...log, workerId: options.workerId }, "task outcome not stored: the lease was lost and another worker took the task over");
   } else if (result.status === TaskResultStatus.SUCCESSFUL) {
@@ -85,18 +82,27 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
 }
 
 /**
+ * Stores outcomes of `workerId`'s tasks in one statement (announcing finishes on PostgreSQL),
+ * retrying transient database errors for `backend.storeRetryMs`.
+ * @returns the ids stored (an id missing: the worker no longer owned that task).
+ */
+export function storeOutcomes(backend: DatabaseBackend, ctx: QueryContext, workerId: string, items: CompletionItem[]): Promise<Set<string>> {
+  return withDatabaseRetry(() => completeTasks(ctx, workerId, items, backend.finishedChannel), {
+    what: "store task outcomes",
+    maxElapsedMs: backend.storeRetryMs,
+  });
+}
+
+/**
  * A claimed row that cannot even be turned into a result (a corrupt value written outside errand):
  * FAILED at once with the reason, rather than left RUNNING to be re-claimed after every lease.
  */
 async function storeUnreadable(backend: DatabaseBackend, ctx: QueryContext, row: RawRow, options: ExecuteOptions, error: unknown): Promise<TaskResult<unknown>> {
   const id = String(row.id);
   const record = toTaskError(error);
-  logger.error({ taskId: id, task: String(row.task_path), error: record.traceback.split("\n", 1)[0] }, "task row unreadable; marked FAILED");
+  logger.error({ taskId: id, task: String(row.task_path), error: firstLine(record.traceback) }, "task row unreadable; marked FAILED");
   const errors = [...((ctx.dialect.jsonFromDb(row.errors) as TaskError[] | null) ?? []), record];
-  await withDatabaseRetry(() => completeTasks(ctx, options.workerId, [{ id, at: new Date(), completion: { status: "FAILED", errors } }], backend.finishedChannel), {
-    what: "store task outcome",
-    maxElapsedMs: Math.max(10_000, backend.leaseMs),
-  });
+  await storeOutcomes(backend, ctx, options.workerId, [{ id, at: new Date(), completion: { status: "FAILED", errors } }]);
   return backend.getResult(id);
 }
 

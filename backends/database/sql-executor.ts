@@ -24,28 +24,27 @@ export async function createExecute(orm: ErrandOrm, dialect: Dialect): Promise<{
   await connection.ensureConnection();
   const pool = connection.getClient() as unknown as KyselyLike;
   const pg = dialect.name === "postgresql";
+  // errand's statements are a small fixed set; the bound only guards against unexpected variety.
   const texts = new Map<string, string>();
-  const execute: Execute = async (sql, params = []) => {
+  const textOf = (sql: string): string => {
+    if (!pg) return sql;
     let text = texts.get(sql);
     if (text === undefined) {
-      text = pg ? toPgPlaceholders(sql) : sql;
+      text = toPgPlaceholders(sql);
       if (texts.size < 500) texts.set(sql, text);
     }
+    return text;
+  };
+  const execute: Execute = async (sql, params = []) => {
     const trx = orm.em.getContext(false).getTransactionContext<KyselyLike & object>();
-    const { rows } = await (trx ?? pool).executeQuery(CompiledQuery.raw(text, params as unknown[]));
+    const { rows } = await (trx ?? pool).executeQuery(CompiledQuery.raw(textOf(sql), params as unknown[]));
     return rows;
   };
   if (!pg) return { execute, executePrepared: (_name, sql, params) => execute(sql, params) };
   // The pg pool behind MikroORM: named statements are prepared once per connection by pg itself.
   const pgPool = (await connection.getNativeClient()) as { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }> };
-  const executePrepared: PreparedExecute = async (name, sql, params = []) => {
-    let text = texts.get(sql);
-    if (text === undefined) {
-      text = toPgPlaceholders(sql);
-      texts.set(sql, text);
-    }
-    return (await pgPool.query({ name, text, values: params as unknown[] })).rows;
-  };
+  const executePrepared: PreparedExecute = async (name, sql, params = []) =>
+    (await pgPool.query({ name, text: textOf(sql), values: params as unknown[] })).rows;
   return { execute, executePrepared };
 }
 

@@ -181,7 +181,7 @@ export class Worker {
       return { reason: "stopped", ...this.#stats, durationMs: Math.round(performance.now() - started) };
     }
     const timers = this.#startBackgroundWork(ctx);
-    this.#batcher = new CompletionBatcher(ctx, this.id, Math.max(10_000, this.#backend.leaseMs), this.#backend.finishedChannel);
+    this.#batcher = new CompletionBatcher(this.#backend, ctx, this.id);
     const listener = ctx.dialect.name === "postgresql" ? await this.#listen() : undefined;
     let reason: WorkerExitReason = "stopped";
     let claimedTotal = 0;
