@@ -4,12 +4,16 @@ import type { QueryContext } from "./queries/context.js";
 import type { Completion, CompletionItem } from "./queries/complete.js";
 
 /**
- * Collects the outcomes a worker's tasks produce in the same turn of the event loop and stores them
- * in one statement: with many short tasks in flight, one round trip completes many of them.
+ * Stores the outcomes a worker's tasks produce, many per statement (group commit): the first outcome
+ * waits for the end of the current turn of the event loop, then one statement stores everything
+ * queued; outcomes that arrive while it runs are stored together by the next statement, as soon as
+ * it returns. One statement in flight at a time, so a busy worker sends few, large statements and
+ * an idle one stores a lone outcome at once.
  */
 export class CompletionBatcher {
   #pending: { item: CompletionItem; resolve: (stored: boolean) => void; reject: (error: unknown) => void }[] = [];
   #scheduled = false;
+  #flushing = false;
 
   constructor(
     private readonly backend: DatabaseBackend,
@@ -26,23 +30,30 @@ export class CompletionBatcher {
   complete(id: string, at: Date, completion: Completion): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ item: { id, at, completion }, resolve, reject });
-      if (this.#pending.length >= this.maxBatch) void this.#flush();
-      else if (!this.#scheduled) {
+      if (!this.#flushing && !this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => void this.#flush());
       }
     });
   }
 
+  /** Stores what is queued, in statements of at most `maxBatch`, until nothing is left. */
   async #flush(): Promise<void> {
     this.#scheduled = false;
-    const batch = this.#pending.splice(0, this.maxBatch);
-    if (batch.length === 0) return;
+    if (this.#flushing) return;
+    this.#flushing = true;
     try {
-      const stored = await storeOutcomes(this.backend, this.ctx, this.workerId, batch.map((b) => b.item));
-      for (const b of batch) b.resolve(stored.has(b.item.id));
-    } catch (error) {
-      for (const b of batch) b.reject(error);
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0, this.maxBatch);
+        try {
+          const stored = await storeOutcomes(this.backend, this.ctx, this.workerId, batch.map((b) => b.item));
+          for (const b of batch) b.resolve(stored.has(b.item.id));
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } finally {
+      this.#flushing = false;
     }
   }
 }

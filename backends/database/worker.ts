@@ -106,7 +106,12 @@ export class Worker {
   readonly #backend: DatabaseBackend;
   readonly #taskNames: string[];
   readonly #queues: string[] | null;
+  /** Every task started and not yet stored: running, or ended with its outcome being stored. */
   readonly #running = new Map<string, Promise<void>>();
+  /** The tasks whose function is running now: the ones that hold a concurrency slot. */
+  readonly #executing = new Set<string>();
+  /** Ended tasks whose outcomes wait to be stored, at most, before claiming pauses. */
+  readonly #maxStoring: number;
   /** Claimed (leased to this worker) but not started yet: the prefetch buffer. */
   readonly #buffer: RawRow[] = [];
   readonly #abort = new AbortController();
@@ -128,6 +133,7 @@ export class Worker {
     this.#options = { intervalMs: 1000, maxTasks: 0, batch: false, concurrency: 1, shutdownTimeoutMs: 30_000, prefetch: 0, ...options };
     this.#backend = resolveDatabaseBackend(options.backend);
     this.id = options.workerId ?? defaultWorkerId();
+    this.#maxStoring = Math.max(1000, 2 * (this.#options.concurrency + this.#options.prefetch));
     this.#taskNames = [...new Set((options.tasks ?? registeredTasks()).map((t) => t.name))];
     this.#queues = !options.queues || options.queues === "*" || options.queues.includes("*") ? null : [...options.queues];
   }
@@ -137,9 +143,9 @@ export class Worker {
     return this.#taskNames;
   }
 
-  /** The number of tasks running now. */
+  /** The number of tasks running now (not counting ended ones whose outcome is being stored). */
   get runningCount(): number {
-    return this.#running.size;
+    return this.#executing.size;
   }
 
   /**
@@ -194,9 +200,12 @@ export class Worker {
           break;
         }
         // Room: the free slots, plus what the prefetch buffer may hold. Refill when a slot is free or
-        // the buffer has fallen to half, so one statement claims many tasks.
-        const room = o.concurrency - this.#running.size + o.prefetch - this.#buffer.length;
-        const wantClaim = maxLeft > 0 && room > 0 && (this.#running.size < o.concurrency || this.#buffer.length <= o.prefetch / 2);
+        // the buffer has fallen to half, so one statement claims many tasks; hold off while too many
+        // ended tasks wait for their outcome to be stored (the database is slower than the tasks).
+        const executing = this.#executing.size;
+        const storeBound = this.#running.size - executing >= this.#maxStoring;
+        const room = o.concurrency - executing + o.prefetch - this.#buffer.length;
+        const wantClaim = maxLeft > 0 && room > 0 && !storeBound && (executing < o.concurrency || this.#buffer.length <= o.prefetch / 2);
         let claimed = -1;
         if (wantClaim) {
           const limit = Math.min(room, maxLeft);
@@ -221,7 +230,7 @@ export class Worker {
           break;
         }
         // Sleep until a slot frees, a task is enqueued (NOTIFY), the poll interval passes, or stop().
-        const slotBound = this.#running.size >= o.concurrency || (o.batch && this.#running.size > 0) || maxLeft <= 0;
+        const slotBound = this.#executing.size >= o.concurrency || storeBound || (o.batch && this.#running.size > 0) || maxLeft <= 0;
         await this.#sleep(slotBound ? Infinity : o.intervalMs);
       }
       await this.#releaseBuffered(ctx);
@@ -256,7 +265,7 @@ export class Worker {
   }
 
   #startBuffered(ctx: QueryContext): void {
-    while (this.#running.size < this.#options.concurrency && this.#buffer.length > 0) this.#start(ctx, this.#buffer.shift()!);
+    while (this.#executing.size < this.#options.concurrency && this.#buffer.length > 0) this.#start(ctx, this.#buffer.shift()!);
   }
 
   /** On stop: tasks claimed but never started go straight back to READY (their attempt not counted). */
@@ -274,14 +283,20 @@ export class Worker {
   #start(ctx: QueryContext, row: RawRow): void {
     const id = String(row.id);
     const batcher = this.#batcher!;
+    const ended = () => {
+      if (this.#executing.delete(id)) this.#wake();
+    };
+    this.#executing.add(id);
     const done = executeClaimed(this.#backend, ctx, row, {
       workerId: this.id,
       shutdownSignal: this.#abort.signal,
       store: (taskId, at, completion) => batcher.complete(taskId, at, completion),
+      onEnded: ended,
     })
       .then((result) => this.#count(result))
       .catch((error: unknown) => logger.error({ err: error, taskId: id, workerId: this.id }, "could not store a task's outcome; its lease will expire and it will run again"))
       .finally(() => {
+        this.#executing.delete(id);
         this.#running.delete(id);
         this.#wake();
       });
