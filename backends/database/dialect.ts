@@ -60,7 +60,11 @@ function jsonToDb(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
-function validTime(date: Date): number {
+/**
+ * A `Date` as epoch milliseconds (UTC).
+ * @throws RangeError for an invalid `Date`.
+ */
+export function epochMs(date: Date): number {
   const ms = date instanceof Date ? date.getTime() : Number.NaN;
   if (Number.isNaN(ms)) throw new RangeError(`Expected a valid Date for a timestamp column, got ${String(date)}`);
   return ms;
@@ -120,7 +124,7 @@ export const postgresqlDialect: Dialect = {
   name: "postgresql",
   supportsSkipLocked: true,
   // ISO with `Z`: unambiguous whatever the session TimeZone is; the column type makes it a timestamptz.
-  toDb: (date) => new Date(validTime(date)).toISOString(),
+  toDb: (date) => new Date(epochMs(date)).toISOString(),
   fromDb: timestampFromDb,
   jsonToDb,
   // pg has already parsed jsonb; parsing again would turn the JSON string "\"1\"" into 1.
@@ -132,7 +136,7 @@ export const postgresqlDialect: Dialect = {
 export const sqliteDialect: Dialect = {
   name: "sqlite",
   supportsSkipLocked: false,
-  toDb: (date) => validTime(date),
+  toDb: (date) => epochMs(date),
   fromDb: timestampFromDb,
   jsonToDb,
   jsonFromDb: (raw) => {

@@ -51,12 +51,12 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
   const outcome = await invokeTask(result, { signal: options.shutdownSignal, timeoutMs: backend.timeoutFor(task), cloneArgs: false });
   options.onEnded?.();
   const now = new Date();
-  const log = { taskId: result.id, task: task.name, queue: task.queueName, attempt: result.attempts, durationMs: Math.round(outcome.durationMs) };
+  const log = () => ({ taskId: result.id, task: task.name, queue: task.queueName, attempt: result.attempts, durationMs: Math.round(outcome.durationMs) });
 
   if (outcome.error && options.shutdownSignal?.aborted) {
     // Interrupted by shutdown, not failed by itself: hand it back untouched for another worker.
     await withDatabaseRetry(() => releaseTasks(ctx, options.workerId, [result.id], now), { what: "release task", maxElapsedMs: 10_000 });
-    logger.warn(log, "task interrupted by shutdown; returned to READY");
+    logger.warn(log(), "task interrupted by shutdown; returned to READY");
     return backend.getResult(result.id);
   }
 
@@ -77,13 +77,14 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
     ? await options.store(result.id, now, completion)
     : (await storeOutcomes(backend, ctx, options.workerId, [{ id: result.id, at: now, completion }])).has(result.id);
   if (!stored) {
-    logger.warn({ ...log, workerId: options.workerId }, "task outcome not stored: the lease was lost and another worker took the task over");
+    logger.warn({ ...log(), workerId: options.workerId }, "task outcome not stored: the lease was lost and another worker took the task over");
   } else if (result.status === TaskResultStatus.SUCCESSFUL) {
-    logger.info({ ...log, status: result.status }, "task succeeded");
+    // Checked first: building the record costs more than the rest of a no-op task's bookkeeping.
+    if (logger.isLevelEnabled("info")) logger.info({ ...log(), status: result.status }, "task succeeded");
   } else if (result.status === TaskResultStatus.READY) {
-    logger.warn({ ...log, status: "RETRY", error: outcome.error?.exceptionClassPath, retryAt: retryAt?.toISOString() }, "task failed; will retry");
+    logger.warn({ ...log(), status: "RETRY", error: outcome.error?.exceptionClassPath, retryAt: retryAt?.toISOString() }, "task failed; will retry");
   } else {
-    logger.error({ ...log, status: result.status, error: outcome.error?.exceptionClassPath, message: firstLine(outcome.error?.traceback) }, "task failed");
+    logger.error({ ...log(), status: result.status, error: outcome.error?.exceptionClassPath, message: firstLine(outcome.error?.traceback) }, "task failed");
   }
   if (result.isFinished) sendFinished(sender, result);
   return result;

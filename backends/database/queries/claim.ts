@@ -21,6 +21,21 @@ export const CLAIMED_COLUMNS =
 
 const ORDER = "priority DESC, available_at, enqueued_at";
 
+const epochMs = (column: string) => `date_part('epoch', t.${column}) * 1000 AS ${column}`;
+
+/**
+ * PostgreSQL's RETURNING list, the cheap way for both sides: timestamps as epoch milliseconds (a
+ * float8 is far cheaper to print and to parse than timestamptz text), and the error records and
+ * worker ids only when there is more in them than a first attempt has (none, and this worker).
+ */
+const PG_RETURNING = [
+  "t.id", "t.task_path", "t.queue_name", "t.backend_name", "t.priority", "t.status", "t.args",
+  "NULLIF(t.errors, '[]'::jsonb) AS errors",
+  "CASE WHEN jsonb_array_length(t.worker_ids) = 1 THEN NULL ELSE t.worker_ids END AS worker_ids",
+  "t.attempts", "t.max_attempts",
+  ...["enqueued_at", "run_after", "available_at", "started_at", "last_attempted_at"].map(epochMs),
+].join(", ");
+
 /**
  * Claims up to `limit` due READY tasks in one statement: priority descending, then the time the task
  * became due, then enqueue time; marks them RUNNING for `workerId` with a lease, counting the attempt.
@@ -39,7 +54,7 @@ export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<Raw
   const now = dialect.toDb(p.now);
   const leaseUntil = dialect.toDb(new Date(p.now.getTime() + p.leaseMs));
   if (dialect.name === "postgresql") {
-    return ctx.executePrepared(
+    const rows = await ctx.executePrepared(
       `errand_claim_${table.replace(/\W/g, "")}`,
       `WITH next AS (
          SELECT id FROM ${table}
@@ -50,11 +65,17 @@ export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<Raw
          UPDATE ${table} AS t SET status = 'RUNNING', started_at = COALESCE(t.started_at, ?), last_attempted_at = ?,
            attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array(?::text), locked_by = ?, lease_expires_at = ?
          WHERE t.id = ANY(ARRAY(SELECT id FROM next))
-         RETURNING ${CLAIMED_COLUMNS.split(", ").map((c) => `t.${c}`).join(", ")}
+         RETURNING ${PG_RETURNING}
        )
-       SELECT * FROM claimed ORDER BY ${ORDER}`,
+       SELECT ${CLAIMED_COLUMNS} FROM claimed ORDER BY priority DESC, available_at, enqueued_at`,
       [now, p.taskNames, p.queues, p.queues, p.excludeQueues ?? [], p.limit, now, now, p.workerId, p.workerId, leaseUntil],
     );
+    // What the statement left out because the worker knows it: no earlier errors, only itself as worker.
+    for (const row of rows) {
+      row.errors ??= [];
+      row.worker_ids ??= [p.workerId];
+    }
+    return rows;
   }
   let filter = "";
   const filterParams: unknown[] = [];
