@@ -63,10 +63,11 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
   let rejectAborted: ((reason: unknown) => void) | undefined;
   const onAbort = () => rejectAborted?.(signal!.reason);
   const onOuterAbort = () => controller!.abort(outer!.reason);
+  let offOuter: (() => void) | undefined;
   try {
     if (controller && outer) {
       if (outer.aborted) controller.abort(outer.reason);
-      else outer.addEventListener("abort", onOuterAbort, { once: true });
+      else offOuter = onSharedAbort(outer, onOuterAbort);
     }
     const args = (options.cloneArgs === false ? result.args : structuredClone(result.args)) as unknown[];
     const running = Promise.resolve().then(() => {
@@ -83,6 +84,7 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
       });
       running.catch(() => undefined);
       if (signal.aborted) onAbort();
+      else if (signal === outer) offOuter = onSharedAbort(outer, onAbort);
       else signal.addEventListener("abort", onAbort, { once: true });
       if (timeoutMs) timer = setTimeout(() => controller!.abort(TaskTimeoutError.after(task.name, timeoutMs)), timeoutMs);
       value = await Promise.race([running, aborted]);
@@ -95,9 +97,33 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
     return { status: TaskResultStatus.FAILED, returnValue: null, error: toTaskError(thrown), durationMs: performance.now() - started };
   } finally {
     if (timer) clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
-    if (controller && outer) outer.removeEventListener("abort", onOuterAbort);
+    if (controller) controller.signal.removeEventListener("abort", onAbort);
+    offOuter?.();
   }
+}
+
+/** Per shared signal (a worker's shutdown signal), the callbacks of the attempts now running. */
+const sharedAbortCallbacks = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Calls `callback` once when `signal` aborts; returns the function that cancels that. For a signal
+ * every running attempt watches: one listener per signal and a `Set` per attempt, which costs far
+ * less than an `addEventListener`/`removeEventListener` pair for each of thousands of attempts.
+ */
+function onSharedAbort(signal: AbortSignal, callback: () => void): () => void {
+  let callbacks = sharedAbortCallbacks.get(signal);
+  if (!callbacks) {
+    const set = new Set<() => void>();
+    callbacks = set;
+    sharedAbortCallbacks.set(signal, set);
+    signal.addEventListener("abort", () => {
+      for (const fn of [...set]) fn();
+      set.clear();
+    }, { once: true });
+  }
+  const set = callbacks;
+  set.add(callback);
+  return () => set.delete(callback);
 }
 
 /**
