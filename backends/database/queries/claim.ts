@@ -15,8 +15,8 @@ export interface ClaimParams {
   leaseMs: number;
 }
 
-/** The columns a claim returns: what a running task's result needs, nothing more. */
-export const CLAIMED_COLUMNS =
+/** The columns a SQLite claim returns: what a running task's result needs, nothing more. */
+const CLAIMED_COLUMNS =
   "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at, started_at, last_attempted_at";
 
 const ORDER = "priority DESC, available_at, enqueued_at";
@@ -25,16 +25,20 @@ const epochMs = (column: string) => `date_part('epoch', t.${column}) * 1000 AS $
 
 /**
  * PostgreSQL's RETURNING list, the cheap way for both sides: timestamps as epoch milliseconds (a
- * float8 is far cheaper to print and to parse than timestamptz text), and the error records and
- * worker ids only when there is more in them than a first attempt has (none, and this worker).
+ * float8 is far cheaper to print and to parse than timestamptz text), and the error records, worker
+ * ids and start time only when a first attempt would not know them (none, this worker, now).
  */
 const PG_RETURNING = [
-  "t.id", "t.task_path", "t.queue_name", "t.backend_name", "t.priority", "t.status", "t.args",
+  "t.id", "t.task_path", "t.queue_name", "t.backend_name", "t.priority", "t.args",
   "NULLIF(t.errors, '[]'::jsonb) AS errors",
   "CASE WHEN jsonb_array_length(t.worker_ids) = 1 THEN NULL ELSE t.worker_ids END AS worker_ids",
   "t.attempts", "t.max_attempts",
-  ...["enqueued_at", "run_after", "available_at", "started_at", "last_attempted_at"].map(epochMs),
+  "CASE WHEN t.started_at = t.last_attempted_at THEN NULL ELSE date_part('epoch', t.started_at) * 1000 END AS started_at",
+  ...["enqueued_at", "run_after", "available_at"].map(epochMs),
 ].join(", ");
+
+/** The columns PostgreSQL sends back (`available_at` only orders the claim; the rest the claim set). */
+const PG_CLAIMED_COLUMNS = "id, task_path, queue_name, backend_name, priority, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, started_at";
 
 /**
  * Claims up to `limit` due READY tasks in one statement: priority descending, then the time the task
@@ -67,11 +71,16 @@ export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<Raw
          WHERE t.id = ANY(ARRAY(SELECT id FROM next))
          RETURNING ${PG_RETURNING}
        )
-       SELECT ${CLAIMED_COLUMNS} FROM claimed ORDER BY priority DESC, available_at, enqueued_at`,
+       SELECT ${PG_CLAIMED_COLUMNS} FROM claimed ORDER BY priority DESC, available_at, enqueued_at`,
       [now, p.taskNames, p.queues, p.queues, p.excludeQueues ?? [], p.limit, now, now, p.workerId, p.workerId, leaseUntil],
     );
-    // What the statement left out because the worker knows it: no earlier errors, only itself as worker.
+    // What the statement left out because the claim itself set it: the status and attempt time, the
+    // start of a first attempt, no earlier errors, only this worker.
+    const nowMs = p.now.getTime();
     for (const row of rows) {
+      row.status = "RUNNING";
+      row.last_attempted_at = nowMs;
+      row.started_at ??= nowMs;
       row.errors ??= [];
       row.worker_ids ??= [p.workerId];
     }
