@@ -33,7 +33,11 @@ export interface WorkerOptions {
   batch?: boolean;
   /** This worker's id, recorded in each attempt's `workerIds`. @defaultValue `<host>:<pid>:<random>` */
   workerId?: string;
-  /** Tasks run at once in this process. @defaultValue 1 */
+  /**
+   * Task functions run at once in this process. A slot frees when the function returns; its outcome
+   * is then stored by the worker's group commit (the task stays RUNNING and leased until it is).
+   * @defaultValue 1
+   */
   concurrency?: number;
   /**
    * Tasks claimed ahead of free slots and held (leased) in a local buffer, so one claim statement
@@ -89,7 +93,8 @@ function checkOptions(o: WorkerOptions): void {
 
 /**
  * Claims and runs tasks from a database backend: the engine behind `errand worker`. Runs up to
- * `concurrency` tasks at once, claiming as many as there are free slots in one statement; renews the
+ * `concurrency` tasks at once, claiming as many as there are free slots in one statement, and stores
+ * outcomes many per statement (one statement in flight, the next taking all that ended meanwhile); renews the
  * leases of its running tasks; takes back the tasks of dead workers; stops gracefully on `stop()`.
  *
  * @example
@@ -133,7 +138,7 @@ export class Worker {
     this.#options = { intervalMs: 1000, maxTasks: 0, batch: false, concurrency: 1, shutdownTimeoutMs: 30_000, prefetch: 0, ...options };
     this.#backend = resolveDatabaseBackend(options.backend);
     this.id = options.workerId ?? defaultWorkerId();
-    this.#maxStoring = Math.max(1000, 2 * (this.#options.concurrency + this.#options.prefetch));
+    this.#maxStoring = Math.max(500, this.#options.concurrency + this.#options.prefetch);
     this.#taskNames = [...new Set((options.tasks ?? registeredTasks()).map((t) => t.name))];
     this.#queues = !options.queues || options.queues === "*" || options.queues.includes("*") ? null : [...options.queues];
   }
