@@ -21,7 +21,8 @@ const CLAIMED_COLUMNS =
 
 const ORDER = "priority DESC, available_at, enqueued_at";
 
-const epochMs = (column: string) => `date_part('epoch', t.${column}) * 1000 AS ${column}`;
+/** A timestamp column of the claimed row as epoch milliseconds (float8). */
+const epochMsOf = (column: string) => `date_part('epoch', t.${column}) * 1000`;
 
 /**
  * PostgreSQL's RETURNING list, the cheap way for both sides: timestamps as epoch milliseconds (a
@@ -33,8 +34,8 @@ const PG_RETURNING = [
   "NULLIF(t.errors, '[]'::jsonb) AS errors",
   "CASE WHEN jsonb_array_length(t.worker_ids) = 1 THEN NULL ELSE t.worker_ids END AS worker_ids",
   "t.attempts", "t.max_attempts",
-  "CASE WHEN t.started_at = t.last_attempted_at THEN NULL ELSE date_part('epoch', t.started_at) * 1000 END AS started_at",
-  ...["enqueued_at", "run_after", "available_at"].map(epochMs),
+  `CASE WHEN t.started_at = t.last_attempted_at THEN NULL ELSE ${epochMsOf("started_at")} END AS started_at`,
+  ...["enqueued_at", "run_after", "available_at"].map((c) => `${epochMsOf(c)} AS ${c}`),
 ].join(", ");
 
 /** The columns PostgreSQL sends back (`available_at` only orders the claim; the rest the claim set). */
@@ -71,7 +72,7 @@ export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<Raw
          WHERE t.id = ANY(ARRAY(SELECT id FROM next))
          RETURNING ${PG_RETURNING}
        )
-       SELECT ${PG_CLAIMED_COLUMNS} FROM claimed ORDER BY priority DESC, available_at, enqueued_at`,
+       SELECT ${PG_CLAIMED_COLUMNS} FROM claimed ORDER BY ${ORDER}`,
       [now, p.taskNames, p.queues, p.queues, p.excludeQueues ?? [], p.limit, now, now, p.workerId, p.workerId, leaseUntil],
     );
     // What the statement left out because the claim itself set it: the status and attempt time, the

@@ -34,7 +34,7 @@ export async function completeTasks(
 ): Promise<Set<string>> {
   if (items.length === 0) return new Set();
   const { dialect, table } = ctx;
-  // Times as epoch milliseconds on both dialects: cheaper to write, and to read back, than ISO text.
+  // Times as epoch milliseconds on both dialects: cheaper to build here and to parse there than ISO text.
   const records = items.map(({ id, at, completion: c }) => ({
     id,
     status: c.status,
@@ -83,4 +83,3 @@ export async function completeTasks(
   }
   return new Set(rows.map((r) => String(r.id)));
 }
-
