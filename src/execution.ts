@@ -111,19 +111,20 @@ const sharedAbortCallbacks = new WeakMap<AbortSignal, Set<() => void>>();
  * less than an `addEventListener`/`removeEventListener` pair for each of thousands of attempts.
  */
 function onSharedAbort(signal: AbortSignal, callback: () => void): () => void {
-  let callbacks = sharedAbortCallbacks.get(signal);
-  if (!callbacks) {
-    const set = new Set<() => void>();
-    callbacks = set;
-    sharedAbortCallbacks.set(signal, set);
-    signal.addEventListener("abort", () => {
-      for (const fn of [...set]) fn();
-      set.clear();
-    }, { once: true });
-  }
-  const set = callbacks;
-  set.add(callback);
-  return () => set.delete(callback);
+  const callbacks = sharedAbortCallbacks.get(signal) ?? watchSharedSignal(signal);
+  callbacks.add(callback);
+  return () => callbacks.delete(callback);
+}
+
+/** The one listener of a shared signal: on abort, calls every callback registered by then. */
+function watchSharedSignal(signal: AbortSignal): Set<() => void> {
+  const callbacks = new Set<() => void>();
+  sharedAbortCallbacks.set(signal, callbacks);
+  signal.addEventListener("abort", () => {
+    for (const fn of callbacks) fn();
+    callbacks.clear();
+  }, { once: true });
+  return callbacks;
 }
 
 /**

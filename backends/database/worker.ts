@@ -93,9 +93,9 @@ function checkOptions(o: WorkerOptions): void {
 
 /**
  * Claims and runs tasks from a database backend: the engine behind `errand worker`. Runs up to
- * `concurrency` tasks at once, claiming as many as there are free slots in one statement, and stores
- * outcomes many per statement (one statement in flight, the next taking all that ended meanwhile); renews the
- * leases of its running tasks; takes back the tasks of dead workers; stops gracefully on `stop()`.
+ * `concurrency` tasks at once, claiming as many as there are free slots in one statement; stores
+ * outcomes many per statement (one statement in flight, the next taking all that ended meanwhile);
+ * renews the leases of its tasks; takes back the tasks of dead workers; stops gracefully on `stop()`.
  *
  * @example
  * ```ts
@@ -115,7 +115,7 @@ export class Worker {
   readonly #running = new Map<string, Promise<void>>();
   /** The tasks whose function is running now: the ones that hold a concurrency slot. */
   readonly #executing = new Set<string>();
-  /** Ended tasks whose outcomes wait to be stored, at most, before claiming pauses. */
+  /** How many ended tasks may wait for their outcome to be stored before claiming pauses. */
   readonly #maxStoring: number;
   /** Claimed (leased to this worker) but not started yet: the prefetch buffer. */
   readonly #buffer: RawRow[] = [];
