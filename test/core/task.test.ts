@@ -17,6 +17,7 @@ import {
   TaskResultStatus,
   configureTasks,
   getRegisteredTask,
+  readyTaskResult,
   task,
   taskBackends,
   taskEnqueued,
@@ -27,20 +28,7 @@ import { add, dailyReport, echo, noop, withContext, writesFile } from "../fixtur
 class BareBackend extends BaseTaskBackend {
   readonly stored: TaskResult<unknown>[] = [];
   override async enqueue<R>(t: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>> {
-    const result = new TaskResult<R>({
-      id: randomUUID(),
-      task: t,
-      args,
-      backend: this.alias,
-      status: TaskResultStatus.READY,
-      enqueuedAt: new Date(),
-      startedAt: null,
-      lastAttemptedAt: null,
-      finishedAt: null,
-      errors: [],
-      workerIds: [],
-      returnValue: null,
-    });
+    const result = readyTaskResult<R>(randomUUID(), t, args, this.alias, new Date());
     this.stored.push(result);
     return result;
   }
