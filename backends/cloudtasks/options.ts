@@ -1,5 +1,5 @@
 import { InvalidTaskBackendError } from "../../src/errors.js";
-import type { DatabaseBackendOptions } from "../database/options.js";
+import { DATABASE_OPTION_NAMES, type DatabaseBackendOptions } from "../database/options.js";
 import type { CloudTasksClientLike } from "./client.js";
 
 /**
@@ -56,8 +56,6 @@ export const CLOUD_TASKS_OPTION_NAMES = [
   "queueMap",
   "client",
 ] as const;
-
-const DATABASE_OPTION_NAMES = ["url", "orm", "idFunction", "tableName", "autoMigrate", "maxAttempts", "backoff", "timeout", "leaseMs"];
 
 /** A Cloud Tasks queue id: letters, digits and hyphens, at most 100. */
 export const QUEUE_ID_RE = /^[A-Za-z0-9-]{1,100}$/;

@@ -50,6 +50,8 @@ export class DatabaseBackend extends BaseTaskBackend {
   readonly finishedChannel: string;
   /** Lease length in milliseconds (see {@link DatabaseBackendOptions.leaseMs}). */
   readonly leaseMs: number;
+  /** Whether SUCCESSFUL results stay stored (see {@link DatabaseBackendOptions.keepSuccessfulResults}). */
+  readonly keepSuccessfulResults: boolean;
   readonly #idFunction: () => string;
   readonly #defaultBackoff: BackoffFunction;
   #ready: Promise<{ orm: ErrandOrm; ctx: QueryContext }> | undefined;
@@ -63,6 +65,7 @@ export class DatabaseBackend extends BaseTaskBackend {
     this.databaseOptions = checkDatabaseOptions(alias, this.options);
     this.tableName = this.databaseOptions.tableName ?? DATABASE_DEFAULTS.tableName;
     this.leaseMs = this.databaseOptions.leaseMs ?? DATABASE_DEFAULTS.leaseMs;
+    this.keepSuccessfulResults = this.databaseOptions.keepSuccessfulResults ?? DATABASE_DEFAULTS.keepSuccessfulResults;
     this.notifyChannel = notifyChannel(this.tableName);
     this.finishedChannel = finishedChannel(this.tableName);
     this.#idFunction = this.databaseOptions.idFunction ?? randomUUID;

@@ -91,12 +91,13 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
 }
 
 /**
- * Stores outcomes of `workerId`'s tasks in one statement (announcing finishes on PostgreSQL),
- * retrying transient database errors for `backend.storeRetryMs`.
+ * Stores outcomes of `workerId`'s tasks in one statement (announcing finishes on PostgreSQL), or
+ * deletes the SUCCESSFUL ones when the backend does not keep them, retrying transient database
+ * errors for `backend.storeRetryMs`.
  * @returns the ids stored (an id missing: the worker no longer owned that task).
  */
 export function storeOutcomes(backend: DatabaseBackend, ctx: QueryContext, workerId: string, items: CompletionItem[]): Promise<Set<string>> {
-  return withDatabaseRetry(() => completeTasks(ctx, workerId, items, backend.finishedChannel), {
+  return withDatabaseRetry(() => completeTasks(ctx, workerId, items, { finishedChannel: backend.finishedChannel, deleteSuccessful: !backend.keepSuccessfulResults }), {
     what: "store task outcomes",
     maxElapsedMs: backend.storeRetryMs,
   });

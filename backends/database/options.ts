@@ -34,6 +34,17 @@ export interface DatabaseBackendOptions {
    * third of it; a task whose worker died is taken back after at most this long. @defaultValue 30000
    */
   leaseMs?: number;
+  /**
+   * Whether a task that ends SUCCESSFUL keeps its row (Django's `TaskResult`, readable with
+   * `getResult`, `refresh` and `wait`, listed in the admin until `purgeCompletedTasks`). `false`
+   * deletes the row in the statement that would have stored the outcome, as graphile-worker does with
+   * every finished job and BullMQ's `removeOnComplete`: the fastest setting, for fire-and-forget
+   * tasks. READY, RUNNING and FAILED rows are kept either way, so a failure stays visible and
+   * retryable; `taskFinished` still receives the full SUCCESSFUL result in the worker. Afterwards
+   * `getResult(id)` throws `TaskResultDoesNotExistError`, and a `wait()` on that result rejects with it.
+   * @defaultValue true
+   */
+  keepSuccessfulResults?: boolean;
 }
 
 /** The defaults of {@link DatabaseBackendOptions}. */
@@ -42,9 +53,14 @@ export const DATABASE_DEFAULTS = {
   tableName: "errand_task_result",
   maxAttempts: 1,
   leaseMs: 30_000,
+  keepSuccessfulResults: true,
 } as const;
 
-const KNOWN = new Set(["url", "orm", "idFunction", "tableName", "autoMigrate", "maxAttempts", "backoff", "timeout", "leaseMs"]);
+/** The names of {@link DatabaseBackendOptions}' fields (backends built on DatabaseBackend accept them too). */
+export const DATABASE_OPTION_NAMES: readonly (keyof DatabaseBackendOptions)[] = [
+  "url", "orm", "idFunction", "tableName", "autoMigrate", "maxAttempts", "backoff", "timeout", "leaseMs", "keepSuccessfulResults",
+];
+const KNOWN = new Set<string>(DATABASE_OPTION_NAMES);
 
 /**
  * Checks `OPTIONS` of the backend `alias`.
@@ -83,6 +99,9 @@ export function checkDatabaseOptions(alias: string, options: Record<string, unkn
   }
   if (o.leaseMs !== undefined && !(typeof o.leaseMs === "number" && Number.isFinite(o.leaseMs) && o.leaseMs >= 1000)) {
     throw new InvalidTaskBackendError(`${field("leaseMs")} must be a number of milliseconds >= 1000; got ${String(o.leaseMs)}.`);
+  }
+  if (o.keepSuccessfulResults !== undefined && typeof o.keepSuccessfulResults !== "boolean") {
+    throw new InvalidTaskBackendError(`${field("keepSuccessfulResults")} must be true (keep SUCCESSFUL results) or false (delete them once stored); got ${JSON.stringify(o.keepSuccessfulResults) ?? String(o.keepSuccessfulResults)}.`);
   }
   return o;
 }

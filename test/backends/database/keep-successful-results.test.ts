@@ -1,0 +1,112 @@
+import test from "ava";
+import { configureTasks, task, taskBackends, taskFinished, TaskResultDoesNotExistError, type TaskResult } from "../../../src/index.js";
+import { DatabaseBackend, Worker } from "../../../backends/database/index.js";
+import { claimTasks } from "../../../backends/database/queries/claim.js";
+import { completeTasks } from "../../../backends/database/queries/complete.js";
+import { DATABASE_KINDS, freshDatabase, type TestDatabase } from "../../helpers/databases.js";
+
+const ok = task(function keepOk(n: number) {
+  return n * 2;
+});
+const broken = task(function keepBroken() {
+  throw new Error("broken on purpose");
+});
+let retryFailures = 0;
+const retried = task({ maxAttempts: 2, backoff: () => 60_000 }, function keepRetried() {
+  retryFailures++;
+  throw new Error("retry me");
+});
+
+const dbs = new Map<string, TestDatabase>();
+
+test.before(async () => {
+  const config: Record<string, { BACKEND: typeof DatabaseBackend; QUEUES: string[]; OPTIONS: object }> = {};
+  for (const kind of DATABASE_KINDS) {
+    const db = await freshDatabase(kind);
+    dbs.set(kind, db);
+    config[kind] = { BACKEND: DatabaseBackend, QUEUES: [], OPTIONS: { url: db.url, autoMigrate: true, keepSuccessfulResults: false } };
+  }
+  configureTasks(config);
+});
+
+test.after.always(async () => {
+  await taskBackends.close();
+  for (const db of dbs.values()) await db.drop();
+});
+
+test("keepSuccessfulResults must be a boolean, named in the error", (t) => {
+  const error = t.throws(() => new DatabaseBackend("x", { BACKEND: DatabaseBackend, QUEUES: [], OPTIONS: { keepSuccessfulResults: "no" as unknown as boolean } }));
+  t.regex(error?.message ?? "", /TASKS\.x\.OPTIONS\.keepSuccessfulResults must be true .* or false/);
+});
+
+for (const kind of DATABASE_KINDS) {
+  const backendOf = () => taskBackends.get(kind) as DatabaseBackend;
+  const rowCount = async () => {
+    const ctx = await backendOf().queryContext();
+    const [row] = await ctx.execute(`SELECT count(*) AS n FROM ${ctx.table}`);
+    return Number(row!.n);
+  };
+
+  test.serial(`${kind}: a SUCCESSFUL task's row is deleted; failures and retries stay visible`, async (t) => {
+    retryFailures = 0;
+    const finished: TaskResult<unknown>[] = [];
+    const disconnect = taskFinished.connect(({ taskResult }) => void finished.push(taskResult));
+    try {
+      const done = await ok.using({ backend: kind }).enqueue(21);
+      const failed = await broken.using({ backend: kind }).enqueue();
+      const retry = await retried.using({ backend: kind }).enqueue();
+      const summary = await new Worker({ backend: kind, tasks: [ok, broken, retried], batch: true }).run();
+      t.is(summary.reason, "drained");
+
+      const succeeded = finished.find((r) => r.id === done.id);
+      t.is(succeeded?.status, "SUCCESSFUL", "taskFinished still gets the full result");
+      t.is(succeeded?.returnValue, 42);
+      await t.throwsAsync(() => backendOf().getResult(done.id), { instanceOf: TaskResultDoesNotExistError });
+
+      await failed.refresh();
+      t.is(failed.status, "FAILED");
+      t.is(failed.errors[0]?.exceptionClassPath, "Error");
+      await retry.refresh();
+      t.is(retry.status, "READY", "a retry keeps its row until it ends");
+      t.is(retryFailures, 1);
+      t.is(await rowCount(), 2);
+    } finally {
+      disconnect();
+    }
+  });
+
+  test.serial(`${kind}: wait() on a result that is deleted when it succeeds rejects with TaskResultDoesNotExistError`, async (t) => {
+    const result = await ok.using({ backend: kind }).enqueue(1);
+    const waiting = result.wait({ timeout: 10_000, maxIntervalMs: 20 });
+    await new Worker({ backend: kind, tasks: [ok], batch: true }).run();
+    await t.throwsAsync(waiting, { instanceOf: TaskResultDoesNotExistError });
+  });
+
+  test.serial(`${kind}: one batch deletes the successes, stores the rest, and is fenced on the worker`, async (t) => {
+    const backend = backendOf();
+    const ctx = await backend.queryContext();
+    await ctx.execute(`DELETE FROM ${ctx.table}`);
+    const a = await ok.using({ backend: kind }).enqueue(1);
+    const b = await ok.using({ backend: kind }).enqueue(2);
+    const c = await broken.using({ backend: kind }).enqueue();
+    const now = new Date();
+    const claimed = await claimTasks(ctx, { workerId: "w1", taskNames: [ok.name, broken.name], queues: null, limit: 10, now, leaseMs: 30_000 });
+    t.is(claimed.length, 3);
+    // b is taken over by another worker (its lease expired): w1 may no longer delete it.
+    await ctx.execute(`UPDATE ${ctx.table} SET locked_by = 'w2' WHERE id = ?`, [b.id]);
+    const stored = await completeTasks(
+      ctx,
+      "w1",
+      [
+        { id: a.id, at: now, completion: { status: "SUCCESSFUL", returnValue: 2 } },
+        { id: b.id, at: now, completion: { status: "SUCCESSFUL", returnValue: 4 } },
+        { id: c.id, at: now, completion: { status: "FAILED", errors: [{ exceptionClassPath: "Error", traceback: "Error: x" }] } },
+      ],
+      { deleteSuccessful: true, finishedChannel: backend.finishedChannel },
+    );
+    t.deepEqual([...stored].sort(), [a.id, c.id].sort());
+    await t.throwsAsync(() => backend.getResult(a.id), { instanceOf: TaskResultDoesNotExistError });
+    t.is((await backend.getResult(b.id)).status, "RUNNING", "the other worker's task is untouched");
+    t.is((await backend.getResult(c.id)).status, "FAILED");
+  });
+}
