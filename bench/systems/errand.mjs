@@ -12,7 +12,9 @@ export const benchNoop = task(async function benchNoop(payload) {
 export const env = { ERRAND_LOG_LEVEL: process.env.BENCH_ERRAND_LOG_LEVEL ?? "warn" };
 
 async function backendFor(url) {
-  configureTasks({ default: { BACKEND: DatabaseBackend, OPTIONS: { url } } });
+  // errand-lean.mjs: the same system with `keepSuccessfulResults: false` (rows of SUCCESSFUL tasks deleted).
+  const keepSuccessfulResults = process.env.BENCH_ERRAND_KEEP_SUCCESSFUL !== "false";
+  configureTasks({ default: { BACKEND: DatabaseBackend, OPTIONS: { url, keepSuccessfulResults } } });
   const backend = taskBackends.get("default");
   return backend;
 }
