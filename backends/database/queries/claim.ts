@@ -46,8 +46,11 @@ const PG_CLAIMED_COLUMNS = "id, task_path, queue_name, backend_name, priority, a
  * became due, then enqueue time; marks them RUNNING for `workerId` with a lease, counting the attempt.
  *
  * PostgreSQL: a CTE selecting `FOR UPDATE SKIP LOCKED` feeds the UPDATE, so concurrent workers take
- * disjoint rows without waiting (as `id = ANY(ARRAY(…))`: a join would let the planner hash the whole
- * table on every claim); the text is fixed (filters are array parameters) so it runs as a
+ * disjoint rows without waiting. The UPDATE finds the locked rows by their physical address
+ * (`ctid = ANY(ARRAY(…))`, a TID scan: no second descent of the primary key per row; a join would let
+ * the planner hash the whole table on every claim). The rows are locked by this statement, so nothing
+ * can move them in between; a row another transaction updated just before the lock is skipped this
+ * time, never claimed twice. The text is fixed (filters are array parameters) so it runs as a
  * prepared statement, and the rows come back already in claim order. SQLite has no row locks: the
  * single `UPDATE … WHERE id IN (SELECT …) RETURNING` statement takes the database write lock, which
  * serializes claimers.
@@ -62,14 +65,14 @@ export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<Raw
     const rows = await ctx.executePrepared(
       `errand_claim_${table.replace(/\W/g, "")}`,
       `WITH next AS (
-         SELECT id FROM ${table}
+         SELECT ctid FROM ${table}
          WHERE status = 'READY' AND available_at <= ? AND task_path = ANY(?::text[])
            AND (?::text[] IS NULL OR queue_name = ANY(?::text[])) AND NOT (queue_name = ANY(?::text[]))
          ORDER BY ${ORDER} LIMIT ? FOR UPDATE SKIP LOCKED
        ), claimed AS (
          UPDATE ${table} AS t SET status = 'RUNNING', started_at = COALESCE(t.started_at, ?), last_attempted_at = ?,
            attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array(?::text), locked_by = ?, lease_expires_at = ?
-         WHERE t.id = ANY(ARRAY(SELECT id FROM next))
+         WHERE t.ctid = ANY(ARRAY(SELECT ctid FROM next))
          RETURNING ${PG_RETURNING}
        )
        SELECT ${PG_CLAIMED_COLUMNS} FROM claimed ORDER BY ${ORDER}`,
