@@ -1,9 +1,10 @@
 import test from "ava";
-import { configureTasks, task, taskBackends, taskFinished, TaskResultDoesNotExistError, type TaskResult } from "../../../src/index.js";
+import { task, taskBackends, taskFinished, TaskResultDoesNotExistError, type TaskResult } from "../../../src/index.js";
 import { DatabaseBackend, Worker } from "../../../backends/database/index.js";
 import { claimTasks } from "../../../backends/database/queries/claim.js";
 import { completeTasks } from "../../../backends/database/queries/complete.js";
-import { DATABASE_KINDS, freshDatabase, type TestDatabase } from "../../helpers/databases.js";
+import { useBackendPerKind } from "../../helpers/backend-per-kind.js";
+import { DATABASE_KINDS } from "../../helpers/databases.js";
 
 const ok = task(function keepOk(n: number) {
   return n * 2;
@@ -17,22 +18,7 @@ const retried = task({ maxAttempts: 2, backoff: () => 60_000 }, function keepRet
   throw new Error("retry me");
 });
 
-const dbs = new Map<string, TestDatabase>();
-
-test.before(async () => {
-  const config: Record<string, { BACKEND: typeof DatabaseBackend; QUEUES: string[]; OPTIONS: object }> = {};
-  for (const kind of DATABASE_KINDS) {
-    const db = await freshDatabase(kind);
-    dbs.set(kind, db);
-    config[kind] = { BACKEND: DatabaseBackend, QUEUES: [], OPTIONS: { url: db.url, autoMigrate: true, keepSuccessfulResults: false } };
-  }
-  configureTasks(config);
-});
-
-test.after.always(async () => {
-  await taskBackends.close();
-  for (const db of dbs.values()) await db.drop();
-});
+useBackendPerKind({ keepSuccessfulResults: false });
 
 test("keepSuccessfulResults must be a boolean, named in the error", (t) => {
   const error = t.throws(() => new DatabaseBackend("x", { BACKEND: DatabaseBackend, QUEUES: [], OPTIONS: { keepSuccessfulResults: "no" as unknown as boolean } }));

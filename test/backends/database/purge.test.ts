@@ -1,7 +1,8 @@
 import test from "ava";
-import { configureTasks, task, taskBackends } from "../../../src/index.js";
+import { task, taskBackends } from "../../../src/index.js";
 import { DatabaseBackend, processTasks, purgeCompletedTasks } from "../../../backends/database/index.js";
-import { DATABASE_KINDS, freshDatabase, type TestDatabase } from "../../helpers/databases.js";
+import { useBackendPerKind } from "../../helpers/backend-per-kind.js";
+import { DATABASE_KINDS } from "../../helpers/databases.js";
 
 const ok = task(function purgeOk(n: number) {
   return n;
@@ -10,22 +11,7 @@ const bad = task(function purgeBad() {
   throw new Error("no");
 });
 
-const dbs: TestDatabase[] = [];
-
-test.before(async () => {
-  const config: Record<string, object> = {};
-  for (const kind of DATABASE_KINDS) {
-    const db = await freshDatabase(kind);
-    dbs.push(db);
-    config[kind] = { BACKEND: DatabaseBackend, QUEUES: [], OPTIONS: { url: db.url, autoMigrate: true } };
-  }
-  configureTasks(config as never);
-});
-
-test.after.always(async () => {
-  await taskBackends.close();
-  for (const db of dbs) await db.drop();
-});
+useBackendPerKind();
 
 for (const kind of DATABASE_KINDS) {
   test.serial(`${kind}: purge filters by status, queue, task and age, and never touches READY or RUNNING`, async (t) => {

@@ -1,7 +1,8 @@
 import test from "ava";
-import { configureTasks, task, taskBackends, TaskResultDoesNotExistError, type TaskContext } from "../../../src/index.js";
+import { task, taskBackends, TaskResultDoesNotExistError, type TaskContext } from "../../../src/index.js";
 import { DatabaseBackend, getPendingTaskCount, processOneTask, processTasks, runTaskById, Worker } from "../../../backends/database/index.js";
-import { DATABASE_KINDS, freshDatabase, type TestDatabase } from "../../helpers/databases.js";
+import { useBackendPerKind } from "../../helpers/backend-per-kind.js";
+import { DATABASE_KINDS } from "../../helpers/databases.js";
 
 
 const ran: string[] = [];
@@ -32,22 +33,7 @@ const sleeper = task(async function dbSleeper(ms: number) {
   return ms;
 });
 
-const dbs = new Map<string, TestDatabase>();
-
-test.before(async () => {
-  const config: Record<string, { BACKEND: typeof DatabaseBackend; QUEUES: string[]; OPTIONS: object }> = {};
-  for (const kind of DATABASE_KINDS) {
-    const db = await freshDatabase(kind);
-    dbs.set(kind, db);
-    config[kind] = { BACKEND: DatabaseBackend, QUEUES: [], OPTIONS: { url: db.url, autoMigrate: true } };
-  }
-  configureTasks(config);
-});
-
-test.after.always(async () => {
-  await taskBackends.close();
-  for (const db of dbs.values()) await db.drop();
-});
+useBackendPerKind();
 
 for (const kind of DATABASE_KINDS) {
   const on = <T extends { using(o: { backend: string }): T }>(t: T) => t.using({ backend: kind });
