@@ -116,7 +116,8 @@ export class TaskResult<R = unknown> {
   /**
    * Reloads the mutable fields (status, timestamps, errors, worker ids, return value) from the backend.
    * @throws NotSupportedError when the backend cannot fetch results.
-   * @throws TaskResultDoesNotExistError when the result is gone (e.g. purged).
+   * @throws TaskResultDoesNotExistError when the result is gone: purged, or deleted as it succeeded by a
+   *   DatabaseBackend with `keepSuccessfulResults: false`.
    */
   async refresh(): Promise<void> {
     const fresh = await lookupBackend(this.backend).getResult(this.id);
@@ -132,6 +133,8 @@ export class TaskResult<R = unknown> {
    * @returns this result, refreshed.
    * @throws TaskResultWaitTimeoutError when `timeout` passes first (the task keeps going).
    * @throws NotSupportedError when the backend cannot fetch results.
+   * @throws TaskResultDoesNotExistError when the result is gone: purged, or deleted as it succeeded by a
+   *   DatabaseBackend with `keepSuccessfulResults: false`.
    */
   async wait(options: { timeout?: number; maxIntervalMs?: number } = {}): Promise<this> {
     const deadline = options.timeout === undefined ? Infinity : Date.now() + options.timeout;

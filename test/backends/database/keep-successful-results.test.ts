@@ -1,6 +1,6 @@
 import test from "ava";
 import { task, taskBackends, taskFinished, TaskResultDoesNotExistError, type TaskResult } from "../../../src/index.js";
-import { DatabaseBackend, Worker } from "../../../backends/database/index.js";
+import { DatabaseBackend, processOneTask, Worker } from "../../../backends/database/index.js";
 import { claimTasks } from "../../../backends/database/queries/claim.js";
 import { completeTasks } from "../../../backends/database/queries/complete.js";
 import { useBackendPerKind } from "../../helpers/backend-per-kind.js";
@@ -59,6 +59,15 @@ for (const kind of DATABASE_KINDS) {
     } finally {
       disconnect();
     }
+  });
+
+  test.serial(`${kind}: processOneTask returns the SUCCESSFUL result it ran, though its row is gone`, async (t) => {
+    const enqueued = await ok.using({ backend: kind }).enqueue(5);
+    const result = await processOneTask({ backend: kind, tasks: [ok] });
+    t.is(result?.id, enqueued.id);
+    t.is(result?.status, "SUCCESSFUL");
+    t.is(result?.returnValue, 10);
+    await t.throwsAsync(() => backendOf().getResult(enqueued.id), { instanceOf: TaskResultDoesNotExistError });
   });
 
   test.serial(`${kind}: wait() on a result that is deleted when it succeeds rejects with TaskResultDoesNotExistError`, async (t) => {
