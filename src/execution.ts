@@ -70,26 +70,33 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
       else offOuter = onSharedAbort(outer, onOuterAbort);
     }
     const args = (options.cloneArgs === false ? result.args : structuredClone(result.args)) as unknown[];
-    const running = Promise.resolve().then(() => {
+    const call = (): unknown => {
       if (!task.takesContext) return task.func(...args);
       const context: TaskContext<any> = { taskResult: result, attempt: result.attempts, signal: controller!.signal };
       return task.func(context, ...args);
-    });
+    };
     let value: unknown;
     if (signal) {
       // Settle at the deadline or on an outside abort (shutdown) even if the function ignores its
-      // signal and never settles: the worker slot is freed all the same.
-      const aborted = new Promise<never>((_, reject) => {
+      // signal and never settles: the worker slot is freed all the same. One promise, settled by
+      // whichever comes first (a late settlement of the function is ignored); the function is not
+      // started at all when the signal has already aborted.
+      value = await new Promise((resolve, reject) => {
         rejectAborted = reject;
+        if (signal.aborted) return onAbort();
+        if (signal === outer) offOuter = onSharedAbort(outer, onAbort);
+        else signal.addEventListener("abort", onAbort, { once: true });
+        if (timeoutMs) timer = setTimeout(() => controller!.abort(TaskTimeoutError.after(task.name, timeoutMs)), timeoutMs);
+        try {
+          const returned = call();
+          if (isThenable(returned)) returned.then(resolve, reject);
+          else resolve(returned);
+        } catch (thrown) {
+          reject(thrown);
+        }
       });
-      running.catch(() => undefined);
-      if (signal.aborted) onAbort();
-      else if (signal === outer) offOuter = onSharedAbort(outer, onAbort);
-      else signal.addEventListener("abort", onAbort, { once: true });
-      if (timeoutMs) timer = setTimeout(() => controller!.abort(TaskTimeoutError.after(task.name, timeoutMs)), timeoutMs);
-      value = await Promise.race([running, aborted]);
     } else {
-      value = await running;
+      value = await call();
     }
     const returnValue = value === undefined ? null : toJsonValue(value, "returnValue");
     return { status: TaskResultStatus.SUCCESSFUL, returnValue, error: null, durationMs: performance.now() - started };
@@ -100,6 +107,11 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
     if (controller) controller.signal.removeEventListener("abort", onAbort);
     offOuter?.();
   }
+}
+
+/** Whether `value` is a promise or another object with a `then` method. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 /** Per shared signal (a worker's shutdown signal), the callbacks of the attempts now running. */
