@@ -23,11 +23,11 @@ export interface ExecuteOptions {
    */
   store?: (id: string, at: Date, completion: Completion) => Promise<boolean>;
   /**
-   * Called once the task's function has returned or thrown (or the row proved unreadable), before
-   * the outcome is stored: the worker frees the task's slot there, so storing overlaps the next
-   * tasks. The lease stays held (and renewed) until the outcome is stored.
+   * Called with the task id once the task's function has returned or thrown (or the row proved
+   * unreadable), before the outcome is stored: the worker frees the task's slot there, so storing
+   * overlaps the next tasks. The lease stays held (and renewed) until the outcome is stored.
    */
-  onEnded?: () => void;
+  onEnded?: (id: string) => void;
 }
 
 /**
@@ -42,14 +42,14 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
   try {
     result = backend.resultFromRow(row);
   } catch (error) {
-    options.onEnded?.();
+    options.onEnded?.(String(row.id));
     return storeUnreadable(backend, ctx, row, options, error);
   }
   const task = result.task;
   const sender = backend.constructor as typeof DatabaseBackend;
   sendStarted(sender, result);
   const outcome = await invokeTask(result, { signal: options.shutdownSignal, timeoutMs: backend.timeoutFor(task), cloneArgs: false });
-  options.onEnded?.();
+  options.onEnded?.(result.id);
   const now = new Date();
   const log = () => ({ taskId: result.id, task: task.name, queue: task.queueName, attempt: result.attempts, durationMs: Math.round(outcome.durationMs) });
 

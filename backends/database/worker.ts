@@ -6,7 +6,7 @@ import type { Task } from "../../src/task.js";
 import type { TaskResult } from "../../src/task-result.js";
 import type { DatabaseBackend } from "./database-backend.js";
 import { CompletionBatcher } from "./completion-batcher.js";
-import { executeClaimed } from "./execute-claimed.js";
+import { executeClaimed, type ExecuteOptions } from "./execute-claimed.js";
 import { TaskListener } from "./notify.js";
 import { claimTasks } from "./queries/claim.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
@@ -124,6 +124,7 @@ export class Worker {
   readonly #stopRetries = new AbortController();
   #stopping = false;
   #batcher: CompletionBatcher | undefined;
+  #executeOptions: ExecuteOptions | undefined;
   #wakeSleeper: (() => void) | undefined;
   /** A wake-up that came while the loop was not sleeping: the next sleep returns at once. */
   #wakePending = false;
@@ -192,7 +193,16 @@ export class Worker {
       return { reason: "stopped", ...this.#stats, durationMs: Math.round(performance.now() - started) };
     }
     const timers = this.#startBackgroundWork(ctx);
-    this.#batcher = new CompletionBatcher(this.#backend, ctx, this.id);
+    const batcher = (this.#batcher = new CompletionBatcher(this.#backend, ctx, this.id));
+    // One options object for every task this worker runs (nothing to allocate per task).
+    this.#executeOptions = {
+      workerId: this.id,
+      shutdownSignal: this.#abort.signal,
+      store: (taskId, at, completion) => batcher.complete(taskId, at, completion),
+      onEnded: (taskId) => {
+        if (this.#executing.delete(taskId)) this.#wake();
+      },
+    };
     const listener = ctx.dialect.name === "postgresql" ? await this.#listen() : undefined;
     let reason: WorkerExitReason = "stopped";
     let claimedTotal = 0;
@@ -287,25 +297,21 @@ export class Worker {
 
   #start(ctx: QueryContext, row: RawRow): void {
     const id = String(row.id);
-    const batcher = this.#batcher!;
-    const ended = () => {
-      if (this.#executing.delete(id)) this.#wake();
-    };
     this.#executing.add(id);
-    const done = executeClaimed(this.#backend, ctx, row, {
-      workerId: this.id,
-      shutdownSignal: this.#abort.signal,
-      store: (taskId, at, completion) => batcher.complete(taskId, at, completion),
-      onEnded: ended,
-    })
-      .then((result) => this.#count(result))
-      .catch((error: unknown) => logger.error({ err: error, taskId: id, workerId: this.id }, "could not store a task's outcome; its lease will expire and it will run again"))
-      .finally(() => {
-        this.#executing.delete(id);
-        this.#running.delete(id);
-        this.#wake();
-      });
-    this.#running.set(id, done);
+    this.#running.set(id, this.#execute(ctx, row, id));
+  }
+
+  /** Runs one claimed row to its stored outcome; never rejects. */
+  async #execute(ctx: QueryContext, row: RawRow, id: string): Promise<void> {
+    try {
+      this.#count(await executeClaimed(this.#backend, ctx, row, this.#executeOptions!));
+    } catch (error) {
+      logger.error({ err: error, taskId: id, workerId: this.id }, "could not store a task's outcome; its lease will expire and it will run again");
+    } finally {
+      this.#executing.delete(id);
+      this.#running.delete(id);
+      this.#wake();
+    }
   }
 
   #count(result: TaskResult<unknown>): void {
