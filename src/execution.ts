@@ -159,10 +159,10 @@ export function endAttempt(result: TaskResult<any>, outcome: AttemptOutcome, now
 
 /** Sends `taskStarted` for `result`. */
 export function sendStarted(sender: SignalSender, result: TaskResult<any>): void {
-  taskStarted.send({ sender, taskResult: result });
+  if (taskStarted.hasReceivers) taskStarted.send({ sender, taskResult: result });
 }
 
 /** Sends `taskFinished` for `result`. */
 export function sendFinished(sender: SignalSender, result: TaskResult<any>): void {
-  taskFinished.send({ sender, taskResult: result });
+  if (taskFinished.hasReceivers) taskFinished.send({ sender, taskResult: result });
 }

@@ -42,6 +42,8 @@ export class Signal<P> {
 
   /** Calls every receiver with `payload`; never throws. */
   send(payload: P): void {
+    if (this.#receivers.size === 0) return;
+    // A copy: a receiver may connect or disconnect receivers while they are being called.
     for (const receiver of [...this.#receivers]) {
       try {
         const out = receiver(payload);
