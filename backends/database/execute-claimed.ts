@@ -96,11 +96,20 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
  * errors for `backend.storeRetryMs`.
  * @returns the ids stored (an id missing: the worker no longer owned that task).
  */
-export function storeOutcomes(backend: DatabaseBackend, ctx: QueryContext, workerId: string, items: CompletionItem[]): Promise<Set<string>> {
-  return withDatabaseRetry(() => completeTasks(ctx, workerId, items, { finishedChannel: backend.finishedChannel, deleteSuccessful: !backend.keepSuccessfulResults }), {
-    what: "store task outcomes",
-    maxElapsedMs: backend.storeRetryMs,
-  });
+export async function storeOutcomes(backend: DatabaseBackend, ctx: QueryContext, workerId: string, items: CompletionItem[]): Promise<Set<string>> {
+  const store = (part: CompletionItem[]) =>
+    withDatabaseRetry(() => completeTasks(ctx, workerId, part, { finishedChannel: backend.finishedChannel, deleteSuccessful: !backend.keepSuccessfulResults }), {
+      what: "store task outcomes",
+      maxElapsedMs: backend.storeRetryMs,
+    });
+  if (backend.keepSuccessfulResults) return store(items);
+  // Deleting the successes and updating the rest are two statements: each is retried on its own, so
+  // a retry never repeats one that already took effect (and would then miss its ids).
+  const succeeded = items.filter((i) => i.completion.status === "SUCCESSFUL");
+  if (succeeded.length === 0 || succeeded.length === items.length) return store(items);
+  const stored = await store(succeeded);
+  for (const id of await store(items.filter((i) => i.completion.status !== "SUCCESSFUL"))) stored.add(id);
+  return stored;
 }
 
 /**
