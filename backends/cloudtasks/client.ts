@@ -3,6 +3,7 @@
  * package (google-gax, gRPC) is imported on first use only, so `errand/backends/cloudtasks` loads
  * without it and a missing install gives one clear message.
  */
+import { importOptional } from "../../src/optional-import.js";
 
 /** A `google.protobuf.Timestamp`. */
 export interface ProtoTimestamp {
@@ -75,11 +76,7 @@ export async function createDefaultClient(): Promise<CloudTasksClientLike> {
  * @throws Error with {@link INSTALL_MESSAGE} when the package is missing.
  */
 export async function importTasksPackage(): Promise<{ CloudTasksClient: new (options?: object) => unknown }> {
-  try {
-    return (await import("@google-cloud/tasks")) as unknown as { CloudTasksClient: new (options?: object) => unknown };
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") throw new Error(INSTALL_MESSAGE, { cause: error });
-    throw error;
-  }
+  const loaded = await importOptional(() => import("@google-cloud/tasks"));
+  if (loaded instanceof Error) throw new Error(INSTALL_MESSAGE, { cause: loaded });
+  return loaded as unknown as { CloudTasksClient: new (options?: object) => unknown };
 }

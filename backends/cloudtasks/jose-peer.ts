@@ -3,19 +3,11 @@
  * `errand/backends/cloudtasks` loads without it and `verifyCloudTasksOidc` fails at creation with one
  * clear "install jose" message.
  */
+import { importOptional } from "../../src/optional-import.js";
+
 type JoseModule = typeof import("jose");
 
-async function load(): Promise<JoseModule | Error> {
-  try {
-    return await import("jose");
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") return error as Error;
-    throw error;
-  }
-}
-
-const loaded = await load();
+const loaded = await importOptional(() => import("jose"));
 
 /**
  * The `jose` module.

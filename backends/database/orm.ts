@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { MikroORM } from "@mikro-orm/core";
 import type { AbstractSqlDriver, SqlEntityManager } from "@mikro-orm/sql";
+import { isModuleNotFound } from "../../src/optional-import.js";
 import { dialectOf, rememberDialect, type DialectName } from "./dialect.js";
 
 /** The ORM type errand works with: any SQL driver, an entity manager with `execute()`. */
@@ -93,9 +94,8 @@ function missingPackagesError(dialect: DialectName, cause: unknown): Error {
 
 /** Whether `error` is Node failing to find one of `pkgs` (not a bug inside an installed one). */
 function isMissingPackage(error: unknown, pkgs: string[]): boolean {
-  const e = error as { code?: unknown; message?: unknown } | null;
-  if (!e || (e.code !== "ERR_MODULE_NOT_FOUND" && e.code !== "MODULE_NOT_FOUND")) return false;
-  const message = String(e.message);
+  if (!isModuleNotFound(error)) return false;
+  const message = String((error as { message?: unknown }).message);
   return pkgs.some((pkg) => message.includes(`'${pkg}'`) || message.includes(`"${pkg}"`));
 }
 

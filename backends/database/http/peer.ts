@@ -3,20 +3,9 @@
  * it, and {@link loadHono} gives one clear "install hono" message when `createTasksApp` needs it.
  */
 import type { Hono } from "hono";
+import { importOptional } from "../../../src/optional-import.js";
 
-type HonoModule = typeof import("hono");
-
-async function load(): Promise<HonoModule | Error> {
-  try {
-    return await import("hono");
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") return error as Error;
-    throw error;
-  }
-}
-
-const loaded = await load();
+const loaded = await importOptional(() => import("hono"));
 
 /**
  * The `Hono` class.
