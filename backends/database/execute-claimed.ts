@@ -5,7 +5,7 @@ import type { TaskResult } from "../../src/task-result.js";
 import { TaskResultStatus } from "../../src/task-result-status.js";
 import type { DatabaseBackend } from "./database-backend.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
-import { completeTasks, type Completion, type CompletionItem } from "./queries/complete.js";
+import { completeTasks, deleteSucceededTasks, type Completion, type CompletionItem } from "./queries/complete.js";
 import { releaseTasks } from "./queries/lease.js";
 import { withDatabaseRetry } from "./transient.js";
 
@@ -97,18 +97,15 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
  * @returns the ids stored (an id missing: the worker no longer owned that task).
  */
 export async function storeOutcomes(backend: DatabaseBackend, ctx: QueryContext, workerId: string, items: CompletionItem[]): Promise<Set<string>> {
-  const store = (part: CompletionItem[]) =>
-    withDatabaseRetry(() => completeTasks(ctx, workerId, part, { finishedChannel: backend.finishedChannel, deleteSuccessful: !backend.keepSuccessfulResults }), {
-      what: "store task outcomes",
-      maxElapsedMs: backend.storeRetryMs,
-    });
-  if (backend.keepSuccessfulResults) return store(items);
-  // Deleting the successes and updating the rest are two statements: each is retried on its own, so
-  // a retry never repeats one that already took effect (and would then miss its ids).
-  const succeeded = items.filter((i) => i.completion.status === "SUCCESSFUL");
-  if (succeeded.length === 0 || succeeded.length === items.length) return store(items);
-  const stored = await store(succeeded);
-  for (const id of await store(items.filter((i) => i.completion.status !== "SUCCESSFUL"))) stored.add(id);
+  const retry = (store: () => Promise<Set<string>>) => withDatabaseRetry(store, { what: "store task outcomes", maxElapsedMs: backend.storeRetryMs });
+  const channel = backend.finishedChannel;
+  if (backend.keepSuccessfulResults) return retry(() => completeTasks(ctx, workerId, items, channel));
+  // Deleting the successes and updating the rest are two statements, each retried on its own: a
+  // retry never repeats one that already took effect (and would then miss its ids).
+  const succeeded = items.filter((i) => i.completion.status === "SUCCESSFUL").map((i) => i.id);
+  const rest = succeeded.length === items.length ? [] : items.filter((i) => i.completion.status !== "SUCCESSFUL");
+  const stored = await retry(() => deleteSucceededTasks(ctx, workerId, succeeded, channel));
+  if (rest.length > 0) for (const id of await retry(() => completeTasks(ctx, workerId, rest, channel))) stored.add(id);
   return stored;
 }
 

@@ -17,67 +17,22 @@ export interface CompletionItem {
   completion: Completion;
 }
 
-/** How {@link completeTasks} stores outcomes. */
-export interface CompleteOptions {
-  /** PostgreSQL: a channel to NOTIFY (empty payload) in the same statement when a task finished, for `wait()`. */
-  finishedChannel?: string;
-  /** Delete the rows of SUCCESSFUL tasks instead of storing their outcome (`keepSuccessfulResults: false`). */
-  deleteSuccessful?: boolean;
-}
-
 /**
  * Records the end of attempts of `workerId`, many in one statement (the worker's batched completion):
  * SUCCESSFUL with the return value, FAILED with the error records, or back to READY for a retry at
- * `retryAt`. With `deleteSuccessful`, SUCCESSFUL rows are deleted instead (one more statement when a
- * batch also holds failures or retries). Fenced on `locked_by = workerId` (set only by a claim,
- * cleared by every way out of RUNNING), so a worker whose lease expired, and whose task another
- * worker took over, cannot overwrite or delete it.
- * @returns the ids that were updated or deleted (an id missing: this worker no longer owned that task).
+ * `retryAt`. Fenced on `locked_by = workerId` (set only by a claim, cleared by every way out of
+ * RUNNING), so a worker whose lease expired, and whose task another worker took over, cannot
+ * overwrite it.
+ * @returns the ids that were updated (an id missing: this worker no longer owned that task).
  */
 export async function completeTasks(
   ctx: QueryContext,
   workerId: string,
   items: readonly CompletionItem[],
-  options: CompleteOptions = {},
+  /** PostgreSQL: a channel to NOTIFY (empty payload) in the same statement when a task finished, for `wait()`. */
+  finishedChannel?: string,
 ): Promise<Set<string>> {
   if (items.length === 0) return new Set();
-  if (options.deleteSuccessful && items.some((i) => i.completion.status === "SUCCESSFUL")) {
-    const succeeded = items.filter((i) => i.completion.status === "SUCCESSFUL");
-    const deleted = await deleteSucceeded(ctx, workerId, succeeded.map((i) => i.id), options.finishedChannel);
-    if (succeeded.length === items.length) return deleted;
-    const rest = items.filter((i) => i.completion.status !== "SUCCESSFUL");
-    for (const id of await updateOutcomes(ctx, workerId, rest, options.finishedChannel)) deleted.add(id);
-    return deleted;
-  }
-  return updateOutcomes(ctx, workerId, items, options.finishedChannel);
-}
-
-/** Deletes the rows of tasks of `workerId` that ended SUCCESSFUL (fenced like the update). */
-async function deleteSucceeded(ctx: QueryContext, workerId: string, ids: string[], finishedChannel: string | undefined): Promise<Set<string>> {
-  const { dialect, table } = ctx;
-  let rows;
-  if (dialect.name === "postgresql") {
-    const deleteSql = `DELETE FROM ${table} AS t WHERE t.id = ANY(?::text[]) AND t.locked_by = ? RETURNING t.id`;
-    const name = `errand_delete_succeeded_${table.replace(/\W/g, "")}`;
-    rows = finishedChannel
-      ? await ctx.executePrepared(`${name}_n`, `WITH done AS (${deleteSql}) SELECT id, pg_notify(?, '') FROM done`, [ids, workerId, finishedChannel])
-      : await ctx.executePrepared(name, deleteSql, [ids, workerId]);
-  } else {
-    rows = await ctx.execute(
-      `DELETE FROM ${table} WHERE id IN (SELECT value FROM json_each(?)) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
-      [JSON.stringify(ids), workerId],
-    );
-  }
-  return new Set(rows.map((r) => String(r.id)));
-}
-
-/** Stores the outcomes of `items` in one UPDATE. */
-async function updateOutcomes(
-  ctx: QueryContext,
-  workerId: string,
-  items: readonly CompletionItem[],
-  finishedChannel: string | undefined,
-): Promise<Set<string>> {
   const { dialect, table } = ctx;
   // Times as epoch milliseconds on both dialects: cheaper to build here and to parse there than ISO text.
   const records = items.map(({ id, at, completion: c }) => ({
@@ -124,6 +79,36 @@ async function updateOutcomes(
        FROM json_each(?) AS v
        WHERE ${table}.id = v.value ->> '$.id' AND ${table}.locked_by = ? AND ${table}.status = 'RUNNING' RETURNING ${table}.id`,
       [JSON.stringify(records), workerId],
+    );
+  }
+  return new Set(rows.map((r) => String(r.id)));
+}
+
+/**
+ * Deletes the rows of tasks `ids` of `workerId` that ended SUCCESSFUL, in one statement, instead of
+ * storing their outcome (`keepSuccessfulResults: false`). Fenced like {@link completeTasks}.
+ * @returns the ids that were deleted (an id missing: this worker no longer owned that task).
+ */
+export async function deleteSucceededTasks(
+  ctx: QueryContext,
+  workerId: string,
+  ids: readonly string[],
+  /** PostgreSQL: a channel to NOTIFY (empty payload) in the same statement, for `wait()`. */
+  finishedChannel?: string,
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { dialect, table } = ctx;
+  let rows;
+  if (dialect.name === "postgresql") {
+    const deleteSql = `DELETE FROM ${table} AS t WHERE t.id = ANY(?::text[]) AND t.locked_by = ? RETURNING t.id`;
+    const name = `errand_delete_succeeded_${table.replace(/\W/g, "")}`;
+    rows = finishedChannel
+      ? await ctx.executePrepared(`${name}_n`, `WITH done AS (${deleteSql}) SELECT id, pg_notify(?, '') FROM done`, [ids, workerId, finishedChannel])
+      : await ctx.executePrepared(name, deleteSql, [ids, workerId]);
+  } else {
+    rows = await ctx.execute(
+      `DELETE FROM ${table} WHERE id IN (SELECT value FROM json_each(?)) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
+      [JSON.stringify(ids), workerId],
     );
   }
   return new Set(rows.map((r) => String(r.id)));

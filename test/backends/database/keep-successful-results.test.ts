@@ -2,7 +2,7 @@ import test from "ava";
 import { task, taskBackends, taskFinished, TaskResultDoesNotExistError, type TaskResult } from "../../../src/index.js";
 import { DatabaseBackend, processOneTask, Worker } from "../../../backends/database/index.js";
 import { claimTasks } from "../../../backends/database/queries/claim.js";
-import { completeTasks } from "../../../backends/database/queries/complete.js";
+import { storeOutcomes } from "../../../backends/database/execute-claimed.js";
 import { useBackendPerKind } from "../../helpers/backend-per-kind.js";
 import { DATABASE_KINDS } from "../../helpers/databases.js";
 
@@ -89,7 +89,8 @@ for (const kind of DATABASE_KINDS) {
     t.is(claimed.length, 3);
     // b is taken over by another worker (its lease expired): w1 may no longer delete it.
     await ctx.execute(`UPDATE ${ctx.table} SET locked_by = 'w2' WHERE id = ?`, [b.id]);
-    const stored = await completeTasks(
+    const stored = await storeOutcomes(
+      backend,
       ctx,
       "w1",
       [
@@ -97,7 +98,6 @@ for (const kind of DATABASE_KINDS) {
         { id: b.id, at: now, completion: { status: "SUCCESSFUL", returnValue: 4 } },
         { id: c.id, at: now, completion: { status: "FAILED", errors: [{ exceptionClassPath: "Error", traceback: "Error: x" }] } },
       ],
-      { deleteSuccessful: true, finishedChannel: backend.finishedChannel },
     );
     t.deepEqual([...stored].sort(), [a.id, c.id].sort());
     await t.throwsAsync(() => backend.getResult(a.id), { instanceOf: TaskResultDoesNotExistError });
