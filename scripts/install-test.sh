@@ -48,8 +48,19 @@ app="$WORK/app"
 mkdir "$app"
 printf '{ "name": "errand-install-test", "private": true, "type": "module" }\n' >"$app/package.json"
 log "in an empty project: ${readme_line/errand/$tarball}"
-(cd "$app" && npm install --no-audit --no-fund "$tarball" @mikro-orm/sqlite) >&2 || fail "the README's install line"
+(cd "$app" && npm install --no-audit --no-fund "$tarball" @mikro-orm/sqlite) >"$WORK/npm-install.log" 2>&1 || {
+    cat "$WORK/npm-install.log" >&2
+    fail "the README's install line"
+}
+cat "$WORK/npm-install.log" >&2
+# Exact peer pins make npm override them with a warning (and pick an older driver) instead of failing.
+if grep -q ERESOLVE "$WORK/npm-install.log"; then fail "npm reported a peer dependency conflict (ERESOLVE)"; fi
 (cd "$app" && npm ls --all @mikro-orm/core @mikro-orm/sqlite kysely) >&2 || fail "npm ls: an unmet or invalid dependency"
+# errand's ranges must accept the newest driver: npm's default resolution installs it.
+newest="$(npm view @mikro-orm/sqlite version)"
+installed="$(cd "$app" && node -p 'require("@mikro-orm/sqlite/package.json").version')"
+[ "$installed" = "$newest" ] || fail "installed @mikro-orm/sqlite@$installed, but the newest is $newest"
+log "@mikro-orm/sqlite@$installed (the newest) resolved with errand's peer ranges"
 
 # --- 3. the README's getting-started files ----------------------------------------------
 # The ```ts block that follows the marker line `<!-- getting-started:<file> -->`.
