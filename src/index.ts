@@ -2,6 +2,8 @@
  * errand: background tasks for TypeScript in the shape of Django 6's `django.tasks`.
  * This entry point has no database, HTTP or cloud dependency; backends live under `errand/backends/*`.
  */
+// First, so that an unsupported Node.js fails with one clear message before anything else loads.
+import "./node-version.js";
 export { task, Task, type TaskOptions, type TaskOverrides } from "./task.js";
 export { TaskResult, type TaskResultState } from "./task-result.js";
 export { TaskResultStatus, TASK_RESULT_STATUSES, isTaskResultStatus } from "./task-result-status.js";
@@ -51,6 +53,7 @@ export {
   MAX_NAME_LENGTH,
 } from "./constants.js";
 export { toJsonValue, toJsonArgs, type JsonValue } from "./json.js";
+export { MIN_NODE_VERSION, UnsupportedNodeError } from "./node-version.js";
 export { exponentialBackoff, type Backoff, type BackoffFunction, type ExponentialBackoffOptions } from "./backoff.js";
 export { getRegisteredTask, registeredTasks } from "./registry.js";
 export { logger, setLogger } from "./logger.js";

@@ -11,6 +11,7 @@ import {
 } from "./constants.js";
 import { InvalidTaskError, TaskResultMismatchError } from "./errors.js";
 import { toJsonArgs } from "./json.js";
+import type { JsonTaskCheck } from "./json-types.js";
 import { getRegisteredTask, registerTask } from "./registry.js";
 import type { TaskContext } from "./task-context.js";
 import type { TaskResult } from "./task-result.js";
@@ -313,18 +314,23 @@ function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
  * });
  * await sendWelcomeEmail.enqueue(42);
  * ```
+ * Arguments and the return value must be JSON values, checked by `tsc` too: a function taking or
+ * returning a `Date`, `Map`, `Set`, `bigint`, function or class instance does not type-check, with
+ * an error such as `errand: task arguments must be JSON values (Date is not; pass date.toISOString())`.
  * @throws InvalidTaskError for an anonymous function without `name`, a name used by a different task,
  *   a priority outside [-100, 100], `takesContext` without a first parameter, or an invalid
  *   `maxAttempts`, `timeout` or `backoff`.
  */
-export function task<F extends AnyFunction>(fn: F): Task<Parameters<F>, Awaited<ReturnType<F>>, Parameters<F>>;
+export function task<F extends AnyFunction>(
+  fn: F & JsonTaskCheck<Parameters<F>, ReturnType<F>>,
+): Task<Parameters<F>, Awaited<ReturnType<F>>, Parameters<F>>;
 export function task<F extends (context: TaskContext<any>, ...args: any[]) => unknown>(
   options: TaskOptions & { takesContext: true },
-  fn: F,
+  fn: F & JsonTaskCheck<DropFirst<Parameters<F>>, ReturnType<F>>,
 ): Task<DropFirst<Parameters<F>>, Awaited<ReturnType<F>>, Parameters<F>>;
 export function task<F extends AnyFunction>(
   options: TaskOptions & { takesContext?: false },
-  fn: F,
+  fn: F & JsonTaskCheck<Parameters<F>, ReturnType<F>>,
 ): Task<Parameters<F>, Awaited<ReturnType<F>>, Parameters<F>>;
 export function task(optionsOrFn: TaskOptions | AnyFunction, maybeFn?: AnyFunction): Task<any, any, any> {
   if (typeof optionsOrFn === "function") return define({}, optionsOrFn);

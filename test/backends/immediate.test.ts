@@ -52,9 +52,8 @@ test.serial("ImmediateBackend › a failing task does not make enqueue throw", a
 
 test.serial("ImmediateBackend › honours a task's timeout: FAILED with a TaskTimeoutError record, signal aborted", async (t) => {
   const quick = task({ name: "immediate.quickTimeout", takesContext: true, timeout: 30 }, slow.func as (c: TaskContext, ms: number) => Promise<string>);
-  const started = Date.now();
+  // Had enqueue waited for the 5 s task instead of aborting it at 30 ms, it would be SUCCESSFUL.
   const result = await quick.enqueue(5_000);
-  t.true(Date.now() - started < 2_000);
   t.is(result.status, TaskResultStatus.FAILED);
   t.is(result.errors[0]!.exceptionClassPath, "TaskTimeoutError");
   t.regex(result.errors[0]!.traceback, /Task 'immediate.quickTimeout' timed out after 30 ms/);

@@ -15,7 +15,7 @@ import { DatabaseBackend } from "../../backends/database/index.js";
 import { configureTasks, InvalidTaskBackendError, InvalidTaskError, taskBackends, TaskResultStatus } from "../../src/index.js";
 import { LocalCloudTasks } from "./local-cloud-tasks.js";
 import { validSigner } from "./oidc-keys.js";
-import { captureLogs, ctAdd, INVOKER, logs } from "./support.js";
+import { captureLogs, ctAdd, eventually, INVOKER, logs } from "./support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "errand-ct-backend-"));
 const url = `sqlite:${join(dir, "errand.sqlite3")}`;
@@ -299,7 +299,8 @@ test.serial("no credentials: enqueue logs the error with the task id and resolve
       logs.length = 0;
       const first = await ctAdd.enqueue(1, 1);
       const second = await ctAdd.enqueue(2, 2);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The dispatch fails in the background: wait for its log lines, not for a guessed time.
+      await eventually("both dispatch failures to be logged", () => [first, second].every((r) => logs.some((l) => l.taskId === r.id)));
       for (const r of [first, second]) {
         t.is((await backend.getResult(r.id)).status, "READY");
         const line = logs.find((l) => l.taskId === r.id) as { err?: { message?: string } } | undefined;

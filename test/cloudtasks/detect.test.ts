@@ -159,8 +159,10 @@ test("detectGcpLocation: gives up on a metadata server that does not answer afte
   try {
     const started = Date.now();
     t.is(await detectGcpLocation({ env: { GCE_METADATA_HOST: md.host } }), null);
+    // A lower bound only (a timer never fires early): an upper bound would measure the machine's load.
+    // That it gives up at all is the point: a metadata server that never answers would hang it otherwise.
     const elapsed = Date.now() - started;
-    t.true(elapsed >= 1_900 && elapsed < 4_000, `took ${elapsed} ms`);
+    t.true(elapsed >= 1_900, `gave up after ${elapsed} ms, before its 2 s limit`);
     t.is(md.requests.length, 1);
   } finally {
     md.server.closeAllConnections();

@@ -503,9 +503,9 @@ export function runConformanceSuite(target: ConformanceTarget): void {
   });
 
   serialIf(runs && caps.supportsAsync, runs ? lacks("supportsAsync") : neverRuns, "a task over its timeout: FAILED with a TaskTimeoutError record, its signal aborted", async (t) => {
-    const started = Date.now();
+    // enqueue(10_000): had the attempt waited for the task instead of aborting it at 50 ms, the task
+    // would have ended SUCCESSFUL; the status and the abort say it all, with no clock involved.
     const { finished } = await execute(() => fx.timesOut.enqueue(10_000));
-    t.true(Date.now() - started < 9_000, "the attempt did not wait for the task");
     t.is(finished.status, TaskResultStatus.FAILED);
     t.is(finished.errors.length, 1);
     t.is(finished.errors[0]!.exceptionClassPath, "TaskTimeoutError");

@@ -1,11 +1,18 @@
 /**
  * Type-level checks: the assertion is `tsc -p tsconfig.json --noEmit` (every `@ts-expect-error`
- * must be needed, every `Equals` must be `true`). The runtime test only keeps ava happy and runs
- * the well-typed half on a DummyBackend.
+ * must be needed, every `Equals` must be `true`). The runtime tests run the well-typed half on a
+ * DummyBackend, and run tsc on the issue's example to check the message a user reads.
  */
 import test from "ava";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { DummyBackend } from "../../backends/dummy/index.js";
 import { configureTasks, task, type Task, type TaskContext, type TaskResult } from "../../src/index.js";
+import type { JsonTaskCheck } from "../../src/json-types.js";
 import { add, noop, withContext, writesFile } from "../fixtures/tasks.js";
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -96,6 +103,73 @@ async function typeChecks(): Promise<void> {
 }
 void typeChecks;
 
+/**
+ * Arguments and return values must be JSON values at compile time too. Never called: each
+ * `@ts-expect-error` must stay an error, each plain definition must stay accepted.
+ */
+function jsonChecks(): void {
+  // The issue's example: both parameters are refused where the task is defined.
+  // @ts-expect-error errand: task arguments must be JSON values (Date is not; pass date.toISOString())
+  task(async function remind(_when: Date, _tags: Set<string>) {});
+  // @ts-expect-error a Set argument
+  task(function jsonSet(_tags: Set<string>) {});
+  // @ts-expect-error a Map argument
+  task(function jsonMap(_m: Map<string, number>) {});
+  // @ts-expect-error a bigint argument
+  task(function jsonBigint(_n: bigint) {});
+  // @ts-expect-error a function argument
+  task(function jsonFn(_cb: () => void) {});
+  // @ts-expect-error a Date nested in an object in an array
+  task(function jsonNested(_rows: { at: Date }[]) {});
+  // @ts-expect-error a Buffer argument
+  task(function jsonBuffer(_b: Buffer) {});
+  // @ts-expect-error a class instance with methods
+  task(function jsonClass(_u: URL) {});
+  // @ts-expect-error return values too: a Date
+  task(function jsonReturnsDate() {
+    return new Date();
+  });
+  // @ts-expect-error ...also when awaited from a Promise
+  task(async function jsonReturnsMap() {
+    return new Map<string, number>();
+  });
+  // @ts-expect-error options form
+  task({ name: "types.jsonOpts" }, function jsonOpts(_d: Date) {});
+  // @ts-expect-error takesContext form: the context is exempt, the rest is checked
+  task({ name: "types.jsonCtx", takesContext: true }, function jsonCtx(_c: TaskContext, _d: Date) {});
+
+  // The readable message, checked literally.
+  assertType<
+    Equals<
+      JsonTaskCheck<[when: Date], void>,
+      "errand: task arguments must be JSON values (Date is not; pass date.toISOString())"
+    >
+  >();
+  assertType<Equals<JsonTaskCheck<[], Promise<Set<number>>>, "errand: a task's return value must be a JSON value (Set is not; pass [...set])">>();
+
+  // Accepted: interfaces with optional properties, readonly arrays, unions with null, nested plain
+  // data, tuples, records, void/never returns, any and unknown (checked at runtime).
+  interface Options {
+    dryRun?: boolean;
+    readonly tags?: readonly string[];
+    limits: { max: number | null };
+  }
+  task(function jsonOk1(_o: Options, _ids: readonly number[], _pair: [string, number]): { sent: number } {
+    return { sent: 1 };
+  });
+  task(async function jsonOk2(_r: Record<string, string[]>, _maybe?: string | null): Promise<readonly Options[]> {
+    return [];
+  });
+  task(function jsonOk3(_a: any, _u: unknown): void {});
+  task({ name: "types.jsonOkCtx", takesContext: true }, async function jsonOkCtx(c: TaskContext, n: number) {
+    return { attempt: c.attempt, n };
+  });
+  task(function jsonOk4(): never {
+    throw new Error("x");
+  });
+}
+void jsonChecks;
+
 test("the well-typed calls work at runtime", async (t) => {
   configureTasks({ default: { BACKEND: DummyBackend } });
   const r1 = await add.enqueue(1, 2);
@@ -105,4 +179,30 @@ test("the well-typed calls work at runtime", async (t) => {
   t.deepEqual(r2.args, ["x", 3]);
   t.deepEqual(r3.args, ["abc"]);
   t.is(await typesCtx.call({ attempt: 2 } as TaskContext, "ab", 2), "2:abab");
+});
+
+test("tsc explains a non-JSON task argument in errand's words (the issue's remind example)", async (t) => {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const dir = await mkdtemp(join(tmpdir(), "errand-types-"));
+  try {
+    const file = join(dir, "remind.ts");
+    await writeFile(
+      file,
+      `import { task } from ${JSON.stringify(join(root, "src/index.js"))};\n` +
+        "export const remind = task(async function remind(when: Date, tags: Set<string>) {\n" +
+        "  return `${when.toISOString()} ${[...tags].join()}`;\n" +
+        "});\n" +
+        "await remind.enqueue(new Date(), new Set());\n",
+    );
+    const tsc = join(root, "node_modules/typescript/bin/tsc");
+    const flags = ["--ignoreConfig", "--noEmit", "--strict", "--target", "es2023", "--module", "nodenext", "--moduleResolution", "nodenext"];
+    const args = [...flags, "--skipLibCheck", "--experimentalDecorators", "--typeRoots", join(root, "node_modules/@types"), "--types", "node", file];
+    const failed = await t.throwsAsync(promisify(execFile)(process.execPath, [tsc, ...args]));
+    const stdout = (failed as Error & { stdout: string }).stdout;
+    t.regex(stdout, /remind\.ts\(2,\d+\): error TS2345/);
+    t.true(stdout.includes('"errand: task arguments must be JSON values (Date is not; pass date.toISOString())"'), stdout);
+    t.true(stdout.includes('"errand: task arguments must be JSON values (Set is not; pass [...set])"'), stdout);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -8,9 +8,19 @@ import { freshPostgres, PG_URL } from "../../helpers/databases.js";
 
 const TASKS = 5_000;
 const WORKERS = 3;
+/** Kill points, as a share of TASKS done. */
+const KILL_AT = [0.2, 0.4, 0.6, 0.8];
+const WAVE = TASKS / (KILL_AT.length + 1);
+
+/*
+ * Kills are driven by progress, not by the clock: one worker is killed each time the SUCCESSFUL count
+ * passes 20, 40, 60 and 80 %. Tasks are enqueued in five waves, wave k+2 only after kill k, so each kill
+ * usually finds a wave still pending, and the loop ends only after the fourth kill: always four kills,
+ * however fast or slow the machine is.
+ */
 
 (PG_URL ? test : test.skip)(
-  `chaos: ${TASKS} tasks, ${WORKERS} worker processes, one SIGKILLed every 1.2 s and replaced — none lost`,
+  `chaos: ${TASKS} tasks, ${WORKERS} worker processes, one SIGKILLed at 20/40/60/80 % done and replaced — none lost`,
   async (t) => {
     t.timeout(150_000);
     const db = await freshPostgres("errand_chaos");
@@ -20,8 +30,14 @@ const WORKERS = 3;
     const killed = new Set<string>();
     try {
       await backend.migrate();
-      const args = Array.from({ length: TASKS }, (_, i) => [i, 20 + (i % 4) * 10] as [number, number]);
-      await chaosWork.enqueueMany(args);
+      let enqueued = 0;
+      const enqueueWave = async () => {
+        const args = Array.from({ length: WAVE }, (_, j) => enqueued + j).map((i) => [i, 20 + (i % 4) * 10] as [number, number]);
+        await chaosWork.enqueueMany(args);
+        enqueued += WAVE;
+      };
+      await enqueueWave();
+      await enqueueWave();
       let next = 0;
       const start = async () => {
         const id = `chaos-${next}`;
@@ -30,22 +46,28 @@ const WORKERS = 3;
         next++;
       };
       for (let i = 0; i < WORKERS; i++) await start();
+      // A failure guard only: the loop ends by progress.
       const deadline = Date.now() + 120_000;
       let kills = 0;
       let done = 0;
+      let inFlightAtKill = 0;
       while (Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 1_200));
+        await new Promise((r) => setTimeout(r, 100));
         const report = await getStatusReport({ tasks: [chaosWork] });
         done = report.counts.filter((c) => c.status === "SUCCESSFUL").reduce((n, c) => n + c.count, 0);
-        if (done === TASKS) break;
-        // Kill the oldest worker mid-flight and start a replacement.
-        const [victimId, victim] = live.entries().next().value as [string, ChildProcess];
-        victim.kill("SIGKILL");
-        await exited(victim);
-        live.delete(victimId);
-        killed.add(victimId);
-        kills++;
-        await start();
+        if (kills < KILL_AT.length && done >= KILL_AT[kills]! * TASKS) {
+          // Kill the oldest worker (mid-flight: a wave is still pending), start a replacement, then
+          // release the next wave. Checked before the exit test so that no kill is ever skipped.
+          const [victimId, victim] = live.entries().next().value as [string, ChildProcess];
+          if (done < enqueued) inFlightAtKill++;
+          victim.kill("SIGKILL");
+          await exited(victim);
+          live.delete(victimId);
+          killed.add(victimId);
+          kills++;
+          await start();
+          if (enqueued < TASKS) await enqueueWave();
+        } else if (done === TASKS) break;
       }
       t.is(done, TASKS, "every task finished SUCCESSFUL before the deadline");
       for (const child of live.values()) child.kill("SIGTERM");
@@ -66,8 +88,8 @@ const WORKERS = 3;
         }
         reRuns += Number(row.attempts) - 1;
       }
-      t.true(kills >= 3, `at least three kills happened (${kills})`);
-      t.log(`tasks ${TASKS}, worker processes ${WORKERS} (+${kills} replacements), kills ${kills}, re-runs ${reRuns}, lost 0`);
+      t.is(kills, KILL_AT.length, "one kill at each of 20, 40, 60 and 80 % done");
+      t.log(`tasks ${TASKS}, worker processes ${WORKERS} (+${kills} replacements), kills ${kills} (${inFlightAtKill} with work left), re-runs ${reRuns}, lost 0`);
     } finally {
       for (const child of live.values()) child.kill("SIGKILL");
       await taskBackends.close();

@@ -21,11 +21,13 @@ test.after.always(async () => {
   await db?.drop();
 });
 
-pgTest("an idle worker starts a task within 100 ms of its enqueue (LISTEN/NOTIFY, polling every 10 s)", async (t) => {
-  const worker = new Worker({ tasks: [ping], intervalMs: 10_000 });
+pgTest("an idle worker starts each new task on its NOTIFY, not on its poll (every 10 min)", async (t) => {
+  // With a 10-minute poll, only the NOTIFY can start these tasks before the test's own timeout: the
+  // latency is logged, never asserted (it measures the machine). The worker LISTENs before its first
+  // claim and remembers a wake-up that arrives while it is busy, so no sleep is needed to line up.
+  t.timeout(60_000);
+  const worker = new Worker({ tasks: [ping], intervalMs: 600_000 });
   const running = worker.run();
-  // Let the worker reach its idle sleep with LISTEN up.
-  await new Promise((r) => setTimeout(r, 500));
   const latencies: number[] = [];
   for (let i = 0; i < 20; i++) {
     const startedAt = new Promise<number>((resolve) => {
@@ -37,7 +39,6 @@ pgTest("an idle worker starts a task within 100 ms of its enqueue (LISTEN/NOTIFY
     const sent = performance.now();
     await ping.enqueue(Date.now());
     latencies.push((await startedAt) - sent);
-    await new Promise((r) => setTimeout(r, 20));
   }
   worker.stop();
   await running;
@@ -45,7 +46,7 @@ pgTest("an idle worker starts a task within 100 ms of its enqueue (LISTEN/NOTIFY
   const p50 = latencies[Math.floor(latencies.length / 2)]!;
   const max = latencies.at(-1)!;
   t.log(`enqueue → start latency over ${latencies.length} tasks: p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
-  t.true(max < 100, `max latency ${max.toFixed(1)} ms`);
+  t.is(latencies.length, 20);
 });
 
 pgTest("result.wait() resolves when a worker in the background finishes the task", async (t) => {
@@ -57,15 +58,21 @@ pgTest("result.wait() resolves when a worker in the background finishes the task
   t.is(typeof done.returnValue, "number");
 });
 
-pgTest("waitForChange wakes on a completion anywhere (NOTIFY), long before its 10 s timeout", async (t) => {
+pgTest("waitForChange wakes on a completion anywhere (NOTIFY), not on its 10 min timeout", async (t) => {
+  // The waiter's LISTEN starts in the background, so one completion could come before it is up: keep
+  // finishing tasks "elsewhere" until the waiter wakes. Only a NOTIFY can wake it before the test's
+  // timeout; nothing here measures time.
+  t.timeout(60_000);
   const backend = taskBackends.default as DatabaseBackend;
-  const result = await ping.enqueue(Date.now());
-  // Give the shared finish listener time to LISTEN, then finish the task "elsewhere".
-  const started = performance.now();
-  const woke = backend.waitForChange(10_000).then(() => performance.now() - started);
-  await new Promise((r) => setTimeout(r, 300));
-  await processTasks({ tasks: [ping] });
-  const waited = await woke;
-  t.true(waited < 2_000, `woke after ${waited.toFixed(0)} ms`);
-  t.is((await result.wait({ timeout: 1_000 })).status, "SUCCESSFUL");
+  let woke = false;
+  const waiting = backend.waitForChange(600_000).then(() => (woke = true));
+  const finished: string[] = [];
+  while (!woke) {
+    const result = await ping.enqueue(Date.now());
+    await processTasks({ tasks: [ping] });
+    finished.push(result.id);
+    await Promise.race([waiting, new Promise((r) => setTimeout(r, 50))]);
+  }
+  t.true(woke);
+  t.is((await ping.getResult(finished[0]!)).status, "SUCCESSFUL");
 });

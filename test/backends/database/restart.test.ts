@@ -20,12 +20,19 @@ const TASKS = 2_000;
     await backend.migrate();
     const ctx = await backend.queryContext();
     await ctx.execute(`DELETE FROM ${ctx.table}`);
-    await chaosWork.enqueueMany(Array.from({ length: TASKS }, (_, i) => [i, 10] as [number, number]));
-    await taskBackends.close();
+    // 50 ms tasks: 2,000 of them keep two workers busy for several seconds, so the restart, made at
+    // 10 % done (progress, not a guessed time), cuts the connections of workers in full flight.
+    await chaosWork.enqueueMany(Array.from({ length: TASKS }, (_, i) => [i, 50] as [number, number]));
     for (let i = 0; i < 2; i++) workers.push(await spawnWorker({ url, workerId: `restart-${i}`, leaseMs: 10_000 }));
-    await new Promise((r) => setTimeout(r, 1_000));
+    let doneAtRestart = 0;
+    for (const guard = Date.now() + 60_000; doneAtRestart < TASKS / 10 && Date.now() < guard; ) {
+      await new Promise((r) => setTimeout(r, 50));
+      const report = await getStatusReport({ tasks: [chaosWork] });
+      doneAtRestart = report.counts.filter((c) => c.status === "SUCCESSFUL").reduce((n, c) => n + c.count, 0);
+    }
+    await taskBackends.close();
     server.restart();
-    t.log("PostgreSQL restarted (fast shutdown: every connection was cut)");
+    t.log(`PostgreSQL restarted at ${doneAtRestart}/${TASKS} done (fast shutdown: every connection was cut)`);
     let done = 0;
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
