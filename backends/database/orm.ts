@@ -180,7 +180,9 @@ export async function createOrm(options: CreateOrmOptions): Promise<ErrandOrm> {
   const { MikroORM, entity } = await loadModules(parsed.dialect);
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   const taskResult = entity.createTaskResultEntity(tableName);
-  const common = { entities: [taskResult], debug: options.debug ?? false };
+  // ensureDatabase: MikroORM would otherwise create a missing database on connect (a mistyped name
+  // became a new, empty database); errand never creates one.
+  const common = { entities: [taskResult], debug: options.debug ?? false, ensureDatabase: false };
 
   let orm: unknown;
   if (parsed.dialect === "sqlite") {
