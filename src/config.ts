@@ -5,7 +5,8 @@ import { ImmediateBackend } from "../backends/immediate/immediate-backend.js";
 import { setBackendLookup } from "./backend-lookup.js";
 import type { BaseTaskBackend, BuiltinBackendName, TaskBackendClass, TaskBackendParams } from "./backends/base.js";
 import { DEFAULT_TASK_BACKEND_ALIAS } from "./constants.js";
-import { InvalidTaskBackendError } from "./errors.js";
+import { didYouMean } from "./did-you-mean.js";
+import { ErrandError, InvalidTaskBackendError } from "./errors.js";
 import { logger } from "./logger.js";
 import type { Task } from "./task.js";
 
@@ -58,14 +59,16 @@ function resolveBackendClass(alias: string, backend: unknown): TaskBackendClass 
   throw new InvalidTaskBackendError(`TASKS.${alias}.BACKEND is required: a backend class such as ImmediateBackend, or its name as a string.`);
 }
 
+const BACKEND_ENTRY_KEYS = ["BACKEND", "QUEUES", "OPTIONS"];
+
 function checkParams(alias: string, params: unknown): asserts params is TaskBackendParams<any> {
   if (params === null || typeof params !== "object" || Array.isArray(params)) {
     throw new InvalidTaskBackendError(`TASKS.${alias} must be an object like { BACKEND, QUEUES?, OPTIONS? }.`);
   }
   const p = params as Record<string, unknown>;
   for (const key of Object.keys(p)) {
-    if (!["BACKEND", "QUEUES", "OPTIONS"].includes(key)) {
-      throw new InvalidTaskBackendError(`TASKS.${alias}.${key} is not a setting; use BACKEND, QUEUES or OPTIONS.`);
+    if (!BACKEND_ENTRY_KEYS.includes(key)) {
+      throw new InvalidTaskBackendError(`TASKS.${alias}.${key} is not a setting${didYouMean(key, BACKEND_ENTRY_KEYS)}; use BACKEND, QUEUES or OPTIONS.`);
     }
   }
   if (p.QUEUES !== undefined && !(Array.isArray(p.QUEUES) && p.QUEUES.every((q) => typeof q === "string" && q !== ""))) {
@@ -202,7 +205,25 @@ export interface ErrandConfig {
  *   tasks: [sendWelcomeEmail],
  * });
  * ```
+ * @throws ErrandError naming an unknown key (e.g. `TASK`, with "did you mean TASKS?").
  */
 export function defineConfig(config: ErrandConfig): ErrandConfig {
+  checkConfigKeys(config);
   return config;
+}
+
+/** The keys of {@link ErrandConfig}. */
+export const CONFIG_KEYS: readonly (keyof ErrandConfig)[] = ["TASKS", "tasks"];
+
+/**
+ * Checks that `config` has no keys besides {@link CONFIG_KEYS} (a `TASK:` typo would otherwise
+ * silently leave errand's default ImmediateBackend in force).
+ * @throws ErrandError naming the unknown key, with a did-you-mean.
+ */
+export function checkConfigKeys(config: object): void {
+  for (const key of Object.keys(config)) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+      throw new ErrandError(`The config has an unknown key "${key}"${didYouMean(key, CONFIG_KEYS)}; its keys are TASKS and tasks.`);
+    }
+  }
 }

@@ -10,9 +10,11 @@ import { logger } from "../../src/logger.js";
 import { taskEnqueued } from "../../src/signals.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
+import { describeDatabaseUrl, translateDatabaseError } from "./database-errors.js";
 import { dialectOf, type Dialect } from "./dialect.js";
+import { InFlight } from "./in-flight.js";
 import { finishedChannel, notifyChannel, TaskListener } from "./notify.js";
-import { checkDatabaseOptions, DATABASE_DEFAULTS, type DatabaseBackendOptions } from "./options.js";
+import { checkDatabaseOptions, DATABASE_DEFAULTS, pgSettings, type DatabaseBackendOptions } from "./options.js";
 import type { ErrandOrm } from "./orm.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
 import { fetchTaskRow } from "./queries/fetch.js";
@@ -55,9 +57,10 @@ export class DatabaseBackend extends BaseTaskBackend {
   readonly #idFunction: () => string;
   readonly #defaultBackoff: BackoffFunction;
   #ready: Promise<{ orm: ErrandOrm; ctx: QueryContext }> | undefined;
-  #ownsOrm = false;
-  #connecting: Promise<ErrandOrm> | undefined;
+  #connecting: Promise<{ orm: ErrandOrm; owned: boolean }> | undefined;
   #dialect: Dialect | undefined;
+  /** Statements and migrations still running: close() waits for them before ending the pool. */
+  readonly #inFlight = new InFlight();
 
   /** @throws InvalidTaskBackendError naming the bad `OPTIONS` field. */
   constructor(alias: string, params: TaskBackendParams<DatabaseBackendOptions>) {
@@ -87,16 +90,37 @@ export class DatabaseBackend extends BaseTaskBackend {
    * @returns the names of the migrations applied (empty when up to date).
    */
   async migrate(): Promise<string[]> {
-    const orm = await this.#connect();
-    if (!this.#ownsOrm) return (await import("./shared-orm-migrations.js")).migrateSharedOrm(orm, this.tableName);
-    return (await import("./orm.js")).migrate(orm);
+    const { orm } = await this.#connect();
+    const { migrate } = await import("./orm.js");
+    return this.#guard(() => migrate(orm, this.tableName));
   }
 
-  /** Names of errand's migrations not applied yet. */
+  /** Names of errand's migrations not applied yet (reads only). */
   async pendingMigrations(): Promise<string[]> {
-    const orm = await this.#connect();
-    if (!this.#ownsOrm) return (await import("./shared-orm-migrations.js")).pendingSharedOrmMigrations(orm, this.tableName);
-    return (await import("./orm.js")).pendingMigrations(orm);
+    const { orm } = await this.#connect();
+    const { pendingMigrations } = await import("./orm.js");
+    return this.#guard(() => pendingMigrations(orm, this.tableName));
+  }
+
+  /**
+   * Where this backend's database is, for messages: `PostgreSQL at host:port/db` (never the
+   * password), `SQLite file /abs/path`, or the MikroORM instance passed in.
+   */
+  get location(): string {
+    const o = this.databaseOptions;
+    if (o.orm) return "the database of the MikroORM instance in OPTIONS.orm";
+    return describeDatabaseUrl(o.url ?? DATABASE_DEFAULTS.url);
+  }
+
+  /** Runs `fn` counted as in flight, with a missing database or table reported as an ErrandError. */
+  #guard<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#inFlight.track(async () => {
+      try {
+        return await fn();
+      } catch (error) {
+        throw translateDatabaseError(error, this.location, `backend '${this.alias}', table ${this.tableName}`);
+      }
+    });
   }
 
   /**
@@ -228,16 +252,19 @@ export class DatabaseBackend extends BaseTaskBackend {
   override async close(): Promise<void> {
     this.#stopFinishListener();
     const ready = this.#ready;
+    const connecting = this.#connecting;
     this.#ready = undefined;
     this.#connecting = undefined;
-    if (!ready || !this.#ownsOrm) return;
-    try {
-      const { orm } = await ready;
-      const { closeOrm } = await import("./orm.js");
-      await closeOrm(orm);
-    } catch {
-      // It never opened: nothing to close.
-    }
+    if (!connecting) return;
+    // A first use may still be opening (or have failed after connecting, e.g. in a migration): the
+    // ORM it created is ours to close either way.
+    await ready?.catch(() => undefined);
+    const opened = await connecting.catch(() => undefined);
+    if (!opened?.owned) return;
+    // Ending the pool while statements are still acquiring connections never resolves.
+    await this.#inFlight.settled();
+    const { closeOrm } = await import("./orm.js");
+    await closeOrm(opened.orm);
   }
 
   #openDialect(): Dialect {
@@ -253,28 +280,32 @@ export class DatabaseBackend extends BaseTaskBackend {
     return id;
   }
 
-  /** Opens the ORM (without migrating). */
-  #connect(): Promise<ErrandOrm> {
-    this.#connecting ??= (async () => {
+  /** Opens the ORM (without migrating); `owned` when this backend created it (and so closes it). */
+  #connect(): Promise<{ orm: ErrandOrm; owned: boolean }> {
+    if (this.#connecting) return this.#connecting;
+    const connecting = (async () => {
       const o = this.databaseOptions;
-      if (o.orm) return o.orm as unknown as ErrandOrm;
-      if (!o.url) {
+      if (o.orm) return { orm: o.orm as unknown as ErrandOrm, owned: false };
+      if (!("url" in this.options)) {
         const registered = await registeredOrm();
-        if (registered) return registered;
+        if (registered) return { orm: registered, owned: false };
       }
       const { createOrm } = await import("./orm.js");
-      this.#ownsOrm = true;
-      return createOrm({ url: o.url ?? DATABASE_DEFAULTS.url, tableName: this.tableName });
+      const orm = await createOrm({ url: o.url ?? DATABASE_DEFAULTS.url, tableName: this.tableName, pg: pgSettings(o) });
+      return { orm, owned: true };
     })();
-    this.#connecting.catch(() => {
-      this.#connecting = undefined;
+    this.#connecting = connecting;
+    // Only a failed attempt is forgotten (the next use retries); never a newer one.
+    connecting.catch(() => {
+      if (this.#connecting === connecting) this.#connecting = undefined;
     });
-    return this.#connecting;
+    return connecting;
   }
 
   #open(): Promise<{ orm: ErrandOrm; ctx: QueryContext }> {
-    this.#ready ??= (async () => {
-      const orm = await this.#connect();
+    if (this.#ready) return this.#ready;
+    const ready = (async () => {
+      const { orm } = await this.#connect();
       const dialect = dialectOf(orm);
       this.#dialect = dialect;
       const autoMigrate = this.databaseOptions.autoMigrate ?? dialect.name === "sqlite";
@@ -284,13 +315,18 @@ export class DatabaseBackend extends BaseTaskBackend {
       }
       const table = dialect.quoteIdent(this.tableName);
       const { createExecute } = await import("./sql-executor.js");
-      const ctx: QueryContext = { dialect, table, ...(await createExecute(orm, dialect)) };
+      const executors = await this.#guard(() =>
+        createExecute(orm, dialect, { where: this.location, detail: `backend '${this.alias}', table ${this.tableName}`, inFlight: this.#inFlight }),
+      );
+      const ctx: QueryContext = { dialect, table, ...executors };
       return { orm, ctx };
     })();
-    this.#ready.catch(() => {
-      this.#ready = undefined;
+    this.#ready = ready;
+    // Concurrent first uses share this one attempt; a failed one is forgotten so the next use retries.
+    ready.catch(() => {
+      if (this.#ready === ready) this.#ready = undefined;
     });
-    return this.#ready;
+    return ready;
   }
 }
 

@@ -2,7 +2,7 @@ import "reflect-metadata"; // before anything loads tsyringe, whichever errand e
 export { DatabaseBackend } from "./database-backend.js";
 export { type DatabaseBackendOptions, DATABASE_DEFAULTS } from "./options.js";
 export { DBTaskResult, createTaskResultEntity, type DBTaskResultRow } from "./entity.js";
-export { migrationsFor as errandMigrations } from "./migrations/index.js";
+export { migrationsFor as errandMigrations, type ErrandMigration } from "./migrations/index.js";
 export { Worker, defaultWorkerId, type WorkerOptions, type WorkerSummary, type WorkerExitReason } from "./worker.js";
 export { processOneTask, processTasks, getPendingTaskCount, runTaskById, type ProcessOptions, type RunByIdOptions } from "./process.js";
 export { purgeCompletedTasks, type PurgeOptions, type PurgeSummary } from "./purge.js";

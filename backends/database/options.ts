@@ -1,16 +1,41 @@
 import type { MikroORM } from "@mikro-orm/core";
 import { backoffProblem, type Backoff } from "../../src/backoff.js";
+import { didYouMean } from "../../src/did-you-mean.js";
 import { InvalidTaskBackendError } from "../../src/errors.js";
+import { redactUrl } from "./database-errors.js";
+import type { PgConnectionSettings } from "./orm.js";
 
 /** `OPTIONS` of a {@link DatabaseBackend} entry in `TASKS`. */
 export interface DatabaseBackendOptions {
   /**
    * Where tasks are stored: `sqlite:<path>` (a file, created as needed; `sqlite::memory:` for tests)
-   * or `postgresql://user:password@host:5432/db`. Ignored when `orm` is given.
+   * or `postgresql://user:password@host:5432/db`. Ignored when `orm` is given. An explicit
+   * `undefined` (e.g. `url: process.env.DATABASE_URL` with the variable unset) is an error: only
+   * leaving the key out means the default.
    * @defaultValue `"sqlite:./errand.sqlite3"` (relative to the working directory), unless a
    *   `MikroORM` instance is registered in the tsyringe container, which is then used.
    */
   url?: string;
+  /**
+   * PostgreSQL: milliseconds to wait for a new connection (a server that accepts but never answers)
+   * before failing. @defaultValue 10000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * PostgreSQL: the server's `statement_timeout` for errand's connections, in milliseconds (migrations
+   * are exempt); 0 for no limit. @defaultValue 60000
+   */
+  statementTimeoutMs?: number;
+  /**
+   * PostgreSQL: milliseconds errand waits for any one query's answer before failing it (catches a
+   * connection that went silent); 0 for no limit. @defaultValue 90000
+   */
+  queryTimeoutMs?: number;
+  /**
+   * PostgreSQL: TCP keepalive on errand's connections, first probe after this many idle milliseconds
+   * (so a dead peer is noticed); 0 turns keepalive off. @defaultValue 10000
+   */
+  keepAliveInitialDelayMs?: number;
   /** An existing `MikroORM` instance (SQLite or PostgreSQL driver) to share with the application. */
   orm?: MikroORM<any, any>;
   /** Makes result ids. @defaultValue `crypto.randomUUID` (UUIDv4); `v7` from `uuid` sorts by time. */
@@ -59,7 +84,16 @@ export const DATABASE_DEFAULTS = {
 /** The names of {@link DatabaseBackendOptions}' fields (backends built on DatabaseBackend accept them too). */
 export const DATABASE_OPTION_NAMES: readonly (keyof DatabaseBackendOptions)[] = [
   "url", "orm", "idFunction", "tableName", "autoMigrate", "maxAttempts", "backoff", "timeout", "leaseMs", "keepSuccessfulResults",
+  "connectTimeoutMs", "statementTimeoutMs", "queryTimeoutMs", "keepAliveInitialDelayMs",
 ];
+const PG_SETTINGS = ["connectTimeoutMs", "statementTimeoutMs", "queryTimeoutMs", "keepAliveInitialDelayMs"] as const;
+
+/** The PostgreSQL connection settings given in `options` (the rest take their defaults). */
+export function pgSettings(options: DatabaseBackendOptions): Partial<PgConnectionSettings> {
+  const out: Partial<PgConnectionSettings> = {};
+  for (const name of PG_SETTINGS) if (options[name] !== undefined) out[name] = options[name];
+  return out;
+}
 const KNOWN = new Set<string>(DATABASE_OPTION_NAMES);
 
 /**
@@ -69,13 +103,25 @@ const KNOWN = new Set<string>(DATABASE_OPTION_NAMES);
 export function checkDatabaseOptions(alias: string, options: Record<string, unknown>): DatabaseBackendOptions {
   const field = (name: string) => `TASKS.${alias}.OPTIONS.${name}`;
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new InvalidTaskBackendError(`${field(key)} is not an option of DatabaseBackend; known: ${[...KNOWN].join(", ")}.`);
+    if (!KNOWN.has(key)) {
+      throw new InvalidTaskBackendError(`${field(key)} is not an option of DatabaseBackend${didYouMean(key, [...KNOWN])}; known: ${[...KNOWN].join(", ")}.`);
+    }
   }
   const o = options as DatabaseBackendOptions & Record<string, unknown>;
-  if (o.url !== undefined && (typeof o.url !== "string" || !/^(sqlite:.+|postgres(ql)?:\/\/.+)$/i.test(o.url.trim()))) {
+  if ("url" in o && o.url === undefined && o.orm === undefined) {
     throw new InvalidTaskBackendError(
-      `${field("url")} must be "sqlite:<path>" or "postgresql://user:password@host:5432/db"; got ${JSON.stringify(o.url) ?? String(o.url)}.`,
+      `${field("url")} is undefined: is DATABASE_URL (or the variable you read it from) set? Leave the key out for the SQLite default "${DATABASE_DEFAULTS.url}".`,
     );
+  }
+  if (o.url !== undefined && (typeof o.url !== "string" || !/^(sqlite:.+|postgres(ql)?:\/\/.+)$/i.test(o.url.trim()))) {
+    const shown = typeof o.url === "string" ? JSON.stringify(redactUrl(o.url)) : String(o.url);
+    throw new InvalidTaskBackendError(`${field("url")} must be "sqlite:<path>" or "postgresql://user:password@host:5432/db"; got ${shown}.`);
+  }
+  for (const name of PG_SETTINGS) {
+    const v = o[name];
+    if (v !== undefined && !(typeof v === "number" && Number.isInteger(v) && v >= 0)) {
+      throw new InvalidTaskBackendError(`${field(name)} must be a whole number of milliseconds >= 0 (0: no limit); got ${JSON.stringify(v) ?? String(v)}.`);
+    }
   }
   if (o.orm !== undefined && (o.orm === null || typeof o.orm !== "object" || typeof (o.orm as { em?: unknown }).em !== "object")) {
     throw new InvalidTaskBackendError(`${field("orm")} must be a MikroORM instance (from MikroORM.init()).`);

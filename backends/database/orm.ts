@@ -1,5 +1,5 @@
 /**
- * Builds the MikroORM instance behind the database backend and runs its migrations.
+ * Builds the MikroORM instance behind the database backend, and applies errand's migrations to it.
  *
  * Every MikroORM package is loaded with `await import()` inside {@link createOrm}, never at module
  * load, so this file (and errand's root package) can be imported without them, and a missing
@@ -9,8 +9,11 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { MikroORM } from "@mikro-orm/core";
 import type { AbstractSqlDriver, SqlEntityManager } from "@mikro-orm/sql";
+import { ErrandError, InvalidTaskBackendError } from "../../src/errors.js";
 import { isModuleNotFound } from "../../src/optional-import.js";
+import { redactUrl } from "./database-errors.js";
 import { dialectOf, rememberDialect, type DialectName } from "./dialect.js";
+import { applyMigrations, pendingMigrationNames, type KyselyLike, type MigrationTarget } from "./migration-runner.js";
 
 /** The ORM type errand works with: any SQL driver, an entity manager with `execute()`. */
 export type ErrandOrm = MikroORM<AbstractSqlDriver, SqlEntityManager<AbstractSqlDriver>>;
@@ -34,8 +37,10 @@ export interface CreateOrmOptions {
   url: string;
   /** Task result table; default `errand_task_result`. */
   tableName?: string;
-  /** Log every SQL statement and migration step through MikroORM's logger; default false. */
+  /** Log every SQL statement through MikroORM's logger; default false. */
   debug?: boolean;
+  /** PostgreSQL connection settings; see {@link PgConnectionSettings}. Ignored on SQLite. */
+  pg?: Partial<PgConnectionSettings>;
 }
 
 /** Milliseconds a SQLite connection waits for another process's write lock before SQLITE_BUSY. */
@@ -44,12 +49,39 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 /** PostgreSQL pool bounds: no idle connections kept (min 0), at most 10 per process. */
 export const PG_POOL = { min: 0, max: 10 } as const;
 
-const ACCEPTED_URLS = '"sqlite:<path>" (or "sqlite::memory:") or "postgresql://user:password@host:5432/dbname"';
-
-/** Hides a password in a url before it goes into an error message. */
-function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^@/]*@/i, "$1:***@");
+/** Time limits of errand's PostgreSQL connections (the `pg` pool's settings), in milliseconds. */
+export interface PgConnectionSettings {
+  /** Give up opening a connection after this long (a server that accepts but never answers). */
+  connectTimeoutMs: number;
+  /** PostgreSQL's `statement_timeout`: the server cancels a statement that runs longer; 0 = no limit. */
+  statementTimeoutMs: number;
+  /** Client-side limit on one query's round trip (covers a black-holed connection); 0 = no limit. */
+  queryTimeoutMs: number;
+  /** TCP keepalive on every connection, first probe after this long idle; 0 turns keepalive off. */
+  keepAliveInitialDelayMs: number;
 }
+
+/** The defaults of {@link PgConnectionSettings}. */
+export const PG_CONNECTION_DEFAULTS: PgConnectionSettings = {
+  connectTimeoutMs: 10_000,
+  statementTimeoutMs: 60_000,
+  queryTimeoutMs: 90_000,
+  keepAliveInitialDelayMs: 10_000,
+};
+
+/** The `pg` Pool options for `settings` (pg's own names; 0 means "off" in errand's). */
+export function pgPoolOptions(settings: Partial<PgConnectionSettings> = {}): Record<string, unknown> {
+  const s = { ...PG_CONNECTION_DEFAULTS, ...settings };
+  return {
+    connectionTimeoutMillis: s.connectTimeoutMs,
+    ...(s.statementTimeoutMs > 0 && { statement_timeout: s.statementTimeoutMs }),
+    ...(s.queryTimeoutMs > 0 && { query_timeout: s.queryTimeoutMs }),
+    keepAlive: s.keepAliveInitialDelayMs > 0,
+    ...(s.keepAliveInitialDelayMs > 0 && { keepAliveInitialDelayMillis: s.keepAliveInitialDelayMs }),
+  };
+}
+
+const ACCEPTED_URLS = '"sqlite:<path>" (or "sqlite::memory:") or "postgresql://user:password@host:5432/dbname"';
 
 /**
  * Splits `OPTIONS.url` into the dialect and what MikroORM needs to connect.
@@ -60,8 +92,8 @@ function redact(url: string): string {
  *   is relative.
  * - `postgresql://…` / `postgres://…`: passed to MikroORM (and pg) unchanged.
  *
- * @throws Error naming `OPTIONS.url`, showing the value (password hidden) and the accepted forms,
- *   for anything else, including an empty SQLite path.
+ * @throws InvalidTaskBackendError naming `OPTIONS.url`, showing the value (password hidden) and the
+ *   accepted forms, for anything else, including an empty SQLite path.
  */
 export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
   if (typeof url === "string") {
@@ -72,46 +104,31 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
     if (path === ":memory:") return { dialect: "sqlite", dbName: ":memory:" };
     if (path) return { dialect: "sqlite", dbName: resolve(process.cwd(), path) };
   }
-  const shown = typeof url === "string" ? JSON.stringify(redact(url)) : String(url);
-  throw new Error(`DatabaseBackend OPTIONS.url must be ${ACCEPTED_URLS}; got ${shown}`);
+  const shown = typeof url === "string" ? JSON.stringify(redactUrl(url)) : String(url);
+  throw new InvalidTaskBackendError(`DatabaseBackend OPTIONS.url must be ${ACCEPTED_URLS}; got ${shown}`);
 }
 
-/** The packages a dialect needs, as the error message and `npm install` line name them. */
-function requiredPackages(dialect: DialectName): string[] {
-  return dialect === "sqlite"
-    ? ["@mikro-orm/core", "@mikro-orm/sqlite", "@mikro-orm/migrations"]
-    : ["@mikro-orm/core", "@mikro-orm/postgresql", "@mikro-orm/migrations", "pg"];
+/** The one package a dialect needs installed (it brings `@mikro-orm/core`, `kysely` and the driver). */
+export function driverPackage(dialect: DialectName): string {
+  return dialect === "sqlite" ? "@mikro-orm/sqlite" : "@mikro-orm/postgresql";
 }
 
-function missingPackagesError(dialect: DialectName, cause: unknown): Error {
-  const pkgs = requiredPackages(dialect);
-  const list = `${pkgs.slice(0, -1).join(", ")} and ${pkgs.at(-1)}`;
+function missingPackageError(dialect: DialectName, cause: unknown): ErrandError {
+  const pkg = driverPackage(dialect);
   const scheme = dialect === "sqlite" ? "sqlite:" : "postgresql://";
-  return new Error(`DatabaseBackend with a ${scheme} url needs the packages ${list}: npm install ${pkgs.join(" ")}`, {
-    cause,
-  });
-}
-
-/** Whether `error` is Node failing to find one of `pkgs` (not a bug inside an installed one). */
-function isMissingPackage(error: unknown, pkgs: string[]): boolean {
-  if (!isModuleNotFound(error)) return false;
-  const message = String((error as { message?: unknown }).message);
-  return pkgs.some((pkg) => message.includes(`'${pkg}'`) || message.includes(`"${pkg}"`));
+  return new ErrandError(`DatabaseBackend with a ${scheme} url needs ${pkg}: npm install ${pkg}`, { cause });
 }
 
 async function loadModules(dialect: DialectName) {
   try {
-    const [driver, migrations, entity, migrationLists] = await Promise.all([
+    const [driver, entity] = await Promise.all([
       dialect === "sqlite" ? import("@mikro-orm/sqlite") : import("@mikro-orm/postgresql"),
-      import("@mikro-orm/migrations"),
       import("./entity.js"),
-      import("./migrations/index.js"),
     ]);
-    // @mikro-orm/postgresql depends on pg, but a hoisting accident should still read clearly.
-    if (dialect === "postgresql") await import("pg");
-    return { MikroORM: driver.MikroORM, Migrator: migrations.Migrator, entity, migrationLists };
+    return { MikroORM: driver.MikroORM, entity };
   } catch (error) {
-    if (isMissingPackage(error, requiredPackages(dialect))) throw missingPackagesError(dialect, error);
+    // Any module the driver needs (core, sql, kysely, pg, better-sqlite3) missing: the driver's install brings it.
+    if (isModuleNotFound(error)) throw missingPackageError(dialect, error);
     throw error;
   }
 }
@@ -146,40 +163,26 @@ const SQLITE_PRAGMAS = [
 ];
 
 /**
- * Creates (and connects) the ORM for `url`, with the task result entity for `tableName` and that
- * table's migrations registered. Nothing is migrated: call {@link migrate}. Close it with
- * {@link closeOrm}.
+ * Creates the ORM for `url`, with the task result entity for `tableName`. Nothing is migrated (call
+ * {@link migrate}) and no database is ever created: on PostgreSQL a missing database fails on first
+ * use. Close it with {@link closeOrm}.
  *
- * SQLite: creates the file's parent directory; the file itself appears on first connect. PostgreSQL:
- * a pool of at most 10 connections; MikroORM's migrator creates the database if it does not exist.
+ * SQLite: creates the file's parent directory, and the file on first connect (the url names the file
+ * to use). PostgreSQL: a pool of at most 10 connections with the time limits of {@link PgConnectionSettings}.
  *
- * @throws Error from {@link parseDatabaseUrl} for an unsupported url.
- * @throws Error `DatabaseBackend with a postgresql:// url needs the packages …: npm install …` when
- *   a required package is not installed.
+ * @throws InvalidTaskBackendError from {@link parseDatabaseUrl} for an unsupported url.
+ * @throws ErrandError `DatabaseBackend with a postgresql:// url needs @mikro-orm/postgresql: npm install
+ *   @mikro-orm/postgresql` when the driver package is not installed.
  * @throws Error from `assertTableName` for an unusable `tableName`.
- * @throws whatever MikroORM throws when it cannot connect (e.g. unknown host, bad password).
  */
 export async function createOrm(options: CreateOrmOptions): Promise<ErrandOrm> {
   const parsed = parseDatabaseUrl(options.url);
-  const { MikroORM, Migrator, entity, migrationLists } = await loadModules(parsed.dialect);
+  const { MikroORM, entity } = await loadModules(parsed.dialect);
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   const taskResult = entity.createTaskResultEntity(tableName);
-  const debug = options.debug ?? false;
-
-  const common = {
-    entities: [taskResult],
-    extensions: [Migrator],
-    debug,
-    migrations: {
-      migrationsList: migrationLists.migrationsFor(parsed.dialect, tableName),
-      tableName: migrationsTableName(tableName),
-      transactional: true,
-      allOrNothing: true,
-      // No snapshot files: the migrations are code, and a library must not write into the app's tree.
-      snapshot: false,
-      silent: !debug,
-    },
-  };
+  // ensureDatabase: MikroORM would otherwise create a missing database on connect (a mistyped name
+  // became a new, empty database); errand never creates one.
+  const common = { entities: [taskResult], debug: options.debug ?? false, ensureDatabase: false };
 
   let orm: unknown;
   if (parsed.dialect === "sqlite") {
@@ -196,57 +199,48 @@ export async function createOrm(options: CreateOrmOptions): Promise<ErrandOrm> {
       },
     });
   } else {
-    orm = await MikroORM.init({ ...common, clientUrl: parsed.clientUrl, pool: { ...PG_POOL } });
+    orm = await MikroORM.init({
+      ...common,
+      clientUrl: parsed.clientUrl,
+      pool: { ...PG_POOL },
+      // Passed to pg's Pool as they are.
+      driverOptions: pgPoolOptions(options.pg),
+    });
   }
   // Both driver ORMs are SQL ORMs; their generic parameters just don't line up with ErrandOrm's.
   const result = orm as ErrandOrm;
   rememberDialect(result, parsed.dialect);
+  tableNames.set(result, tableName);
   return result;
 }
 
+const tableNames = new WeakMap<object, string>();
+
+function migrationTarget(orm: ErrandOrm, tableName: string | undefined): MigrationTarget {
+  const table = tableName ?? tableNames.get(orm) ?? DEFAULT_TABLE_NAME;
+  return {
+    kysely: orm.driver.getConnection().getClient() as unknown as KyselyLike,
+    dialect: dialectOf(orm).name,
+    tableName: table,
+    migrationsTable: migrationsTableName(table),
+  };
+}
+
 /**
- * Applies the pending migrations, all in one transaction.
- * On PostgreSQL a session advisory lock serializes concurrent callers (several workers starting
- * at once), so the second one finds nothing to do instead of failing on `create table`.
- *
+ * Applies errand's pending migrations to `orm`'s database (errand's own ORM or an application's),
+ * all in one transaction, serialized against concurrent callers; see `migration-runner.ts`.
+ * @param tableName - the task table. @defaultValue the one `orm` was created for, else `errand_task_result`
  * @returns the names of the migrations applied, oldest first; `[]` when up to date.
  */
-export async function migrate(orm: ErrandOrm): Promise<string[]> {
-  const run = async () => (await orm.migrator.up()).map((m) => m.name);
-  return dialectOf(orm).name === "postgresql" ? withPgAdvisoryLock(orm, run) : run();
+export async function migrate(orm: ErrandOrm, tableName?: string): Promise<string[]> {
+  await orm.driver.getConnection().ensureConnection();
+  return applyMigrations(migrationTarget(orm, tableName));
 }
 
-/** Key of the advisory lock held while migrating ("errand" in ASCII). */
-const MIGRATION_LOCK_KEY = 0x65_72_72_61_6e_64;
-
-interface PgPoolLike {
-  connect(): Promise<{ query(sql: string, params?: unknown[]): Promise<unknown>; release(err?: boolean): void }>;
-}
-
-async function withPgAdvisoryLock<T>(orm: ErrandOrm, fn: () => Promise<T>): Promise<T> {
-  // A dedicated pool client: a session lock lives on one connection, and MikroORM's migration
-  // transaction runs on another one from the same pool.
-  const pool = (await orm.driver.getConnection().getNativeClient()) as PgPoolLike;
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
-    try {
-      return await fn();
-    } finally {
-      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {
-        broken = true;
-      });
-    }
-  } finally {
-    // A client whose unlock failed may still hold the lock: destroy it rather than pool it.
-    client.release(broken);
-  }
-}
-
-/** Names of the migrations not applied yet, oldest first. */
-export async function pendingMigrations(orm: ErrandOrm): Promise<string[]> {
-  return (await orm.migrator.getPending()).map((m) => m.name);
+/** Names of the migrations not applied yet, oldest first (reads only). */
+export async function pendingMigrations(orm: ErrandOrm, tableName?: string): Promise<string[]> {
+  await orm.driver.getConnection().ensureConnection();
+  return pendingMigrationNames(migrationTarget(orm, tableName));
 }
 
 /** Closes the ORM's connections (the pg pool, or the SQLite file handle). Safe to call twice. */

@@ -1,4 +1,6 @@
+import { translateDatabaseError } from "./database-errors.js";
 import type { Dialect } from "./dialect.js";
+import type { InFlight } from "./in-flight.js";
 import type { ErrandOrm } from "./orm.js";
 import type { Execute, RawRow } from "./queries/context.js";
 
@@ -17,8 +19,16 @@ export function toPgPlaceholders(sql: string): string {
  * MikroORM's own connection: inside the application's `em.transactional(...)` the statement joins
  * that transaction, otherwise it runs on the pool. Bound parameters keep any value (a NUL character,
  * a huge argument list) out of the SQL text, and let the database reuse the statement's plan.
+ *
+ * Every statement is counted in `options.inFlight` (so closing waits for it), and a missing task
+ * table or database becomes one ErrandError naming `options.where` and the fix, for every caller
+ * (enqueue, getResult, status, the worker, the HTTP app).
  */
-export async function createExecute(orm: ErrandOrm, dialect: Dialect): Promise<{ execute: Execute; executePrepared: PreparedExecute }> {
+export async function createExecute(
+  orm: ErrandOrm,
+  dialect: Dialect,
+  options: { where: string; detail: string; inFlight: InFlight },
+): Promise<{ execute: Execute; executePrepared: PreparedExecute }> {
   const { CompiledQuery } = await import("kysely");
   const connection = orm.driver.getConnection();
   await connection.ensureConnection();
@@ -35,16 +45,24 @@ export async function createExecute(orm: ErrandOrm, dialect: Dialect): Promise<{
     }
     return text;
   };
-  const execute: Execute = async (sql, params = []) => {
-    const trx = orm.em.getContext(false).getTransactionContext<KyselyLike & object>();
-    const { rows } = await (trx ?? pool).executeQuery(CompiledQuery.raw(textOf(sql), params as unknown[]));
-    return rows;
-  };
+  const guarded = <T>(fn: () => Promise<T>): Promise<T> =>
+    options.inFlight.track(async () => {
+      try {
+        return await fn();
+      } catch (error) {
+        throw translateDatabaseError(error, options.where, options.detail);
+      }
+    });
+  const execute: Execute = (sql, params = []) =>
+    guarded(async () => {
+      const trx = orm.em.getContext(false).getTransactionContext<KyselyLike & object>();
+      return (await (trx ?? pool).executeQuery(CompiledQuery.raw(textOf(sql), params as unknown[]))).rows;
+    });
   if (!pg) return { execute, executePrepared: (_name, sql, params) => execute(sql, params) };
   // The pg pool behind MikroORM: named statements are prepared once per connection by pg itself.
   const pgPool = (await connection.getNativeClient()) as { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }> };
-  const executePrepared: PreparedExecute = async (name, sql, params = []) =>
-    (await pgPool.query({ name, text: textOf(sql), values: params as unknown[] })).rows;
+  const executePrepared: PreparedExecute = (name, sql, params = []) =>
+    guarded(async () => (await pgPool.query({ name, text: textOf(sql), values: params as unknown[] })).rows);
   return { execute, executePrepared };
 }
 

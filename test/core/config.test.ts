@@ -14,6 +14,8 @@ import {
   TASKS,
   TaskResultStatus,
   configureTasks,
+  defineConfig,
+  ErrandError,
   taskBackends,
   type TasksConfig,
 } from "../../src/index.js";
@@ -116,7 +118,8 @@ test.serial("bad QUEUES, OPTIONS, entries and unknown keys are rejected, naming 
   bad({ reports: { BACKEND: DummyBackend, OPTIONS: null } }, /^TASKS\.reports\.OPTIONS must be an object/);
   bad({ reports: { BACKEND: DummyBackend, OPTIONS: [] } }, /^TASKS\.reports\.OPTIONS must be an object/);
   bad({ reports: { BACKEND: DummyBackend, OPTIONS: "url" } }, /^TASKS\.reports\.OPTIONS/);
-  bad({ default: { BACKEND: DummyBackend, OPTION: {} } }, /^TASKS\.default\.OPTION is not a setting; use BACKEND, QUEUES or OPTIONS/);
+  bad({ default: { BACKEND: DummyBackend, OPTION: {} } }, /^TASKS\.default\.OPTION is not a setting \(did you mean "OPTIONS"\?\); use BACKEND, QUEUES or OPTIONS/);
+  bad({ default: { BACKEND: DummyBackend, QUEUS: [] } }, /^TASKS\.default\.QUEUS is not a setting \(did you mean "QUEUES"\?\)/);
   bad({ default: { BACKEND: DummyBackend, queues: [] } }, /^TASKS\.default\.queues is not a setting/);
   bad({ default: null }, /^TASKS\.default must be an object/);
   bad({ default: [DummyBackend] }, /^TASKS\.default must be an object/);
@@ -256,4 +259,14 @@ test.serial("container.reset() returns to the unconfigured default", (t) => {
   container.reset();
   t.is(taskBackends.config, DEFAULT_TASKS_CONFIG);
   t.true(taskBackends.default instanceof ImmediateBackend);
+});
+
+test("defineConfig rejects an unknown top-level key, naming it with a did-you-mean", (t) => {
+  t.throws(() => defineConfig({ TASK: { default: { BACKEND: DummyBackend } }, tasks: [] } as never), {
+    instanceOf: ErrandError,
+    message: 'The config has an unknown key "TASK" (did you mean "TASKS"?); its keys are TASKS and tasks.',
+  });
+  t.throws(() => defineConfig({ tasks: [], workers: 2 } as never), { instanceOf: ErrandError, message: /^The config has an unknown key "workers"; its keys/ });
+  const ok = { TASKS: {}, tasks: [] };
+  t.is(defineConfig(ok), ok);
 });

@@ -1,34 +1,24 @@
 /**
- * Turns database failures of the one-shot commands (migrate, status, purge) into one readable line
- * naming where the database is, instead of a driver's stack trace. (The worker does not use this:
- * it retries an unreachable database with back-off.)
+ * Turns failures of the CLI commands into one readable line naming where the database is, instead
+ * of a driver's stack trace. A missing task table or database already arrives as an ErrandError from
+ * the query layer (`../database-errors.ts`); this adds the connection failures.
  */
 import { ErrandError } from "../../../src/errors.js";
 import type { DatabaseBackend } from "../database-backend.js";
-import { DATABASE_DEFAULTS } from "../options.js";
 import { isTransientDatabaseError } from "../transient.js";
 import { CliError, UsageError } from "./errors.js";
 
-// Cannot connect at all: refused, unknown host, bad credentials, no such database, TLS/auth problems.
-const CONNECT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "28P01", "28000", "3D000", "SQLITE_CANTOPEN"]);
+// Cannot connect at all: refused, unknown host, bad credentials, TLS/auth problems.
+const CONNECT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "28P01", "28000", "SQLITE_CANTOPEN"]);
+// pg's own wording when a connect or a query runs out of time (no code on these errors).
+const TIMEOUT_MESSAGES = /timeout exceeded when trying to connect|Connection terminated due to connection timeout|Query read timeout/i;
 
 /**
  * Where the backend's database is, for messages: `PostgreSQL at host:port/db` (never the password)
  * or `SQLite file /abs/path`.
  */
 export function databaseLocation(backend: DatabaseBackend): string {
-  const o = backend.databaseOptions;
-  if (o.orm) return "the database of the MikroORM instance in OPTIONS.orm";
-  const url = (o.url ?? DATABASE_DEFAULTS.url).trim();
-  if (/^postgres(ql)?:\/\//i.test(url)) {
-    try {
-      const u = new URL(url);
-      return `PostgreSQL at ${u.hostname || "localhost"}:${u.port || "5432"}${u.pathname}`;
-    } catch {
-      return "PostgreSQL (unparseable url)";
-    }
-  }
-  return `SQLite file ${url.replace(/^sqlite:(\/\/)?/i, "")}`;
+  return backend.location;
 }
 
 function codesOf(error: unknown): string[] {
@@ -56,19 +46,16 @@ function reasonOf(error: unknown): string {
 
 /**
  * The error to report for a failure while `backend` was in use: CLI and errand errors as they are,
- * connection failures as `Cannot connect to <where> (backend 'x'): <reason>`, a missing table as
- * a hint to run `errand migrate`, anything else from the database as `<where>: <reason>`.
+ * connection failures (and time-outs) as `Cannot connect to <where> (backend 'x'): <reason>`,
+ * anything else from the database as `<where>: <reason>`.
  */
 export function toCliError(error: unknown, backend: DatabaseBackend | undefined): Error {
   if (error instanceof CliError || error instanceof UsageError) return error;
   if (error instanceof ErrandError || !backend) return new CliError(reasonOf(error), { cause: error });
   const where = databaseLocation(backend);
   const reason = reasonOf(error);
-  if (codesOf(error).some((c) => CONNECT_CODES.has(c)) || isTransientDatabaseError(error)) {
+  if (codesOf(error).some((c) => CONNECT_CODES.has(c)) || isTransientDatabaseError(error) || TIMEOUT_MESSAGES.test(reason)) {
     return new CliError(`Cannot connect to ${where} (backend '${backend.alias}'): ${reason}`, { cause: error });
-  }
-  if (codesOf(error).includes("42P01") || /no such table|relation .* does not exist/i.test(reason)) {
-    return new CliError(`The task table does not exist in ${where} (backend '${backend.alias}'): run "errand migrate". (${reason})`, { cause: error });
   }
   return new CliError(`${where} (backend '${backend.alias}'): ${reason}`, { cause: error });
 }

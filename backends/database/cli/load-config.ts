@@ -13,7 +13,7 @@ import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { register } from "tsx/esm/api";
 import { BaseTaskBackend } from "../../../src/backends/base.js";
-import { configureTasks, type ErrandConfig } from "../../../src/config.js";
+import { checkConfigKeys, configureTasks, type ErrandConfig } from "../../../src/config.js";
 import { Task } from "../../../src/task.js";
 import { CliError } from "./errors.js";
 
@@ -131,6 +131,11 @@ function checkShape(path: string, module: unknown): ErrandConfig {
     }
   }
   if (problem) throw new CliError(`${path}: ${problem}. Expected:\n${EXPECTED_SHAPE}`);
+  try {
+    checkConfigKeys(exported as object);
+  } catch (error) {
+    throw new CliError(`${path}: ${(error as Error).message}`, { cause: error });
+  }
   return exported as ErrandConfig;
 }
 

@@ -1,7 +1,7 @@
 /** The frame of the one-shot commands: load the config, find the backend, run, report, close. */
-import { taskBackends } from "../../../src/config.js";
 import type { DatabaseBackend } from "../database-backend.js";
 import { resolveDatabaseBackend } from "../resolve-backend.js";
+import { closeBackendsBounded } from "./close-backends.js";
 import type { CommonOptions } from "./common-options.js";
 import { toCliError } from "./database-errors.js";
 import { CliError } from "./errors.js";
@@ -10,7 +10,7 @@ import { loadConfig, type LoadedConfig } from "./load-config.js";
 /**
  * Loads the config (applying its TASKS), resolves `--backend` to a DatabaseBackend and runs `fn`
  * with it. Failures become one-line {@link CliError}s naming the database; the backends are closed
- * afterwards either way, so no pool keeps the process alive.
+ * afterwards either way (with a bounded wait), so no pool keeps the process alive.
  */
 export async function withConfiguredBackend<T>(
   options: CommonOptions,
@@ -28,6 +28,6 @@ export async function withConfiguredBackend<T>(
   } catch (error) {
     throw toCliError(error, backend);
   } finally {
-    await taskBackends.close().catch(() => undefined);
+    await closeBackendsBounded();
   }
 }

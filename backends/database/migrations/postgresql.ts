@@ -2,67 +2,52 @@
  * PostgreSQL migrations for the task result table. SQL is hand-written to match what MikroORM's
  * schema generator derives from `entity.ts` (the schema test fails on any difference).
  */
-import type { MigrationObject } from "@mikro-orm/core";
-import { Migration } from "@mikro-orm/migrations";
 import { assertTableName, taskResultIndexNames } from "../entity.js";
+import type { ErrandMigration } from "./migration.js";
 
 /** Stable name recorded in the migrations table; never rename it, or the table is created twice. */
 const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
 
 /**
- * The PostgreSQL migrations for `tableName`, oldest first, in the shape of MikroORM's
- * `migrations.migrationsList`.
+ * The PostgreSQL migrations for `tableName`, oldest first, as plain SQL.
  *
  * @throws Error from `assertTableName` for an unusable table name.
  */
-export function postgresqlMigrations(tableName: string): MigrationObject[] {
+export function postgresqlMigrations(tableName: string): ErrandMigration[] {
   assertTableName(tableName);
   const t = `"${tableName}"`;
   const idx = taskResultIndexNames(tableName);
 
-  class Initial extends Migration {
-    override name = INITIAL_MIGRATION_NAME;
+  const up = [
+    `create table ${t} (` +
+      `"id" varchar(64) not null, ` +
+      `"task_path" varchar(255) not null, ` +
+      `"queue_name" varchar(255) not null, ` +
+      `"backend_name" varchar(255) not null, ` +
+      `"priority" int not null default 0, ` +
+      `"status" varchar(16) not null, ` +
+      `"args" jsonb not null, ` +
+      `"return_value" jsonb null, ` +
+      `"errors" jsonb not null default '[]', ` +
+      `"worker_ids" jsonb not null default '[]', ` +
+      `"attempts" int not null default 0, ` +
+      `"max_attempts" int not null default 1, ` +
+      `"enqueued_at" timestamptz not null, ` +
+      `"run_after" timestamptz null, ` +
+      `"available_at" timestamptz not null, ` +
+      `"started_at" timestamptz null, ` +
+      `"last_attempted_at" timestamptz null, ` +
+      `"finished_at" timestamptz null, ` +
+      `"lease_expires_at" timestamptz null, ` +
+      `"locked_by" varchar(64) null, ` +
+      `primary key ("id"))`,
+    `create index "${idx.claim}" on ${t} ("priority" desc, "available_at", "enqueued_at") where status = 'READY'`,
+    `create index "${idx.lease}" on ${t} ("lease_expires_at") where status = 'RUNNING'`,
+    `create index "${idx.finished}" on ${t} ("finished_at") where status IN ('SUCCESSFUL','FAILED')`,
+    `create index "${idx.taskPath}" on ${t} ("task_path") where status = 'READY'`,
+  ];
+  // Dropping the table drops its indexes too.
+  const down = [`drop table if exists ${t}`];
 
-    override up(): void {
-      this.addSql(
-        `create table ${t} (` +
-          `"id" varchar(64) not null, ` +
-          `"task_path" varchar(255) not null, ` +
-          `"queue_name" varchar(255) not null, ` +
-          `"backend_name" varchar(255) not null, ` +
-          `"priority" int not null default 0, ` +
-          `"status" varchar(16) not null, ` +
-          `"args" jsonb not null, ` +
-          `"return_value" jsonb null, ` +
-          `"errors" jsonb not null default '[]', ` +
-          `"worker_ids" jsonb not null default '[]', ` +
-          `"attempts" int not null default 0, ` +
-          `"max_attempts" int not null default 1, ` +
-          `"enqueued_at" timestamptz not null, ` +
-          `"run_after" timestamptz null, ` +
-          `"available_at" timestamptz not null, ` +
-          `"started_at" timestamptz null, ` +
-          `"last_attempted_at" timestamptz null, ` +
-          `"finished_at" timestamptz null, ` +
-          `"lease_expires_at" timestamptz null, ` +
-          `"locked_by" varchar(64) null, ` +
-          `primary key ("id"));`,
-      );
-      this.addSql(
-        `create index "${idx.claim}" on ${t} ("priority" desc, "available_at", "enqueued_at") where status = 'READY';`,
-      );
-      this.addSql(`create index "${idx.lease}" on ${t} ("lease_expires_at") where status = 'RUNNING';`);
-      this.addSql(
-        `create index "${idx.finished}" on ${t} ("finished_at") where status IN ('SUCCESSFUL','FAILED');`,
-      );
-      this.addSql(`create index "${idx.taskPath}" on ${t} ("task_path") where status = 'READY';`);
-    }
-
-    override down(): void {
-      // Dropping the table drops its indexes too.
-      this.addSql(`drop table if exists ${t};`);
-    }
-  }
-
-  return [{ name: INITIAL_MIGRATION_NAME, class: Initial }];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }];
 }

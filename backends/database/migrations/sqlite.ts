@@ -4,66 +4,51 @@
  * spells varchar as `text`, and MikroORM declares `json` and `datetime` columns, which SQLite
  * stores as TEXT and INTEGER (epoch milliseconds) values; see `dialect.ts`.
  */
-import type { MigrationObject } from "@mikro-orm/core";
-import { Migration } from "@mikro-orm/migrations";
 import { assertTableName, taskResultIndexNames } from "../entity.js";
+import type { ErrandMigration } from "./migration.js";
 
 /** Stable name recorded in the migrations table; never rename it, or the table is created twice. */
 const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
 
 /**
- * The SQLite migrations for `tableName`, oldest first, in the shape of MikroORM's
- * `migrations.migrationsList`.
+ * The SQLite migrations for `tableName`, oldest first, as plain SQL.
  *
  * @throws Error from `assertTableName` for an unusable table name.
  */
-export function sqliteMigrations(tableName: string): MigrationObject[] {
+export function sqliteMigrations(tableName: string): ErrandMigration[] {
   assertTableName(tableName);
   const t = `\`${tableName}\``;
   const idx = taskResultIndexNames(tableName);
 
-  class Initial extends Migration {
-    override name = INITIAL_MIGRATION_NAME;
+  const up = [
+    `create table ${t} (` +
+      "`id` text not null primary key, " +
+      "`task_path` text not null, " +
+      "`queue_name` text not null, " +
+      "`backend_name` text not null, " +
+      "`priority` integer not null default 0, " +
+      "`status` text not null, " +
+      "`args` json not null, " +
+      "`return_value` json null, " +
+      "`errors` json not null default '[]', " +
+      "`worker_ids` json not null default '[]', " +
+      "`attempts` integer not null default 0, " +
+      "`max_attempts` integer not null default 1, " +
+      "`enqueued_at` datetime not null, " +
+      "`run_after` datetime null, " +
+      "`available_at` datetime not null, " +
+      "`started_at` datetime null, " +
+      "`last_attempted_at` datetime null, " +
+      "`finished_at` datetime null, " +
+      "`lease_expires_at` datetime null, " +
+      "`locked_by` text null)",
+    `create index \`${idx.claim}\` on ${t} (\`priority\` desc, \`available_at\`, \`enqueued_at\`) where status = 'READY'`,
+    `create index \`${idx.lease}\` on ${t} (\`lease_expires_at\`) where status = 'RUNNING'`,
+    `create index \`${idx.finished}\` on ${t} (\`finished_at\`) where status IN ('SUCCESSFUL','FAILED')`,
+    `create index \`${idx.taskPath}\` on ${t} (\`task_path\`) where status = 'READY'`,
+  ];
+  // Dropping the table drops its indexes too.
+  const down = [`drop table if exists ${t}`];
 
-    override up(): void {
-      this.addSql(
-        `create table ${t} (` +
-          "`id` text not null primary key, " +
-          "`task_path` text not null, " +
-          "`queue_name` text not null, " +
-          "`backend_name` text not null, " +
-          "`priority` integer not null default 0, " +
-          "`status` text not null, " +
-          "`args` json not null, " +
-          "`return_value` json null, " +
-          "`errors` json not null default '[]', " +
-          "`worker_ids` json not null default '[]', " +
-          "`attempts` integer not null default 0, " +
-          "`max_attempts` integer not null default 1, " +
-          "`enqueued_at` datetime not null, " +
-          "`run_after` datetime null, " +
-          "`available_at` datetime not null, " +
-          "`started_at` datetime null, " +
-          "`last_attempted_at` datetime null, " +
-          "`finished_at` datetime null, " +
-          "`lease_expires_at` datetime null, " +
-          "`locked_by` text null);",
-      );
-      this.addSql(
-        `create index \`${idx.claim}\` on ${t} (\`priority\` desc, \`available_at\`, \`enqueued_at\`) where status = 'READY';`,
-      );
-      this.addSql(`create index \`${idx.lease}\` on ${t} (\`lease_expires_at\`) where status = 'RUNNING';`);
-      this.addSql(
-        `create index \`${idx.finished}\` on ${t} (\`finished_at\`) where status IN ('SUCCESSFUL','FAILED');`,
-      );
-      this.addSql(`create index \`${idx.taskPath}\` on ${t} (\`task_path\`) where status = 'READY';`);
-    }
-
-    override down(): void {
-      // Dropping the table drops its indexes too.
-      this.addSql(`drop table if exists ${t};`);
-    }
-  }
-
-  return [{ name: INITIAL_MIGRATION_NAME, class: Initial }];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }];
 }

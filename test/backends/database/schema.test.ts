@@ -303,3 +303,49 @@ test("sqlite: every connection runs in WAL mode with a busy timeout", async (t) 
     t.is(sync?.synchronous, 1); // NORMAL
   });
 });
+
+// What MikroORM's migrator (used by errand before its own runner) created and wrote, verbatim.
+const MIKRO_ORM_BOOKKEEPING = {
+  sqlite:
+    "CREATE TABLE `errand_migrations` (`id` integer not null primary key autoincrement, `name` text not null, `executed_at` datetime not null default (strftime('%s', 'now') * 1000))",
+  postgresql:
+    'create table "errand_migrations" ("id" serial primary key, "name" varchar(255) not null, "executed_at" timestamptz(6) not null default current_timestamp(6))',
+};
+
+for (const target of targets) {
+  const t = target.name;
+
+  test(`${t}: a database migrated by MikroORM's migrator (its table and rows) is up to date; a check creates nothing`, async (tt) => {
+    const table = `compat_${randomBytes(3).toString("hex")}`;
+    await withOrm(target.url("compat"), table, async (orm) => {
+      tt.deepEqual(await pendingMigrations(orm), [INITIAL]);
+      const book = migrationsTableName(table);
+      const exists = async () =>
+        (t === "sqlite"
+          ? await orm.em.execute("select 1 from sqlite_master where name = ?", [book])
+          : await orm.em.execute("select 1 from pg_tables where tablename = ?", [book])).length > 0;
+      tt.false(await exists(), "pendingMigrations created nothing");
+      // The task table as the migration creates it, recorded the way MikroORM's migrator recorded it.
+      for (const sql of (await import("../../../backends/database/migrations/index.js")).migrationsFor(t, table)[0]!.up) await orm.em.execute(sql);
+      await orm.em.execute(MIKRO_ORM_BOOKKEEPING[t].replace(/errand_migrations/, book));
+      await orm.em.execute(`insert into ${t === "sqlite" ? `\`${book}\`` : `"${book}"`} (name) values ('${INITIAL}')`);
+      tt.deepEqual(await pendingMigrations(orm), []);
+      tt.deepEqual(await migrate(orm), []);
+    });
+  });
+
+  // better-sqlite3 waits for a lock synchronously, so SQLite migrators can only race across processes
+  // (begin immediate serializes those); within one process three of them would block each other.
+  if (t === "postgresql") test(`${t}: concurrent migrators are serialized: one applies, the others find nothing to do`, async (tt) => {
+    const table = `race_${randomBytes(3).toString("hex")}`;
+    const orms = await Promise.all([1, 2, 3].map(() => createOrm({ url: target.url("race"), tableName: table })));
+    try {
+      const results = await Promise.all(orms.map((orm) => migrate(orm)));
+      tt.deepEqual(results.flat(), [INITIAL]);
+      const rows = await orms[0]!.em.execute<{ name: string }[]>(`select name from ${migrationsTableName(table)}`);
+      tt.deepEqual(rows.map((r) => r.name), [INITIAL]);
+    } finally {
+      await Promise.all(orms.map((orm) => closeOrm(orm)));
+    }
+  });
+}

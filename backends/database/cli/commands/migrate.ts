@@ -1,8 +1,5 @@
 /** `errand migrate`: apply errand's schema migrations, or with `--check` only report pending ones (for CI). */
 import type { Command } from "commander";
-import type { DatabaseBackend } from "../../database-backend.js";
-import { DATABASE_DEFAULTS } from "../../options.js";
-import { closeOrm, createOrm, pendingMigrations } from "../../orm.js";
 import { backendOption, configOption, type CommonOptions } from "../common-options.js";
 import { databaseLocation } from "../database-errors.js";
 import { CliError } from "../errors.js";
@@ -12,32 +9,12 @@ interface MigrateOptions extends CommonOptions {
   check?: boolean;
 }
 
-/**
- * The names of the pending migrations, without applying anything. With a url we open a private ORM
- * (the backend's own would auto-migrate SQLite on first use, defeating `--check`); with an `orm`
- * passed in `OPTIONS` we can only ask the backend, which reports problems as messages.
- */
-async function pending(backend: DatabaseBackend): Promise<string[]> {
-  const o = backend.databaseOptions;
-  if (o.orm) {
-    // check() words pending migrations and connection problems as messages: report them as they are.
-    const problems = await backend.check();
-    if (problems.length > 0) throw new CliError(problems.join("\n"));
-    return [];
-  }
-  const orm = await createOrm({ url: o.url ?? DATABASE_DEFAULTS.url, tableName: backend.tableName });
-  try {
-    return await pendingMigrations(orm);
-  } finally {
-    await closeOrm(orm);
-  }
-}
-
 async function run(options: MigrateOptions): Promise<void> {
   await withConfiguredBackend(options, async (backend) => {
     const where = databaseLocation(backend);
     if (options.check) {
-      const names = await pending(backend);
+      // Reads only: unlike the backend's first query, this never auto-migrates SQLite.
+      const names = await backend.pendingMigrations();
       if (names.length === 0) {
         process.stdout.write(`No pending migrations (${where}).\n`);
         return;

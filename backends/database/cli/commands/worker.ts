@@ -1,9 +1,9 @@
 /** `errand worker`: claim and run the config's tasks until stopped (or, with `--batch`, until drained). */
-import type { Command } from "commander";
-import { taskBackends } from "../../../../src/config.js";
-import { logger } from "../../../../src/logger.js";
+import { Option, type Command } from "commander";
+import { LOG_FORMATS, logger, setLogFormat, type LogFormat } from "../../../../src/logger.js";
 import { resolveDatabaseBackend } from "../../resolve-backend.js";
 import { Worker, type WorkerSummary } from "../../worker.js";
+import { closeBackendsBounded } from "../close-backends.js";
 import { backendOption, configOption, type CommonOptions } from "../common-options.js";
 import { toCliError } from "../database-errors.js";
 import { loadConfig } from "../load-config.js";
@@ -19,6 +19,7 @@ interface WorkerCliOptions extends CommonOptions {
   concurrency: number;
   prefetch: number;
   shutdownTimeout: number;
+  logFormat?: LogFormat;
 }
 
 const REASONS: Record<WorkerSummary["reason"], string> = {
@@ -36,17 +37,31 @@ export function formatWorkerSummary(workerId: string, s: WorkerSummary, signal?:
   );
 }
 
+/** Milliseconds the worker may take to stop after a signal, beyond its running tasks' shutdown timeout. */
+const STOP_GRACE_MS = 5000;
+
 /**
  * SIGINT/SIGTERM: the first asks the worker to stop claiming and let running tasks finish, the
  * second aborts them (their signals fire and they return to READY), a third exits at once in case
  * something hangs. Returns the function that removes the handlers, and the first signal's name.
  */
-function handleSignals(worker: Worker): { remove: () => void; first: () => string | undefined } {
+function handleSignals(worker: Worker, shutdownTimeoutMs: number): { remove: () => void; first: () => string | undefined } {
   let count = 0;
   let first: string | undefined;
+  let deadline: NodeJS.Timeout | undefined;
+  let graceMs = STOP_GRACE_MS;
   const onSignal = (signal: NodeJS.Signals) => {
     count++;
     first ??= signal;
+    // The signal always wins: if stopping itself hangs (a connection that never answers), exit anyway
+    // once running tasks had their shutdown timeout (at once-ish when nothing runs).
+    deadline ??= setTimeout(
+      () => {
+        process.stderr.write(`errand worker ${worker.id}: still not stopped ${Math.round(graceMs / 1000)}s after ${signal} (waiting on the database?); exiting now.\n`);
+        process.exit(1);
+      },
+      (graceMs = worker.runningCount > 0 ? shutdownTimeoutMs + STOP_GRACE_MS : STOP_GRACE_MS),
+    ).unref();
     if (count === 1) logger.info({ workerId: worker.id, signal, running: worker.runningCount }, `received ${signal}: finishing running tasks, then exiting (send again to abort them)`);
     else if (count === 2) logger.warn({ workerId: worker.id, signal }, `received ${signal} again: aborting running tasks`);
     else {
@@ -59,6 +74,7 @@ function handleSignals(worker: Worker): { remove: () => void; first: () => strin
   process.on("SIGTERM", onSignal);
   return {
     remove: () => {
+      clearTimeout(deadline);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     },
@@ -68,6 +84,7 @@ function handleSignals(worker: Worker): { remove: () => void; first: () => strin
 
 async function run(options: WorkerCliOptions): Promise<void> {
   let backend;
+  if (options.logFormat !== undefined) setLogFormat(options.logFormat);
   try {
     const { config } = await loadConfig(options.config);
     backend = resolveDatabaseBackend(options.backend);
@@ -84,7 +101,7 @@ async function run(options: WorkerCliOptions): Promise<void> {
       shutdownTimeoutMs: options.shutdownTimeout * 1000,
       ...(options.workerId !== undefined && { workerId: options.workerId }),
     });
-    const signals = handleSignals(worker);
+    const signals = handleSignals(worker, options.shutdownTimeout * 1000);
     try {
       const summary = await worker.run();
       process.stderr.write(`${formatWorkerSummary(worker.id, summary, signals.first())}\n`);
@@ -94,7 +111,7 @@ async function run(options: WorkerCliOptions): Promise<void> {
   } catch (error) {
     throw toCliError(error, backend);
   } finally {
-    await taskBackends.close().catch(() => undefined);
+    await closeBackendsBounded();
   }
 }
 
@@ -106,7 +123,8 @@ export function registerWorkerCommand(program: Command): Command {
     .description(
       "Claim and run tasks of a DatabaseBackend: exactly the tasks listed in the config's `tasks`. " +
         "Runs until SIGINT/SIGTERM (running tasks finish; a second signal aborts them), or with --batch " +
-        "until nothing is due. Logs are JSON lines on stderr (level: ERRAND_LOG_LEVEL, default info).",
+        "until nothing is due. Logs go to stderr: readable lines on a terminal, JSON lines otherwise " +
+        "(--log-format or ERRAND_LOG_FORMAT; level: ERRAND_LOG_LEVEL, default info).",
     )
     .option("--batch", "run what is due, then exit (drain) instead of waiting for more")
     .option("--queue <names>", 'only these queues, comma-separated, or "*" for all (default: all)', nameList("--queue", 'queue names or "*"'))
@@ -121,6 +139,11 @@ export function registerWorkerCommand(program: Command): Command {
       0,
     )
     .option("--shutdown-timeout <seconds>", "on SIGINT/SIGTERM, how long running tasks may finish before they are aborted", numberAtLeast("--shutdown-timeout", 0, "seconds"), 30)
+    .addOption(
+      new Option("--log-format <format>", "log lines: pretty (readable; the default on a terminal) or json (the default otherwise)")
+        .choices(LOG_FORMATS)
+        .env("ERRAND_LOG_FORMAT"),
+    )
     .option("--worker-id <id>", "this worker's id, recorded on each attempt (default: <host>:<pid>:<random>)", nonEmptyString("--worker-id", 64))
     .addOption(backendOption())
     .addOption(configOption())

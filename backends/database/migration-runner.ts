@@ -1,0 +1,122 @@
+/**
+ * errand's own migration runner, over the connection of any MikroORM (errand's own or the
+ * application's): no `@mikro-orm/migrations` needed. It keeps MikroORM's bookkeeping format, so a
+ * database migrated by earlier errand versions (through MikroORM's migrator) is seen as up to date:
+ * the table `errand_migrations` (or `<tableName>_migrations`) with columns id, name, executed_at,
+ * and one row per applied migration holding its name.
+ *
+ * Every run is one transaction (all pending migrations or none). Concurrent runs (several workers
+ * starting at once) are serialized: PostgreSQL by a transaction-scoped advisory lock (the same key
+ * earlier versions locked), SQLite by `begin immediate`, which takes the write lock up front.
+ */
+import type { DialectName } from "./dialect.js";
+import { migrationsFor } from "./migrations/index.js";
+
+/** Key of the PostgreSQL advisory lock held while migrating ("errand" in ASCII). */
+export const MIGRATION_LOCK_KEY = 0x65_72_72_61_6e_64;
+
+interface Rows {
+  rows: Record<string, unknown>[];
+}
+interface KyselyConnection {
+  executeQuery(query: unknown): Promise<Rows>;
+}
+/** The part of the Kysely instance behind MikroORM's SQL connection that the runner uses. */
+export interface KyselyLike extends KyselyConnection {
+  connection(): { execute<T>(fn: (db: KyselyConnection) => Promise<T>): Promise<T> };
+}
+
+type Run = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** The bookkeeping table, as MikroORM's migrator creates it (same columns, types and defaults). */
+function bookkeepingDdl(dialect: DialectName, table: string): string {
+  return dialect === "postgresql"
+    ? `create table if not exists "${table}" ("id" serial primary key, "name" varchar(255) not null, "executed_at" timestamptz(6) not null default current_timestamp(6))`
+    : `create table if not exists \`${table}\` (\`id\` integer not null primary key autoincrement, \`name\` text not null, \`executed_at\` datetime not null default (strftime('%s', 'now') * 1000))`;
+}
+
+/** Runs `fn` on one connection of the pool (SQLite: the connection), with a statement runner. */
+async function onOneConnection<T>(kysely: KyselyLike, dialect: DialectName, fn: (run: Run) => Promise<T>): Promise<T> {
+  const { CompiledQuery } = await import("kysely");
+  return kysely.connection().execute(async (db) => {
+    const run: Run = async (sql, params = []) => {
+      let n = 0;
+      const text = dialect === "postgresql" ? sql.replace(/\?/g, () => `$${++n}`) : sql;
+      return (await db.executeQuery(CompiledQuery.raw(text, params))).rows;
+    };
+    return fn(run);
+  });
+}
+
+async function tableExists(run: Run, dialect: DialectName, table: string): Promise<boolean> {
+  const rows =
+    dialect === "postgresql"
+      ? await run("select to_regclass(?) is not null as found", [`"${table}"`])
+      : await run("select 1 as found from sqlite_master where type = 'table' and name = ?", [table]);
+  return dialect === "postgresql" ? rows[0]?.found === true : rows.length > 0;
+}
+
+async function appliedNames(run: Run, table: string, dialect: DialectName): Promise<Set<string>> {
+  const q = dialect === "postgresql" ? `"${table}"` : `\`${table}\``;
+  const rows = await run(`select name from ${q}`);
+  // MikroORM's migrator strips .js/.ts when it compares names; do the same.
+  return new Set(rows.map((r) => String(r.name).replace(/\.[jt]s$/, "")));
+}
+
+/** What a run needs: the ORM's Kysely instance, its dialect, the task table and its migrations table. */
+export interface MigrationTarget {
+  kysely: KyselyLike;
+  dialect: DialectName;
+  tableName: string;
+  migrationsTable: string;
+}
+
+/**
+ * Names of errand's migrations not applied yet, oldest first. Reads only: creates nothing (so
+ * `errand migrate --check` leaves the database as it found it).
+ */
+export async function pendingMigrationNames(target: MigrationTarget): Promise<string[]> {
+  const { kysely, dialect, tableName, migrationsTable } = target;
+  const all = migrationsFor(dialect, tableName).map((m) => m.name);
+  return onOneConnection(kysely, dialect, async (run) => {
+    if (!(await tableExists(run, dialect, migrationsTable))) return all;
+    const done = await appliedNames(run, migrationsTable, dialect);
+    return all.filter((name) => !done.has(name));
+  });
+}
+
+/**
+ * Applies errand's pending migrations in one transaction, serialized against concurrent runs.
+ * @returns the names applied, oldest first; `[]` when up to date.
+ * @throws the database's error (the transaction is rolled back: nothing is applied).
+ */
+export async function applyMigrations(target: MigrationTarget): Promise<string[]> {
+  const { kysely, dialect, tableName, migrationsTable } = target;
+  const migrations = migrationsFor(dialect, tableName);
+  return onOneConnection(kysely, dialect, async (run) => {
+    await run(dialect === "postgresql" ? "begin" : "begin immediate");
+    try {
+      if (dialect === "postgresql") {
+        // A migration may legitimately run longer than the pool's statement_timeout, and waiting
+        // for another migrator's lock is expected: neither should be cut off.
+        await run("set local statement_timeout = 0");
+        await run("select pg_advisory_xact_lock(?)", [MIGRATION_LOCK_KEY]);
+      }
+      await run(bookkeepingDdl(dialect, migrationsTable));
+      const done = await appliedNames(run, migrationsTable, dialect);
+      const applied: string[] = [];
+      const q = dialect === "postgresql" ? `"${migrationsTable}"` : `\`${migrationsTable}\``;
+      for (const migration of migrations) {
+        if (done.has(migration.name)) continue;
+        for (const sql of migration.up) await run(sql);
+        await run(`insert into ${q} (name) values (?)`, [migration.name]);
+        applied.push(migration.name);
+      }
+      await run("commit");
+      return applied;
+    } catch (error) {
+      await run("rollback").catch(() => undefined);
+      throw error;
+    }
+  });
+}
