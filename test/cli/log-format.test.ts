@@ -1,19 +1,9 @@
 /** The worker's log lines: JSON when stderr is not a terminal; readable lines when asked for. */
-import { createRequire } from "node:module";
 import test from "ava";
 import { assertBuilt, runCli } from "./_helpers/cli.js";
 import { createSqliteDatabase } from "./_helpers/databases.js";
 
 assertBuilt();
-
-const hasPinoPretty = (() => {
-  try {
-    createRequire(import.meta.url).resolve("pino-pretty");
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 test("not on a terminal, the worker logs JSON lines", async (t) => {
   const db = createSqliteDatabase();
@@ -28,7 +18,7 @@ test("not on a terminal, the worker logs JSON lines", async (t) => {
   }
 });
 
-(hasPinoPretty ? test : test.skip)("--log-format pretty (or ERRAND_LOG_FORMAT=pretty) prints readable lines (needs pino-pretty)", async (t) => {
+test("--log-format pretty (or ERRAND_LOG_FORMAT=pretty) prints readable lines (pino-pretty, a dependency)", async (t) => {
   const db = createSqliteDatabase();
   try {
     for (const options of [{ args: ["--log-format", "pretty"], env: {} }, { args: [], env: { ERRAND_LOG_FORMAT: "pretty" } }]) {
