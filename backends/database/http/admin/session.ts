@@ -1,0 +1,65 @@
+/**
+ * The admin page's login session, for people in a browser when `auth` includes `bearerToken(token)`:
+ * after the token is typed into the login form, a cookie `<expires>.<HMAC(key, expires)>` where the key
+ * is derived from the token (the token itself never leaves the server). HttpOnly, SameSite=Strict,
+ * Secure on https, scoped to the admin page's path; valid for {@link SESSION_SECONDS}. Changing the
+ * token ends every session.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { LoginSecret } from "../auth.js";
+
+/** The session cookie's name. */
+export const SESSION_COOKIE = "errand_admin_session";
+/** How long a login lasts, in seconds (8 hours). */
+export const SESSION_SECONDS = 8 * 3600;
+
+/** The value of cookie `name` in a request, if any. */
+export function readCookie(request: Request, name: string): string | undefined {
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return value.join("=");
+  }
+  return undefined;
+}
+
+function sign(key: Buffer, expires: string): string {
+  return createHmac("sha256", key).update(`errand-admin-session:${expires}`).digest("base64url");
+}
+
+/** Whether the request carries an unexpired session cookie signed by one of `secrets`. */
+export function hasSession(request: Request, secrets: readonly LoginSecret[], nowMs = Date.now()): boolean {
+  const value = readCookie(request, SESSION_COOKIE);
+  const match = value === undefined ? null : /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value);
+  if (!match || Number(match[1]) * 1000 <= nowMs) return false;
+  const given = Buffer.from(match[2]!);
+  return secrets.some((s) => {
+    const expected = Buffer.from(sign(s.sessionKey, match[1]!));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+}
+
+/** The admin page's base path (`/tasks/admin/`) from the URL of a request under it. */
+export function adminPath(request: Request): string {
+  const path = new URL(request.url).pathname;
+  const at = path.lastIndexOf("/admin/");
+  return at >= 0 ? path.slice(0, at + "/admin/".length) : "/";
+}
+
+function isHttps(request: Request): boolean {
+  return new URL(request.url).protocol === "https:" || request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+}
+
+function cookie(request: Request, value: string, maxAge: number): string {
+  return `${SESSION_COOKIE}=${value}; Path=${adminPath(request)}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${isHttps(request) ? "; Secure" : ""}`;
+}
+
+/** The `Set-Cookie` value that starts a session signed with `secret`. */
+export function sessionCookie(request: Request, secret: LoginSecret, nowMs = Date.now()): string {
+  const expires = String(Math.floor(nowMs / 1000) + SESSION_SECONDS);
+  return cookie(request, `${expires}.${sign(secret.sessionKey, expires)}`, SESSION_SECONDS);
+}
+
+/** The `Set-Cookie` value that ends the session. */
+export function clearSessionCookie(request: Request): string {
+  return cookie(request, "", 0);
+}
