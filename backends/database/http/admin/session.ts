@@ -38,11 +38,36 @@ export function hasSession(request: Request, secrets: readonly LoginSecret[], no
   });
 }
 
-/** The admin page's base path (`/tasks/admin/`) from the URL of a request under it. */
-export function adminPath(request: Request): string {
-  const path = new URL(request.url).pathname;
+function upToAdmin(path: string): string | undefined {
   const at = path.lastIndexOf("/admin/");
-  return at >= 0 ? path.slice(0, at + "/admin/".length) : "/";
+  return at >= 0 ? path.slice(0, at + "/admin/".length) : undefined;
+}
+
+/**
+ * The admin page's base path (`/tasks/admin/`) under a request's URL: what the app sees, which is all
+ * of it in Hono or Node's http.
+ */
+export function adminPath(request: Request): string {
+  return upToAdmin(new URL(request.url).pathname) ?? "/";
+}
+
+/**
+ * The admin page's path as the browser sees it, for the cookie's Path. Express strips the mount
+ * prefix before the app sees the URL, so the same-origin `Referer` of the login and logout forms (our
+ * pages send it: `Referrer-Policy: same-origin`) is preferred; the request's own URL otherwise.
+ */
+function browserAdminPath(request: Request): string {
+  const referer = request.headers.get("referer");
+  if (referer) {
+    try {
+      const url = new URL(referer);
+      const fromReferer = url.host === new URL(request.url).host || url.host === request.headers.get("host") ? upToAdmin(url.pathname) : undefined;
+      if (fromReferer && /^[\w./~%-]+$/.test(fromReferer)) return fromReferer;
+    } catch {
+      // Not a URL: fall back to the request's path.
+    }
+  }
+  return adminPath(request);
 }
 
 function isHttps(request: Request): boolean {
@@ -50,7 +75,7 @@ function isHttps(request: Request): boolean {
 }
 
 function cookie(request: Request, value: string, maxAge: number): string {
-  return `${SESSION_COOKIE}=${value}; Path=${adminPath(request)}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${isHttps(request) ? "; Secure" : ""}`;
+  return `${SESSION_COOKIE}=${value}; Path=${browserAdminPath(request)}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${isHttps(request) ? "; Secure" : ""}`;
 }
 
 /** The `Set-Cookie` value that starts a session signed with `secret`. */
