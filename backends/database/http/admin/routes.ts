@@ -22,6 +22,17 @@ import { loginPage, safeNext } from "./login-page.js";
 import { purgePage } from "./purge-page.js";
 import { clearSessionCookie, sessionCookie } from "./session.js";
 
+/**
+ * `Promise.all` that waits for every query before it rejects: a query still in flight after the
+ * response (the others failed, e.g. no table) would hold a pooled connection while the app shuts down.
+ */
+async function settleAll<T extends readonly unknown[]>(promises: readonly [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s) => s.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 function redirect(location: string, headers: Record<string, string> = {}): Response {
   // Relative Location: resolved against the request URL, so it works under any mount prefix.
   return new Response(null, { status: 303, headers: { location, "cache-control": "no-store", ...headers } });
@@ -88,7 +99,7 @@ export function adminRoutes(settings: TasksAppSettings): TasksRoute[] {
         const ctx = await backend.queryContext();
         const params = parseListParams((k) => c.req.query(k));
         const now = new Date();
-        const [rows, total, counts, choices] = await Promise.all([
+        const [rows, total, counts, choices] = await settleAll([
           listTasks(ctx, params.filter, settings.pageSize, (params.page - 1) * settings.pageSize),
           countTasks(ctx, params.filter),
           statusCounts(ctx, now),
