@@ -1,11 +1,12 @@
 /**
  * The admin page's login session, for people in a browser when `auth` includes `bearerToken(token)`:
- * after the token is typed into the login form, a cookie `<expires>.<HMAC(key, expires)>` where the key
- * is derived from the token (the token itself never leaves the server). HttpOnly, SameSite=Strict,
+ * after the token is typed into the login form, a cookie `<expires>.<random id>.<HMAC(key, both)>`
+ * where the key is derived from the token (the token itself never leaves the server); the random id
+ * tells sessions apart, for the CSRF tokens bound to them. HttpOnly, SameSite=Strict,
  * Secure on https, scoped to the admin page's path; valid for {@link SESSION_SECONDS}. Changing the
  * token ends every session.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { LoginSecret } from "../auth.js";
 
 /** The session cookie's name. */
@@ -22,16 +23,16 @@ export function readCookie(request: Request, name: string): string | undefined {
   return undefined;
 }
 
-function sign(key: Buffer, expires: string): string {
-  return createHmac("sha256", key).update(`errand-admin-session:${expires}`).digest("base64url");
+function sign(key: Buffer, payload: string): string {
+  return createHmac("sha256", key).update(`errand-admin-session:${payload}`).digest("base64url");
 }
 
 /** Whether the request carries an unexpired session cookie signed by one of `secrets`. */
 export function hasSession(request: Request, secrets: readonly LoginSecret[], nowMs = Date.now()): boolean {
   const value = readCookie(request, SESSION_COOKIE);
-  const match = value === undefined ? null : /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value);
-  if (!match || Number(match[1]) * 1000 <= nowMs) return false;
-  const given = Buffer.from(match[2]!);
+  const match = value === undefined ? null : /^((\d{1,12})\.[0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(value);
+  if (!match || Number(match[2]) * 1000 <= nowMs) return false;
+  const given = Buffer.from(match[3]!);
   return secrets.some((s) => {
     const expected = Buffer.from(sign(s.sessionKey, match[1]!));
     return expected.length === given.length && timingSafeEqual(expected, given);
@@ -80,8 +81,8 @@ function cookie(request: Request, value: string, maxAge: number): string {
 
 /** The `Set-Cookie` value that starts a session signed with `secret`. */
 export function sessionCookie(request: Request, secret: LoginSecret, nowMs = Date.now()): string {
-  const expires = String(Math.floor(nowMs / 1000) + SESSION_SECONDS);
-  return cookie(request, `${expires}.${sign(secret.sessionKey, expires)}`, SESSION_SECONDS);
+  const payload = `${Math.floor(nowMs / 1000) + SESSION_SECONDS}.${randomBytes(16).toString("hex")}`;
+  return cookie(request, `${payload}.${sign(secret.sessionKey, payload)}`, SESSION_SECONDS);
 }
 
 /** The `Set-Cookie` value that ends the session. */
