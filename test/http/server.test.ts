@@ -73,5 +73,14 @@ test.serial("Express: mounted with getRequestListener under /tasks", async (t) =
   t.is(new URL(admin.url).pathname, "/tasks/admin/");
   const detail = await fetch(new URL(`tasks/${r.id}/`, admin.url), { headers: auth });
   t.regex(await detail.text(), /<pre class="return-value">3<\/pre>/);
+  // The login cookie's Path is what the browser sees (/tasks/admin/), although Express strips /tasks.
+  const login = await fetch(`${base}/tasks/admin/login/`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", referer: `${base}/tasks/admin/`, origin: base },
+    body: new URLSearchParams({ secret: TOKEN, next: "" }).toString(),
+  });
+  t.is(login.status, 303);
+  t.regex(login.headers.get("set-cookie") ?? "", /; Path=\/tasks\/admin\/;/);
   t.is(await (await fetch(`${base}/`)).text(), "express home");
 });
