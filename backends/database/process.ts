@@ -7,6 +7,7 @@ import { claimTasks } from "./queries/claim.js";
 import { claimTaskById } from "./queries/claim-by-id.js";
 import { countPending } from "./queries/counts.js";
 import { fetchTaskRow } from "./queries/fetch.js";
+import { recoverExpiredLeases } from "./queries/recover.js";
 import { resolveDatabaseBackend } from "./resolve-backend.js";
 import { defaultWorkerId } from "./worker.js";
 
@@ -34,7 +35,8 @@ export async function processOneTask(options: ProcessOptions = {}): Promise<Task
 
 /**
  * Claims and runs due tasks one after another until none is due or `maxTasks` ran
- * (django-database-task's `process_tasks`).
+ * (django-database-task's `process_tasks`). First takes back RUNNING tasks whose lease expired (their
+ * process died), as the Worker does: they are due again, or FAILED when they had no attempts left.
  * @param options.maxTasks - the most tasks to run; 0 or absent for no limit.
  * @returns the results, in the order they ran.
  * @throws RangeError when `maxTasks` is not a whole number >= 0.
@@ -46,6 +48,9 @@ export async function processTasks(options: ProcessOptions & { maxTasks?: number
   const ctx = await backend.queryContext();
   const workerId = options.workerId ?? defaultWorkerId();
   const taskNames = [...new Set((options.tasks ?? registeredTasks()).map((t) => t.name))];
+  // Without a long-running Worker (run/ driven by cron), nothing else takes back the tasks of a
+  // process killed mid-task: do it here, before claiming, so they are never stranded RUNNING.
+  await recoverExpiredLeases(ctx, new Date());
   const results: TaskResult<unknown>[] = [];
   while (maxTasks === 0 || results.length < maxTasks) {
     const [row] = await claimTasks(ctx, {
@@ -81,8 +86,10 @@ export interface RunByIdOptions extends Pick<ProcessOptions, "backend" | "worker
 /**
  * Runs one task by id now, whatever its due time (django-database-task's `run_task_by_id`; what the
  * HTTP execute endpoint and Cloud Tasks call).
+ * A RUNNING task whose lease expired (its process died) is taken back first and then runs (with
+ * `allowRetry`, even when that used its last attempt).
  * @returns the result after the attempt, or `null` when the task is not READY (nor FAILED with
- *   `allowRetry`): RUNNING elsewhere, or already finished.
+ *   `allowRetry`): RUNNING elsewhere under a live lease, or already finished.
  * @throws TaskResultDoesNotExistError when no task has this id.
  * @throws ErrandError when the task's name is not defined in this process (the task stays READY).
  */
@@ -96,6 +103,7 @@ export async function runTaskById(id: string, options: RunByIdOptions = {}): Pro
   if (!getRegisteredTask(name)) {
     throw new ErrandError(`Task '${name}' (result ${id}) is not defined in this process: import the module that defines it.`);
   }
+  if (existing.status === "RUNNING") await recoverExpiredLeases(ctx, new Date());
   const workerId = options.workerId ?? defaultWorkerId();
   const row = await claimTaskById(ctx, { id, workerId, allowRetry: options.allowRetry ?? false, now: new Date(), leaseMs: backend.leaseMs });
   if (!row) return null;

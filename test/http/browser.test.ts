@@ -150,3 +150,38 @@ test.serial("the admin page on a phone", async (t) => {
   await page.screenshot({ path: join(ARTIFACTS, "admin-phone-detail.png"), fullPage: true });
   await context.close();
 });
+
+test.serial("a person logs in with the token through the form, without any header, and logs out", async (t) => {
+  await clearTasks("default");
+  const r = await httpAdd.enqueue(20, 22);
+  const context = await browser!.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (e) => void problems.push(e.message));
+
+  const first = await page.goto(`${base}/admin/tasks/${r.id}/`);
+  t.is(first?.status(), 401);
+  t.is(await page.locator('input[type="password"][name="secret"]').count(), 1);
+  await page.fill('input[name="secret"]', "not-the-token");
+  await Promise.all([page.waitForURL(/\/admin\/login\/$/), page.click('button[type="submit"]')]);
+  t.regex(await page.locator('[role="alert"]').innerText(), /Wrong token/);
+
+  await page.fill('input[name="secret"]', TOKEN);
+  await Promise.all([page.waitForURL(new RegExp(`/admin/tasks/${r.id}/$`)), page.click('button[type="submit"]')]);
+  t.is(await page.locator("h1.task-name").innerText(), "http.add", "back on the page first asked for");
+  const [cookie] = (await context.cookies()).filter((c) => c.name === "errand_admin_session");
+  t.like(cookie, { httpOnly: true, sameSite: "Strict", path: "/tasks/admin/" });
+  t.false((cookie?.value ?? "").includes(TOKEN));
+
+  // The session cookie is enough for the forms too (CSRF token bound to it): run it from the list.
+  await page.goto(`${base}/admin/`);
+  t.is(await page.locator("table.tasks tbody tr").count(), 1);
+  await page.screenshot({ path: join(ARTIFACTS, "admin-logged-in.png"), fullPage: true });
+
+  await Promise.all([page.waitForURL(/\/admin\/login\/$/), page.click('form.logout button[type="submit"]')]);
+  t.is((await context.cookies()).filter((c) => c.name === "errand_admin_session").length, 0);
+  const again = await page.goto(`${base}/admin/`);
+  t.is(again?.status(), 401);
+  t.deepEqual(problems, []);
+  await context.close();
+});

@@ -31,7 +31,7 @@ test.serial("Hono on @hono/node-server: the endpoints under /tasks over real HTT
   await clearTasks("default");
   const app = new Hono();
   app.get("/", (c) => c.text("home"));
-  app.route("/tasks", createTasksApp({ auth: bearerToken(TOKEN) }));
+  app.route("/tasks", createTasksApp({ auth: bearerToken(TOKEN), allowGetForCron: true }));
   const base = await listen(serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server);
 
   const r = await httpAdd.enqueue(2, 40);
@@ -45,7 +45,7 @@ test.serial("Hono on @hono/node-server: the endpoints under /tasks over real HTT
   t.deepEqual(await (await fetch(`${base}/tasks/purge/?dry_run=true`, { headers: auth })).json(), { count: 1, dry_run: true });
   const big = await fetch(`${base}/tasks/run-one/`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ pad: "x".repeat(200_000) }) });
   t.is(big.status, 413);
-  t.is((await fetch(`${base}/tasks/run/`, { headers: auth })).status, 405);
+  t.is((await fetch(`${base}/tasks/run/`, { method: "PUT", headers: auth })).status, 405);
   const admin = await fetch(`${base}/tasks/admin`, { headers: auth, redirect: "manual" });
   t.is(admin.status, 303);
   t.is(new URL(admin.headers.get("location") ?? "", admin.url).pathname, "/tasks/admin/");
@@ -73,5 +73,14 @@ test.serial("Express: mounted with getRequestListener under /tasks", async (t) =
   t.is(new URL(admin.url).pathname, "/tasks/admin/");
   const detail = await fetch(new URL(`tasks/${r.id}/`, admin.url), { headers: auth });
   t.regex(await detail.text(), /<pre class="return-value">3<\/pre>/);
+  // The login cookie's Path is what the browser sees (/tasks/admin/), although Express strips /tasks.
+  const login = await fetch(`${base}/tasks/admin/login/`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", referer: `${base}/tasks/admin/`, origin: base },
+    body: new URLSearchParams({ secret: TOKEN, next: "" }).toString(),
+  });
+  t.is(login.status, 303);
+  t.regex(login.headers.get("set-cookie") ?? "", /; Path=\/tasks\/admin\/;/);
   t.is(await (await fetch(`${base}/`)).text(), "express home");
 });

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { ErrandError } from "../../../src/errors.js";
 import { logger } from "../../../src/logger.js";
 
@@ -15,6 +15,24 @@ export type AuthHook = (request: Request) => boolean | Response | Promise<boolea
  */
 export type TasksAppAuth = AuthHook | readonly AuthHook[] | "none";
 
+/**
+ * What a hook made by {@link bearerToken} carries so that the admin page can offer a login form for
+ * the same token: a constant-time check of a typed secret, and a key derived from the token (never the
+ * token itself) that signs the session cookie.
+ */
+export interface LoginSecret {
+  matches(candidate: string): boolean;
+  sessionKey: Buffer;
+}
+
+const LOGIN = Symbol("errand.loginSecret");
+
+/** The login secrets of the hooks that have one (those made by {@link bearerToken}). */
+export function loginSecrets(hooks: readonly AuthHook[] | "none"): LoginSecret[] {
+  if (hooks === "none") return [];
+  return hooks.flatMap((h) => ((h as { [LOGIN]?: LoginSecret })[LOGIN] ? [(h as { [LOGIN]?: LoginSecret })[LOGIN]!] : []));
+}
+
 function digest(value: string): Buffer {
   return createHash("sha256").update(value, "utf8").digest();
 }
@@ -29,7 +47,8 @@ export function unauthorized(bearer = false): Response {
 
 /**
  * Accepts requests with `Authorization: Bearer <token>`, compared in constant time (both sides are
- * hashed, so neither the content nor the length of the token leaks through timing).
+ * hashed, so neither the content nor the length of the token leaks through timing). The admin page
+ * also offers people a login form for the same token (a signed, HttpOnly session cookie).
  * @throws ErrandError when `token` is empty or not a string (e.g. an unset environment variable).
  * @example createTasksApp({ auth: bearerToken(process.env.TASKS_TOKEN!) })
  */
@@ -38,12 +57,15 @@ export function bearerToken(token: string): AuthHook {
     throw new ErrandError("bearerToken() needs a non-empty token (is the environment variable set?).");
   }
   const expected = digest(token);
-  return (request) => {
+  const matches = (candidate: string) => timingSafeEqual(digest(candidate), expected);
+  const hook: AuthHook = (request) => {
     const header = request.headers.get("authorization") ?? "";
     const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(header);
-    const ok = match !== null && timingSafeEqual(digest(match[1] ?? ""), expected);
+    const ok = match !== null && matches(match[1] ?? "");
     return ok || unauthorized(true);
   };
+  const login: LoginSecret = { matches, sessionKey: createHmac("sha256", token).update("errand admin session key").digest() };
+  return Object.assign(hook, { [LOGIN]: login });
 }
 
 /**

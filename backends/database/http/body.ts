@@ -10,6 +10,14 @@ export class BodyTooLargeError extends Error {
 /** Thrown for a body that is not a JSON object; becomes a 400 with this message. */
 export class BadRequestError extends Error {}
 
+/** Thrown for a body that is not declared `application/json`; becomes a 415 with this message. */
+export class UnsupportedMediaTypeError extends Error {}
+
+/** Whether a `Content-Type` header names JSON (`application/json`, with or without parameters). */
+export function isJsonType(contentType: string | null): boolean {
+  return /^application\/json\s*(;|$)/i.test(contentType ?? "");
+}
+
 /**
  * The request body as text, at most `maxBytes` bytes. `Content-Length` is checked first; a body
  * without it (chunked) is counted while it streams, and reading stops as soon as it is too large.
@@ -38,13 +46,17 @@ export async function readBody(request: Request, maxBytes: number): Promise<stri
 }
 
 /**
- * The JSON object in the body; an empty body is `{}` (as in django-database-task).
+ * The JSON object in the body; an empty body is `{}` (as in django-database-task). A body must be
+ * declared `Content-Type: application/json`: a cross-site page can send `text/plain` with the user's
+ * cookies, but not JSON without a CORS preflight.
+ * @throws UnsupportedMediaTypeError for a non-empty body of another type.
  * @throws BadRequestError `"Invalid JSON"`, or when the JSON is not an object.
  * @throws BodyTooLargeError from {@link readBody}.
  */
 export async function readJsonObject(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
   const text = await readBody(request, maxBytes);
   if (text.trim() === "") return {};
+  if (!isJsonType(request.headers.get("content-type"))) throw new UnsupportedMediaTypeError("Content-Type must be application/json");
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import { adminRoutes } from "./admin/routes.js";
 import { jsonError } from "./body.js";
-import { guard, handleError, methodNotAllowed, type TasksAppEnv } from "./guard.js";
+import { errorHandler, guard, methodNotAllowed, type TasksAppEnv } from "./guard.js";
 import { resolveSettings, type TasksAppOptions } from "./options.js";
 import { loadHono } from "./peer.js";
 import { bothSlashes, type TasksRoute } from "./route.js";
@@ -23,10 +23,12 @@ const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
  * | `run-one/` | POST | run one due task |
  * | `status/` | GET | counts by status, pending wait times |
  * | `execute/:id/` | POST | run one task by id (Cloud Tasks) |
- * | `purge/` | GET, POST | delete finished tasks |
- * | `admin/` | GET | the admin page (list, detail, run/retry, purge) |
+ * | `purge/` | POST | delete finished tasks |
+ * | `admin/` | GET | the admin page (list, detail, run/retry, purge; a login form for a `bearerToken`) |
  *
- * Every route requires the `auth` option's approval: requests it rejects get 401 and run nothing.
+ * `run/`, `run-one/` and `purge/` also answer GET with `allowGetForCron: true`. Every route requires
+ * the `auth` option's approval: requests it rejects get 401 and run nothing. Routes that run or
+ * delete tasks refuse HEAD, cross-site requests (`Sec-Fetch-Site`, `Origin`) and non-JSON bodies.
  * Mount it under any prefix: `app.route("/tasks", createTasksApp(...))` in Hono, or through
  * `@hono/node-server`'s `getRequestListener(tasksApp.fetch)` in Node's http, Express or Fastify.
  *
@@ -44,17 +46,18 @@ export function createTasksApp(options: TasksAppOptions): Hono<TasksAppEnv> {
   const settings = resolveSettings(options);
   const HonoClass = loadHono();
   const app = new HonoClass<TasksAppEnv>();
+  const cron = settings.allowGetForCron ? ["POST", "GET"] : ["POST"];
   const routes: TasksRoute[] = [
-    { endpoint: "run", paths: bothSlashes("/run/"), methods: ["POST"], handler: runTasksRoute(settings) },
-    { endpoint: "run-one", paths: bothSlashes("/run-one/"), methods: ["POST"], handler: runOneTaskRoute(settings) },
+    { endpoint: "run", paths: bothSlashes("/run/"), methods: cron, mutating: true, handler: runTasksRoute(settings) },
+    { endpoint: "run-one", paths: bothSlashes("/run-one/"), methods: cron, mutating: true, handler: runOneTaskRoute(settings) },
     { endpoint: "status", paths: bothSlashes("/status/"), methods: ["GET"], handler: statusRoute(settings) },
-    { endpoint: "execute", paths: bothSlashes("/execute/:id/"), methods: ["POST"], handler: executeRoute(settings) },
-    { endpoint: "purge", paths: bothSlashes("/purge/"), methods: ["GET", "POST"], handler: purgeRoute(settings) },
+    { endpoint: "execute", paths: bothSlashes("/execute/:id/"), methods: ["POST"], mutating: true, handler: executeRoute(settings) },
+    { endpoint: "purge", paths: bothSlashes("/purge/"), methods: cron, mutating: true, handler: purgeRoute(settings) },
     ...(settings.admin ? adminRoutes(settings) : []),
   ];
   const byPath = new Map<string, TasksRoute[]>();
   for (const route of routes) {
-    app.on([...route.methods], [...route.paths], guard(settings, route.endpoint), route.handler);
+    app.on([...route.methods], [...route.paths], guard(settings, route), route.handler);
     for (const path of route.paths) byPath.set(path, [...(byPath.get(path) ?? []), route]);
   }
   // Registered after the real handlers: any other method on a known path is a 405 (after auth).
@@ -62,9 +65,9 @@ export function createTasksApp(options: TasksAppOptions): Hono<TasksAppEnv> {
     const allowed = [...new Set(rs.flatMap((r) => r.methods))];
     const others = ALL_METHODS.filter((m) => !allowed.includes(m));
     const first = rs[0];
-    if (first) app.on(others, path, guard(settings, first.endpoint), methodNotAllowed(allowed));
+    if (first) app.on(others, path, guard(settings, { endpoint: first.endpoint, methods: allowed, public: rs.every((r) => r.public) }), methodNotAllowed(allowed));
   }
   app.notFound(() => jsonError(404, "Not found"));
-  app.onError(handleError);
+  app.onError(errorHandler(settings));
   return app;
 }

@@ -32,6 +32,15 @@ export interface TasksAppOptions {
    * `<uuid:task_id>`). @defaultValue UUIDs (what the default `idFunction` makes)
    */
   isTaskId?: (id: string) => boolean;
+  /**
+   * Also serve `run/`, `run-one/` and `purge/` on GET, with their parameters in the query string, for
+   * schedulers that can only send GET (App Engine cron). Off by default: a GET that runs or deletes
+   * tasks can be triggered by a link or an image on another site when a browser holds a session
+   * (cross-site GETs are refused by `Sec-Fetch-Site` anyway, but older browsers do not send it).
+   * Without it those routes answer GET with 405 and `Allow: POST`. HEAD never runs anything.
+   * @defaultValue false
+   */
+  allowGetForCron?: boolean;
 }
 
 /** The defaults of {@link TasksAppOptions}. */
@@ -49,6 +58,7 @@ export interface TasksAppSettings {
   pageSize: number;
   admin: boolean;
   isTaskId: (id: string) => boolean;
+  allowGetForCron: boolean;
   /** Whether a task of this name may run through this app. */
   mayRun(name: string): boolean;
 }
@@ -73,6 +83,9 @@ export function resolveSettings(options: TasksAppOptions): TasksAppSettings {
   if (options.secret !== undefined && (typeof options.secret !== "string" || options.secret.length < 16)) {
     throw new ErrandError("createTasksApp option secret must be a string of at least 16 characters.");
   }
+  if (options.allowGetForCron !== undefined && typeof options.allowGetForCron !== "boolean") {
+    throw new ErrandError("createTasksApp option allowGetForCron must be true or false.");
+  }
   if (options.tasks !== undefined && !Array.isArray(options.tasks)) throw new ErrandError("createTasksApp option tasks must be an array of tasks.");
   const names = options.tasks ? new Set(options.tasks.map((t) => t.name)) : null;
   return {
@@ -84,6 +97,7 @@ export function resolveSettings(options: TasksAppOptions): TasksAppSettings {
     pageSize,
     admin: options.admin ?? true,
     isTaskId: options.isTaskId ?? ((id) => UUID_RE.test(id)),
+    allowGetForCron: options.allowGetForCron ?? false,
     mayRun: (name) => (names ? names.has(name) : getRegisteredTask(name) !== undefined),
   };
 }

@@ -7,6 +7,10 @@ export interface TasksRoute {
   paths: readonly string[];
   methods: readonly string[];
   handler: (c: Context<TasksAppEnv>) => Response | Promise<Response>;
+  /** Runs or deletes tasks whatever the method (run/, run-one/, execute/, purge/): never on HEAD, never cross-site. */
+  mutating?: boolean;
+  /** Served without authentication (the admin login form and logout only). */
+  public?: boolean;
 }
 
 /** `"/run/"` and `"/run"`: Django's URLs end with a slash; callers that drop it are served too. */

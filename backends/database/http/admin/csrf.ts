@@ -3,9 +3,14 @@
  * in an HttpOnly, SameSite=Strict cookie; each form carries `nonce.HMAC(secret, nonce)`. A POST is
  * accepted when the form's nonce equals the cookie's and the signature is ours, and the browser does
  * not report the request as cross-site (`Sec-Fetch-Site`).
+ *
+ * The signature also covers the session the page was served to (the admin login's session cookie and
+ * the `Authorization` header), so a token from one session is refused in another even when an
+ * attacker manages to plant their own nonce cookie (e.g. from a sibling subdomain).
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
+import { readCookie, SESSION_COOKIE } from "./session.js";
 
 /** The cookie that holds the nonce. */
 export const CSRF_COOKIE = "errand_csrf";
@@ -23,8 +28,13 @@ function cookieNonce(c: Context): string | undefined {
   return undefined;
 }
 
-function sign(secret: Buffer, nonce: string): string {
-  return createHmac("sha256", secret).update(`errand-csrf:${nonce}`).digest("base64url");
+/** What identifies the session the page is served to; empty with `auth: "none"` or a custom hook. */
+function sessionBinding(c: Context): string {
+  return `${readCookie(c.req.raw, SESSION_COOKIE) ?? ""}\n${c.req.header("authorization") ?? ""}`;
+}
+
+function sign(secret: Buffer, nonce: string, c: Context): string {
+  return createHmac("sha256", secret).update(`errand-csrf:${nonce}\n`).update(sessionBinding(c)).digest("base64url");
 }
 
 /** The token for this browser's forms, and the `Set-Cookie` header to send when it had no nonce yet. */
@@ -36,7 +46,7 @@ export function csrfToken(c: Context, secret: Buffer): { token: string; headers:
     const https = new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
     headers["set-cookie"] = `${CSRF_COOKIE}=${nonce}; Path=/; HttpOnly; SameSite=Strict${https ? "; Secure" : ""}`;
   }
-  return { token: `${nonce}.${sign(secret, nonce)}`, headers };
+  return { token: `${nonce}.${sign(secret, nonce, c)}`, headers };
 }
 
 function same(a: string, b: string): boolean {
@@ -52,5 +62,5 @@ export function csrfValid(c: Context, secret: Buffer, token: string | undefined)
   const nonce = cookieNonce(c);
   if (!nonce || typeof token !== "string") return false;
   const [formNonce = "", signature = ""] = token.split(".");
-  return same(formNonce, nonce) && same(signature, sign(secret, nonce));
+  return same(formNonce, nonce) && same(signature, sign(secret, nonce, c));
 }

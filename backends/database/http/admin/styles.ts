@@ -26,13 +26,15 @@ h2{font-size:16px;margin:0 0 12px;font-weight:650}
 form.filters{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}
 form.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:4px;flex:1 1 150px;min-width:0}
 form.filters label.search{flex:2 1 240px}
-input[type=text],input[type=search],input[type=number],select{font:inherit;font-size:14px;padding:7px 10px;border:1px solid #cfd4dc;border-radius:8px;background:#fff;color:var(--text);width:100%;min-width:0}
+input[type=text],input[type=search],input[type=number],input[type=password],select{font:inherit;font-size:14px;padding:7px 10px;border:1px solid #cfd4dc;border-radius:8px;background:#fff;color:var(--text);width:100%;min-width:0}
 input:focus,select:focus,button:focus-visible{outline:2px solid #9db7ff;outline-offset:1px}
 button,.button{font:inherit;font-size:14px;font-weight:550;padding:7px 14px;border-radius:8px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer;white-space:nowrap;display:inline-block}
 button:hover,.button:hover{background:var(--accent-dark);text-decoration:none}
 button.secondary,.button.secondary{background:#fff;color:var(--text);border-color:#cfd4dc}
 button.secondary:hover,.button.secondary:hover{background:#f2f4f7}
 button.danger{background:var(--fail);border-color:var(--fail)}button.danger:hover{background:#a40e26}
+.login{max-width:420px;margin:40px auto}.login label{display:flex;flex-direction:column;gap:4px;font-size:13px;color:var(--muted)}
+header.top form.logout{margin:0}header.top form.logout button{background:none;border:none;color:#d0d5dd;padding:0;font-size:14px;font-weight:400}
 .actions{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin-bottom:12px}
 .actions .count{color:var(--muted);font-size:13px;margin-left:auto}
 table.tasks{width:100%;border-collapse:collapse;font-size:14px}

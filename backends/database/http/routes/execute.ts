@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { ErrandError, TaskResultDoesNotExistError } from "../../../../src/errors.js";
 import { TaskResultStatus } from "../../../../src/task-result-status.js";
 import { runTaskById } from "../../process.js";
+import type { QueryContext, RawRow } from "../../queries/context.js";
 import { fetchTaskRow } from "../../queries/fetch.js";
 import { jsonError, jsonResponse } from "../body.js";
 import { NotFoundError, type TasksAppEnv } from "../guard.js";
@@ -10,16 +11,33 @@ import { backendParam, queryFlag, resultJson } from "../params.js";
 
 /**
  * `POST execute/:id/?fail_on_error=&allow_retry=&backend_name=`: runs one task now (what Cloud Tasks
- * calls). 200 `{ executed: true, result }`; 200 `{ executed: false, reason }` when the task is not
- * READY (nor FAILED with `allow_retry=true`); 404 for an unknown id; 409 when the task may not run in
- * this app; 500 with `failed: true` when the attempt failed and `fail_on_error=true`.
+ * calls). 200 `{ executed: true, result }`; 200 `{ executed: false, reason }` when the task is
+ * finished (SUCCESSFUL, or FAILED without `allow_retry=true`); 409 with `Retry-After` (seconds until
+ * its lease expires) when it is RUNNING under a live lease, so that Cloud Tasks asks again instead of
+ * counting it done (a RUNNING task whose lease expired, its process killed, is taken back and runs);
+ * 404 for an unknown id; 409 when the task may not run in this app; 500 with `failed: true` when the
+ * attempt failed and `fail_on_error=true`.
  */
+function notRun(row: RawRow | undefined, { dialect }: QueryContext): Response {
+  if (row?.status === TaskResultStatus.RUNNING) {
+    const expires = dialect.fromDb(row.lease_expires_at);
+    const seconds = Math.min(3600, Math.max(1, Math.ceil(((expires?.getTime() ?? 0) - Date.now()) / 1000)));
+    return jsonResponse(
+      { executed: false, reason: "Task is RUNNING under a live lease; ask again after it expires", retry_after: seconds },
+      409,
+      { "retry-after": String(seconds) },
+    );
+  }
+  return jsonResponse({ executed: false, reason: "Task is not in READY status" });
+}
+
 export function executeRoute(settings: TasksAppSettings) {
   return async (c: Context<TasksAppEnv>): Promise<Response> => {
     const id = c.req.param("id") ?? "";
     if (!settings.isTaskId(id)) throw new NotFoundError("Task not found");
     const backend = backendParam(c.req.query("backend_name"), settings.backend);
-    const row = await fetchTaskRow(await backend.queryContext(), id);
+    const ctx = await backend.queryContext();
+    const row = await fetchTaskRow(ctx, id);
     if (!row) throw new NotFoundError("Task not found");
     const name = String(row.task_path);
     if (!settings.mayRun(name)) return jsonError(409, `Task '${name}' may not run through this app`);
@@ -31,7 +49,7 @@ export function executeRoute(settings: TasksAppSettings) {
       if (error instanceof ErrandError) return jsonError(409, error.message);
       throw error;
     }
-    if (!result) return jsonResponse({ executed: false, reason: "Task is not in READY status" });
+    if (!result) return notRun(await fetchTaskRow(ctx, id), ctx);
     c.set("tasksProcessed", 1);
     const body = { executed: true, result: resultJson(result) };
     // READY after an attempt means it failed and a retry is scheduled: still a failed attempt.

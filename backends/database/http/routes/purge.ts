@@ -8,7 +8,20 @@ import { backendParam, optionalString, queryFlag } from "../params.js";
 /** Largest `batch_size` a purge call accepts. */
 export const MAX_PURGE_BATCH_SIZE = 10_000;
 
+/** Largest `days` a purge accepts (about 270 years): beyond it the cut-off date is not a valid date. */
+export const MAX_PURGE_DAYS = 100_000;
+
 const FINISHED = ["SUCCESSFUL", "FAILED"] as const;
+
+/**
+ * `days` checked: a whole number from 0 to {@link MAX_PURGE_DAYS}.
+ * @throws BadRequestError naming the range otherwise.
+ */
+export function checkDays(days: unknown): number {
+  if (!(typeof days === "number" && Number.isInteger(days) && days >= 0)) throw new BadRequestError("days must be a non-negative integer");
+  if (days > MAX_PURGE_DAYS) throw new BadRequestError(`days cannot exceed ${MAX_PURGE_DAYS}`);
+  return days;
+}
 
 interface PurgeParams {
   days: unknown;
@@ -20,7 +33,8 @@ interface PurgeParams {
   backendName: unknown;
 }
 
-function intFromQuery(name: string, text: string | undefined, fallback: number): number {
+/** An integer query parameter (`days=30`), or `fallback` when absent. @throws BadRequestError when not an integer. */
+export function intFromQuery(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   if (!/^\s*[+-]?\d+\s*$/.test(text)) throw new BadRequestError(`${name} must be an integer`);
   return Number(text);
@@ -54,7 +68,8 @@ export function parseStatuses(text: unknown): ("SUCCESSFUL" | "FAILED")[] {
 }
 
 /**
- * `GET|POST purge/` (GET for cron services that only send GET): deletes finished tasks.
+ * `POST purge/` (and GET, from the query string, with the app option `allowGetForCron`): deletes
+ * finished tasks.
  * Parameters `days` (0 = all), `status` (`"SUCCESSFUL,FAILED"`), `batch_size` (1000, max 10000),
  * `dry_run`, `queue_name`, `task_path`, `backend_name`. → `{ deleted, dry_run: false }` or
  * `{ count, dry_run: true }`.
@@ -63,9 +78,8 @@ export function purgeRoute(settings: TasksAppSettings) {
   return async (c: Context<TasksAppEnv>): Promise<Response> => {
     const p = await readParams(c, settings);
     const backend = backendParam(p.backendName, settings.backend);
-    const days = p.days ?? 0;
+    const days = checkDays(p.days ?? 0);
     const batchSize = p.batchSize ?? 1000;
-    if (!(typeof days === "number" && Number.isInteger(days) && days >= 0)) throw new BadRequestError("days must be a non-negative integer");
     if (!(typeof batchSize === "number" && Number.isInteger(batchSize) && batchSize >= 1)) throw new BadRequestError("batch_size must be a positive integer");
     if (batchSize > MAX_PURGE_BATCH_SIZE) throw new BadRequestError(`batch_size cannot exceed ${MAX_PURGE_BATCH_SIZE}`);
     const dryRun = p.dryRun ?? false;
