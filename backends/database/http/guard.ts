@@ -116,7 +116,7 @@ export function errorHandler(settings: TasksAppSettings) {
   return (error: Error, c: Context<TasksAppEnv>): Response => {
     let status = 500;
     let message = "Internal server error";
-    const known = storeError(error, settings.backend);
+    const known = storeError(error);
     if (error instanceof BodyTooLargeError) {
       status = 413;
       message = `Request body too large (max ${error.maxBytes} bytes)`;
