@@ -1,0 +1,244 @@
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { JsonValue } from "../../src/json.js";
+import type {
+  ClaimByIdRequest, Claimed, ClaimRequest, OutcomeReceipt, PurgeFilter, RecoveryResult, StoreCapabilities, TaskFilter,
+  TaskListQuery, TaskOutcome, TaskPage, TaskRecord, TaskStore, WakeListener,
+} from "../../src/worker/store.js";
+
+/** A task to add to a test store; omitted fields take the defaults of `task()`. */
+export interface SeedTask {
+  taskPath: string;
+  queueName?: string;
+  priority?: number;
+  args?: JsonValue[];
+  /** Due this many milliseconds after now (store clock). @defaultValue 0 */
+  delayMs?: number;
+  maxAttempts?: number;
+  backendName?: string;
+}
+
+/** A clock the test moves by hand (epoch milliseconds). */
+export class FakeClock {
+  constructor(public ms = Date.UTC(2026, 0, 1)) {}
+  now = (): Date => new Date(this.ms);
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+const RUNNING = "RUNNING";
+
+/**
+ * The store port in memory: a Map of records, an injectable clock, leases and fences checked on
+ * every write, wake-ups through an EventEmitter. Each method does its work before its first
+ * `await`, so JavaScript's single thread makes claims exactly-once. The proof that a store plugs in.
+ */
+export class MemoryStore implements TaskStore {
+  readonly capabilities: StoreCapabilities = { supportsNotify: true, clock: "store", maxBatchSize: 500 };
+  readonly records = new Map<string, TaskRecord>();
+  readonly #wakes = new EventEmitter();
+
+  constructor(readonly clock: FakeClock = new FakeClock()) {}
+
+  /** Enqueues a READY task (what a backend's `enqueue` does) and wakes watchers when it is due. */
+  add(seed: SeedTask): TaskRecord {
+    const now = this.clock.now();
+    const runAfter = seed.delayMs ? new Date(now.getTime() + seed.delayMs) : null;
+    const record: TaskRecord = {
+      id: randomUUID(), taskPath: seed.taskPath, queueName: seed.queueName ?? "default", backendName: seed.backendName ?? "default",
+      priority: seed.priority ?? 0, status: "READY", args: seed.args ?? [], returnValue: null, errors: [], workerIds: [], attempts: 0,
+      maxAttempts: seed.maxAttempts ?? 1, enqueuedAt: now, runAfter, availableAt: runAfter ?? now, startedAt: null,
+      lastAttemptedAt: null, finishedAt: null, lockedBy: null, leaseExpiresAt: null,
+    };
+    this.records.set(record.id, record);
+    if (!runAfter) this.#wakes.emit("wake", record.queueName);
+    return copy(record);
+  }
+
+  async open(): Promise<void> {}
+
+  async claim(r: ClaimRequest): Promise<Claimed[]> {
+    const now = this.clock.now().getTime();
+    const due = [...this.records.values()]
+      .filter((t) => t.status === "READY" && t.availableAt.getTime() <= now && r.taskNames.includes(t.taskPath))
+      .filter((t) => (r.queues === null || r.queues.includes(t.queueName)) && !r.excludeQueues.includes(t.queueName))
+      .sort((a, b) => b.priority - a.priority || +a.availableAt - +b.availableAt || +a.enqueuedAt - +b.enqueuedAt);
+    return due.slice(0, Math.max(0, r.limit)).map((t) => this.#start(t, r.workerId, r.leaseMs));
+  }
+
+  async claimById(r: ClaimByIdRequest): Promise<Claimed | undefined> {
+    const t = this.records.get(r.id);
+    if (!t || !(t.status === "READY" || (r.allowRetry && t.status === "FAILED"))) return undefined;
+    if (t.status === "FAILED" && t.maxAttempts <= t.attempts) t.maxAttempts = t.attempts + 1;
+    return this.#start(t, r.workerId, r.leaseMs);
+  }
+
+  #start(t: TaskRecord, workerId: string, leaseMs: number): Claimed {
+    const now = this.clock.now();
+    Object.assign(t, { status: RUNNING, startedAt: t.startedAt ?? now, lastAttemptedAt: now, finishedAt: null, attempts: t.attempts + 1,
+      workerIds: [...t.workerIds, workerId], lockedBy: workerId, leaseExpiresAt: new Date(now.getTime() + leaseMs) });
+    const { returnValue, finishedAt, availableAt, lockedBy, leaseExpiresAt, ...claimed } = copy(t);
+    return { ...claimed, status: RUNNING };
+  }
+
+  /** The record if `workerId` holds it. */
+  #held(id: string, workerId: string): TaskRecord | undefined {
+    const t = this.records.get(id);
+    return t && t.status === RUNNING && t.lockedBy === workerId ? t : undefined;
+  }
+
+  async storeOutcomes(workerId: string, outcomes: readonly TaskOutcome[]): Promise<Map<string, OutcomeReceipt>> {
+    const receipts = new Map<string, OutcomeReceipt>();
+    for (const o of outcomes) {
+      const t = this.#held(o.id, workerId);
+      receipts.set(o.id, { kind: t ? "stored" : "refused" });
+      if (!t) continue;
+      Object.assign(t, { lockedBy: null, leaseExpiresAt: null });
+      if (o.status === "SUCCESSFUL") Object.assign(t, { status: o.status, returnValue: copy(o.returnValue), finishedAt: o.endedAt });
+      else if (o.status === "FAILED") Object.assign(t, { status: o.status, errors: copy(o.errors), finishedAt: o.endedAt });
+      else Object.assign(t, { status: "READY", errors: copy(o.errors), availableAt: new Date(this.clock.ms + o.retryDelayMs) });
+    }
+    return receipts;
+  }
+
+  async renewLeases(workerId: string, ids: readonly string[], leaseMs: number): Promise<Set<string>> {
+    const renewed = new Set<string>();
+    for (const id of ids) {
+      const t = this.#held(id, workerId);
+      if (t) renewed.add(id), (t.leaseExpiresAt = new Date(this.clock.ms + leaseMs));
+    }
+    return renewed;
+  }
+
+  async release(workerId: string, ids: readonly string[]): Promise<string[]> {
+    return ids.filter((id) => {
+      const t = this.#held(id, workerId);
+      if (t) Object.assign(t, { status: "READY", lockedBy: null, leaseExpiresAt: null, availableAt: this.clock.now(), attempts: t.attempts - 1 });
+      return t !== undefined;
+    });
+  }
+
+  async recoverExpired(limit = 500): Promise<RecoveryResult> {
+    const now = this.clock.now();
+    const out: RecoveryResult = { retried: [], failed: [] };
+    const expired = [...this.records.values()].filter((t) => t.status === RUNNING && t.leaseExpiresAt! < now);
+    for (const t of expired.slice(0, limit)) {
+      const retry = t.attempts < t.maxAttempts;
+      const traceback = `WorkerLostError: worker '${t.lockedBy}' stopped renewing its lease during attempt ${t.attempts}.`;
+      Object.assign(t, { status: retry ? "READY" : "FAILED", errors: [...t.errors, { exceptionClassPath: "WorkerLostError", traceback }],
+        lockedBy: null, leaseExpiresAt: null, ...(retry ? { availableAt: now } : { finishedAt: now }) });
+      (retry ? out.retried : out.failed).push(t.id);
+    }
+    return out;
+  }
+
+  async watch(listener: WakeListener): Promise<() => Promise<void>> {
+    this.#wakes.on("wake", listener);
+    return async () => void this.#wakes.off("wake", listener);
+  }
+
+  isTransient(): boolean {
+    return false;
+  }
+
+  #all = (pred: (t: TaskRecord) => boolean) => [...this.records.values()].filter(pred);
+  #due = (t: TaskRecord) => t.status === "READY" && t.availableAt.getTime() <= this.clock.ms;
+
+  async countPending(queues: readonly string[] | null) {
+    return this.#all((t) => this.#due(t) && (queues === null || queues.includes(t.queueName))).length;
+  }
+
+  async countUnrunnable(known: readonly string[]) {
+    return groupCount(this.#all((t) => t.status === "READY" && !known.includes(t.taskPath)), (t) => t.taskPath).map(([taskPath, count]) => ({ taskPath, count }));
+  }
+
+  async countByQueueAndStatus() {
+    return groupCount([...this.records.values()], (t) => `${t.queueName}\u0000${t.status}`).map(([key, count]) => {
+      const [queueName = "", status] = key.split("\u0000");
+      return { queueName, status: status as TaskRecord["status"], count };
+    });
+  }
+
+  async listRunning(limit: number) {
+    return this.#all((t) => t.status === RUNNING).sort((a, b) => +a.lastAttemptedAt! - +b.lastAttemptedAt!).slice(0, limit)
+      .map(({ id, taskPath, queueName, lockedBy, leaseExpiresAt, lastAttemptedAt, attempts }) => ({ id, taskPath, queueName, lockedBy, leaseExpiresAt, lastAttemptedAt, attempts }));
+  }
+
+  async get(id: string) {
+    const t = this.records.get(id);
+    return t && copy(t);
+  }
+
+  async list(q: TaskListQuery): Promise<TaskPage> {
+    const newestFirst = (a: TaskRecord, b: TaskRecord) => +b.enqueuedAt - +a.enqueuedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+    let rows = this.#all((t) => matches(t, q)).sort(newestFirst);
+    if (q.cursor !== undefined) {
+      const [ms, id] = JSON.parse(Buffer.from(q.cursor, "base64url").toString()) as [number, string];
+      rows = rows.filter((t) => +t.enqueuedAt < ms || (+t.enqueuedAt === ms && t.id < id));
+    } else rows = rows.slice(q.offset ?? 0);
+    const items = rows.slice(0, q.limit).map(({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt }) =>
+      copy({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt }));
+    const last = items.at(-1);
+    const nextCursor = rows.length > q.limit && last ? Buffer.from(JSON.stringify([+last.enqueuedAt, last.id])).toString("base64url") : null;
+    return { items, nextCursor };
+  }
+
+  async count(filter: TaskFilter) {
+    return this.#all((t) => matches(t, filter)).length;
+  }
+
+  async statusCounts(queueName?: string) {
+    const rows = this.#all((t) => queueName === undefined || t.queueName === queueName);
+    const pending = rows.filter(this.#due).map((t) => +t.availableAt);
+    const n = (status: string) => rows.filter((t) => t.status === status).length;
+    return {
+      pending: pending.length, delayed: rows.filter((t) => t.status === "READY").length - pending.length,
+      running: n(RUNNING), successful: n("SUCCESSFUL"), failed: n("FAILED"),
+      oldestPendingSince: pending.length ? new Date(Math.min(...pending)) : null, newestPendingSince: pending.length ? new Date(Math.max(...pending)) : null,
+    };
+  }
+
+  async filterChoices(limit: number) {
+    const distinct = (f: (t: TaskRecord) => string) => [...new Set([...this.records.values()].map(f))].sort().slice(0, limit);
+    return { queues: distinct((t) => t.queueName), backends: distinct((t) => t.backendName), taskPaths: distinct((t) => t.taskPath) };
+  }
+
+  async retry(ids: readonly string[]): Promise<string[]> {
+    return ids.filter((id) => {
+      const t = this.records.get(id);
+      if (t?.status !== "FAILED") return false;
+      Object.assign(t, { status: "READY", finishedAt: null, availableAt: this.clock.now(), maxAttempts: Math.max(t.maxAttempts, t.attempts + 1) });
+      return true;
+    });
+  }
+
+  #purgeable = (f: PurgeFilter) => (t: TaskRecord) =>
+    (f.statuses as readonly string[]).includes(t.status) && t.finishedAt !== null && +t.finishedAt < this.clock.ms - f.finishedMoreThanMsAgo &&
+    (f.queueName === undefined || t.queueName === f.queueName) && (f.taskPath === undefined || t.taskPath === f.taskPath);
+
+  async countPurgeable(filter: PurgeFilter) {
+    return this.#all(this.#purgeable(filter)).length;
+  }
+
+  async purgeBatch(filter: PurgeFilter, batchSize: number) {
+    const doomed = this.#all(this.#purgeable(filter)).slice(0, batchSize);
+    for (const t of doomed) this.records.delete(t.id);
+    return doomed.length;
+  }
+}
+
+function matches(t: TaskRecord, f: TaskFilter): boolean {
+  const s = f.search?.trim().toLowerCase();
+  return (f.status === undefined || t.status === f.status) && (f.queueName === undefined || t.queueName === f.queueName) &&
+    (f.backendName === undefined || t.backendName === f.backendName) && (f.taskPath === undefined || t.taskPath === f.taskPath) &&
+    (!s || t.id.toLowerCase().startsWith(s) || t.taskPath.toLowerCase().includes(s));
+}
+
+/** `[key, count]` pairs sorted by key. */
+function groupCount(rows: TaskRecord[], key: (t: TaskRecord) => string): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const t of rows) counts.set(key(t), (counts.get(key(t)) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
