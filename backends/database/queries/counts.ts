@@ -63,3 +63,23 @@ export async function listRunning(ctx: QueryContext, limit: number): Promise<Run
     attempts: Number(r.attempts),
   }));
 }
+
+/**
+ * READY tasks in the queues a worker serves (`queues`, `null` for all, minus `excludeQueues`) whose
+ * name is not among `knownNames`: the worker cannot run them, and says so.
+ */
+export async function countUnrunnableIn(
+  ctx: QueryContext,
+  knownNames: readonly string[],
+  queues: readonly string[] | null,
+  excludeQueues: readonly string[] = [],
+): Promise<{ taskPath: string; queueName: string; count: number }[]> {
+  const notIn = knownNames.length > 0 ? ` AND task_path NOT IN (${placeholders(knownNames.length)})` : "";
+  const queue = queueFilter(queues, excludeQueues);
+  const rows = await ctx.execute(
+    `SELECT task_path, queue_name, COUNT(*) AS n FROM ${ctx.table} WHERE status = 'READY'${notIn}${queue.sql}
+     GROUP BY task_path, queue_name ORDER BY task_path, queue_name`,
+    [...knownNames, ...queue.params],
+  );
+  return rows.map((r) => ({ taskPath: String(r.task_path), queueName: String(r.queue_name), count: Number(r.n) }));
+}
