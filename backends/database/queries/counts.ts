@@ -15,12 +15,15 @@ export async function countByQueueAndStatus(ctx: QueryContext): Promise<StatusCo
   return rows.map((r) => ({ queueName: String(r.queue_name), status: String(r.status), count: Number(r.n) }));
 }
 
-/** The number of READY tasks that are due now (django-database-task's `get_pending_task_count`). */
-export async function countPending(ctx: QueryContext, now: Date, queues: readonly string[] | null): Promise<number> {
+/**
+ * The number of READY tasks that are due now (django-database-task's `get_pending_task_count`).
+ * "Now" is the database's clock, as for claims; `_now` is kept for callers and not used.
+ */
+export async function countPending(ctx: QueryContext, _now: Date, queues: readonly string[] | null): Promise<number> {
   const queue = queueFilter(queues);
   const rows = await ctx.execute(
-    `SELECT COUNT(*) AS n FROM ${ctx.table} WHERE status = 'READY' AND available_at <= ?${queue.sql}`,
-    [ctx.dialect.toDb(now), ...queue.params],
+    `SELECT COUNT(*) AS n FROM ${ctx.table} WHERE status = 'READY' AND available_at <= ${ctx.dialect.nowSql}${queue.sql}`,
+    queue.params,
   );
   return Number(rows[0]?.n ?? 0);
 }
