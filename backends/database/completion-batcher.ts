@@ -1,5 +1,5 @@
 import type { DatabaseBackend } from "./database-backend.js";
-import { storeOutcomes } from "./execute-claimed.js";
+import { storeOutcomes } from "./store-outcomes.js";
 import type { QueryContext } from "./queries/context.js";
 import type { Completion, CompletionItem } from "./queries/complete.js";
 
@@ -8,7 +8,9 @@ import type { Completion, CompletionItem } from "./queries/complete.js";
  * waits for the end of the current turn of the event loop, then one statement stores everything
  * queued; outcomes that arrive while it runs are stored together by the next statement, as soon as
  * it returns. One statement in flight at a time, so a busy worker sends few, large statements and
- * an idle one stores a lone outcome at once.
+ * an idle one stores a lone outcome at once. While the database is unreachable, outcomes queue here
+ * (the worker stops claiming once too many wait, which bounds the memory) and are stored when it
+ * comes back, however long that takes: the `locked_by` fence makes a late store safe.
  */
 export class CompletionBatcher {
   #pending: { item: CompletionItem; resolve: (stored: boolean) => void; reject: (error: unknown) => void }[] = [];
@@ -19,6 +21,8 @@ export class CompletionBatcher {
     private readonly backend: DatabaseBackend,
     private readonly ctx: QueryContext,
     private readonly workerId: string,
+    /** Retrying a store ends when this aborts (the worker's last bounded wait on stop); until then it goes on. */
+    private readonly until: AbortSignal,
     /** The most outcomes per statement. */
     private readonly maxBatch = 500,
   ) {}
@@ -46,7 +50,7 @@ export class CompletionBatcher {
       while (this.#pending.length > 0) {
         const batch = this.#pending.splice(0, this.maxBatch);
         try {
-          const stored = await storeOutcomes(this.backend, this.ctx, this.workerId, batch.map((b) => b.item));
+          const stored = await storeOutcomes(this.backend, this.ctx, this.workerId, batch.map((b) => b.item), { until: this.until });
           for (const b of batch) b.resolve(stored.has(b.item.id));
         } catch (error) {
           for (const b of batch) b.reject(error);

@@ -50,6 +50,15 @@ export interface Dialect {
   jsonFromDb(raw: unknown): unknown;
   /** Quotes an identifier with double quotes (standard SQL, accepted by both), doubling inner quotes. */
   quoteIdent(name: string): string;
+  /**
+   * SQL for the database's current time, in the representation of a timestamp column. Lease
+   * deadlines and due checks use it, so workers whose clocks disagree still agree on when a lease
+   * expires: PostgreSQL's clock (`now()`, the statement's transaction start), and on SQLite the
+   * host's clock as SQLite reads it (every process sharing a SQLite file is on that one host).
+   */
+  readonly nowSql: string;
+  /** SQL for {@link nowSql} plus one `?` parameter of milliseconds (a lease deadline, a retry time). */
+  readonly nowPlusMsSql: string;
 }
 
 function quoteIdent(name: string): string {
@@ -130,7 +139,12 @@ export const postgresqlDialect: Dialect = {
   // pg has already parsed jsonb; parsing again would turn the JSON string "\"1\"" into 1.
   jsonFromDb: (raw) => (raw === undefined ? null : raw),
   quoteIdent,
+  nowSql: "now()",
+  nowPlusMsSql: "(now() + ?::float8 * interval '1 millisecond')",
 };
+
+/** SQLite's clock as epoch milliseconds (`julianday` has millisecond precision on every SQLite version). */
+const SQLITE_NOW = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)";
 
 /** SQLite: timestamps as INTEGER epoch milliseconds, JSON as TEXT, no row locks. */
 export const sqliteDialect: Dialect = {
@@ -148,6 +162,8 @@ export const sqliteDialect: Dialect = {
     return JSON.parse(String(raw));
   },
   quoteIdent,
+  nowSql: SQLITE_NOW,
+  nowPlusMsSql: `(${SQLITE_NOW} + CAST(? AS INTEGER))`,
 };
 
 /** Both dialects by name. */

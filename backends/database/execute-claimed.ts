@@ -1,13 +1,17 @@
 import { endAttempt, invokeTask, sendFinished, sendStarted } from "../../src/execution.js";
 import { logger } from "../../src/logger.js";
-import { toTaskError, type TaskError } from "../../src/task-error.js";
+import { storableText, toTaskError, type TaskError } from "../../src/task-error.js";
 import type { TaskResult } from "../../src/task-result.js";
 import { TaskResultStatus } from "../../src/task-result-status.js";
 import type { DatabaseBackend } from "./database-backend.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
-import { completeTasks, deleteSucceededTasks, type Completion, type CompletionItem } from "./queries/complete.js";
+import type { Completion } from "./queries/complete.js";
 import { releaseTasks } from "./queries/lease.js";
+import { unstorableReason } from "./storable-json.js";
+import { storeOutcomes } from "./store-outcomes.js";
 import { withDatabaseRetry } from "./transient.js";
+
+export { storeOutcomes } from "./store-outcomes.js";
 
 /** Options of {@link executeClaimed}. */
 export interface ExecuteOptions {
@@ -28,6 +32,8 @@ export interface ExecuteOptions {
    * overlaps the next tasks. The lease stays held (and renewed) until the outcome is stored.
    */
   onEnded?: (id: string) => void;
+  /** Called when the attempt was interrupted by `shutdownSignal` and the task handed back to READY. */
+  onInterrupted?: (id: string) => void;
 }
 
 /**
@@ -48,16 +54,34 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
   const task = result.task;
   const sender = backend.constructor as typeof DatabaseBackend;
   sendStarted(sender, result);
-  const outcome = await invokeTask(result, { signal: options.shutdownSignal, timeoutMs: backend.timeoutFor(task), cloneArgs: false });
+  let outcome = await invokeTask(result, { signal: options.shutdownSignal, timeoutMs: backend.timeoutFor(task), cloneArgs: false });
   options.onEnded?.(result.id);
   const now = new Date();
   const log = () => ({ taskId: result.id, task: task.name, queue: task.queueName, attempt: result.attempts, durationMs: Math.round(outcome.durationMs) });
 
   if (outcome.error && options.shutdownSignal?.aborted) {
     // Interrupted by shutdown, not failed by itself: hand it back untouched for another worker.
-    await withDatabaseRetry(() => releaseTasks(ctx, options.workerId, [result.id], now), { what: "release task", maxElapsedMs: 10_000 });
+    await withDatabaseRetry(() => releaseTasks(ctx, options.workerId, [result.id]), { what: "release task", maxElapsedMs: 10_000 });
     logger.warn(log(), "task interrupted by shutdown; returned to READY");
+    options.onInterrupted?.(result.id);
     return backend.getResult(result.id);
+  }
+
+  if (outcome.error === null) {
+    // A JSON value the database cannot hold (PostgreSQL's jsonb rejects NUL and lone surrogates):
+    // the attempt fails with the reason, on every dialect alike, instead of poisoning the batch.
+    const reason = unstorableReason(outcome.returnValue);
+    if (reason) {
+      outcome = {
+        status: TaskResultStatus.FAILED,
+        returnValue: null,
+        durationMs: outcome.durationMs,
+        error: {
+          exceptionClassPath: "TypeError",
+          traceback: `TypeError: the return value of task '${storableText(task.name, 200)}' cannot be stored: ${reason}. Return such text encoded (for example base64).`,
+        },
+      };
+    }
   }
 
   let retryAt: Date | null = null;
@@ -72,7 +96,7 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
       : retryAt
         ? { status: "READY", errors: [...result.errors], retryAt }
         : { status: "FAILED", errors: [...result.errors] };
-  // Keep trying for most of a lease: giving up means the task runs again after the lease expires.
+  // The worker's store retries until the worker stops; giving up means the task runs again after its lease expires.
   const stored = options.store
     ? await options.store(result.id, now, completion)
     : (await storeOutcomes(backend, ctx, options.workerId, [{ id: result.id, at: now, completion }])).has(result.id);
@@ -88,25 +112,6 @@ export async function executeClaimed(backend: DatabaseBackend, ctx: QueryContext
   }
   if (result.isFinished) sendFinished(sender, result);
   return result;
-}
-
-/**
- * Stores outcomes of `workerId`'s tasks in one statement (announcing finishes on PostgreSQL), or
- * deletes the SUCCESSFUL ones when the backend does not keep them, retrying transient database
- * errors for `backend.storeRetryMs`.
- * @returns the ids stored (an id missing: the worker no longer owned that task).
- */
-export async function storeOutcomes(backend: DatabaseBackend, ctx: QueryContext, workerId: string, items: CompletionItem[]): Promise<Set<string>> {
-  const retry = (store: () => Promise<Set<string>>) => withDatabaseRetry(store, { what: "store task outcomes", maxElapsedMs: backend.storeRetryMs });
-  const channel = backend.finishedChannel;
-  if (backend.keepSuccessfulResults) return retry(() => completeTasks(ctx, workerId, items, channel));
-  // Deleting the successes and updating the rest are two statements, each retried on its own: a
-  // retry never repeats one that already took effect (and would then miss its ids).
-  const succeeded = items.filter((i) => i.completion.status === "SUCCESSFUL").map((i) => i.id);
-  const rest = succeeded.length === items.length ? [] : items.filter((i) => i.completion.status !== "SUCCESSFUL");
-  const stored = await retry(() => deleteSucceededTasks(ctx, workerId, succeeded, channel));
-  if (rest.length > 0) for (const id of await retry(() => completeTasks(ctx, workerId, rest, channel))) stored.add(id);
-  return stored;
 }
 
 /**

@@ -1,95 +1,26 @@
-import { hostname } from "node:os";
-import { randomBytes } from "node:crypto";
 import { logger } from "../../src/logger.js";
 import { registeredTasks } from "../../src/registry.js";
-import type { Task } from "../../src/task.js";
 import type { TaskResult } from "../../src/task-result.js";
 import type { DatabaseBackend } from "./database-backend.js";
 import { CompletionBatcher } from "./completion-batcher.js";
 import { executeClaimed, type ExecuteOptions } from "./execute-claimed.js";
+import { installExitHook } from "./exit-hook.js";
+import { startLeaseKeeper } from "./lease-keeper.js";
 import { TaskListener } from "./notify.js";
 import { claimTasks } from "./queries/claim.js";
 import type { QueryContext, RawRow } from "./queries/context.js";
-import { releaseTasks, renewLeases } from "./queries/lease.js";
-import { recoverExpiredLeases } from "./queries/recover.js";
+import { releaseTasks } from "./queries/lease.js";
+import { recoverOwnTasks } from "./queries/recover.js";
 import { resolveDatabaseBackend } from "./resolve-backend.js";
 import { withDatabaseRetry } from "./transient.js";
+import { checkOptions, defaultWorkerId, type WorkerExitReason, type WorkerOptions, type WorkerSummary } from "./worker-options.js";
+import { UnrunnableWarning } from "./unrunnable-warning.js";
+import { storableText } from "../../src/task-error.js";
 
-/** Options of a {@link Worker}. Durations in milliseconds. */
-export interface WorkerOptions {
-  /** The backend alias. @defaultValue `"default"` */
-  backend?: string;
-  /** The tasks this worker runs; it claims only these names. @defaultValue every task defined in the process */
-  tasks?: readonly Task<any, any, any>[];
-  /** Queues to take tasks from; `"*"` or `null` for all. @defaultValue `"*"` */
-  queues?: readonly string[] | "*" | null;
-  /** Queues never to take tasks from. @defaultValue `[]` */
-  excludeQueues?: readonly string[];
-  /** How long to sleep when no task is due before looking again. @defaultValue 1000 */
-  intervalMs?: number;
-  /** Stop after claiming this many tasks; 0 for no limit. @defaultValue 0 */
-  maxTasks?: number;
-  /** Exit once nothing is due (drain) instead of waiting for more. @defaultValue false */
-  batch?: boolean;
-  /** This worker's id, recorded in each attempt's `workerIds`. @defaultValue `<host>:<pid>:<random>` */
-  workerId?: string;
-  /**
-   * Task functions run at once in this process. A slot frees when the function returns; its outcome
-   * is then stored by the worker's group commit (the task stays RUNNING and leased until it is).
-   * @defaultValue 1
-   */
-  concurrency?: number;
-  /**
-   * Tasks claimed ahead of free slots and held (leased) in a local buffer, so one claim statement
-   * serves many tasks under heavy load. Trade-off: a task enqueued later with a higher priority waits
-   * behind the buffered ones, and their `startedAt` is the claim time. @defaultValue 0
-   */
-  prefetch?: number;
-  /** On stop, how long running tasks may finish before they are aborted and returned to READY. @defaultValue 30000 */
-  shutdownTimeoutMs?: number;
-  /** How often to look for tasks of dead workers (expired leases). @defaultValue min(5000, leaseMs / 2) */
-  recoveryIntervalMs?: number;
-}
+/** On stop, once no task function runs, how long outcomes still unstored get before the worker gives up on them. */
+const FINAL_STORE_WAIT_MS = 10_000;
 
-/** Why a worker's `run()` returned. */
-export type WorkerExitReason = "drained" | "max-tasks" | "stopped";
-
-/** What a worker did, returned by `run()`. */
-export interface WorkerSummary {
-  reason: WorkerExitReason;
-  processed: number;
-  succeeded: number;
-  failed: number;
-  retried: number;
-  durationMs: number;
-}
-
-/** A default worker id: host, pid and a random suffix, at most 64 characters. */
-export function defaultWorkerId(): string {
-  return `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString("hex")}`;
-}
-
-/** Checks the numeric options of a worker. @throws RangeError naming the option. */
-function checkOptions(o: WorkerOptions): void {
-  const whole = (name: keyof WorkerOptions, min: number) => {
-    const v = o[name];
-    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min)) {
-      throw new RangeError(`Worker option ${name} must be a whole number >= ${min}; got ${String(v)}.`);
-    }
-  };
-  whole("concurrency", 1);
-  whole("maxTasks", 0);
-  whole("prefetch", 0);
-  for (const name of ["intervalMs", "shutdownTimeoutMs", "recoveryIntervalMs"] as const) {
-    const v = o[name];
-    if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v >= 0)) {
-      throw new RangeError(`Worker option ${name} must be a number of milliseconds >= 0; got ${String(v)}.`);
-    }
-  }
-  if (o.workerId !== undefined && !(typeof o.workerId === "string" && o.workerId.trim() !== "" && o.workerId.length <= 64)) {
-    throw new RangeError(`Worker option workerId must be a non-empty string of at most 64 characters; got ${JSON.stringify(o.workerId)}.`);
-  }
-}
+export { defaultWorkerId, type WorkerExitReason, type WorkerOptions, type WorkerSummary } from "./worker-options.js";
 
 /**
  * Claims and runs tasks from a database backend: the engine behind `errand worker`. Runs up to
@@ -113,6 +44,8 @@ export class Worker {
   readonly #queues: string[] | null;
   /** Every task started and not yet stored: running, or ended with its outcome being stored. */
   readonly #running = new Map<string, Promise<void>>();
+  /** The task name of each id in {@link #running}, for the exit hook's line. */
+  readonly #names = new Map<string, string>();
   /** The tasks whose function is running now: the ones that hold a concurrency slot. */
   readonly #executing = new Set<string>();
   /** How many ended tasks may wait for their outcome to be stored before claiming pauses. */
@@ -122,13 +55,16 @@ export class Worker {
   readonly #abort = new AbortController();
   /** Aborted by the first stop(): ends database retries (connecting, claiming) so a worker whose database is down still stops at once. */
   readonly #stopRetries = new AbortController();
+  /** Aborted when the worker gives up storing outcomes: on stop, {@link FINAL_STORE_WAIT_MS} after the last task function ended. */
+  readonly #stopStoring = new AbortController();
+  #noteDatabaseError: (error: unknown) => void = () => undefined;
   #stopping = false;
   #batcher: CompletionBatcher | undefined;
   #executeOptions: ExecuteOptions | undefined;
   #wakeSleeper: (() => void) | undefined;
   /** A wake-up that came while the loop was not sleeping: the next sleep returns at once. */
   #wakePending = false;
-  #stats = { processed: 0, succeeded: 0, failed: 0, retried: 0 };
+  #stats = { processed: 0, succeeded: 0, failed: 0, retried: 0, interrupted: 0 };
 
   /**
    * @throws RangeError for an invalid numeric option or worker id.
@@ -138,7 +74,8 @@ export class Worker {
     checkOptions(options);
     this.#options = { intervalMs: 1000, maxTasks: 0, batch: false, concurrency: 1, shutdownTimeoutMs: 30_000, prefetch: 0, ...options };
     this.#backend = resolveDatabaseBackend(options.backend);
-    this.id = options.workerId ?? defaultWorkerId();
+    // Stored in every attempt's record: no NUL or invalid Unicode, which PostgreSQL would refuse.
+    this.id = storableText(options.workerId ?? defaultWorkerId());
     this.#maxStoring = Math.max(500, this.#options.concurrency + this.#options.prefetch);
     this.#taskNames = [...new Set((options.tasks ?? registeredTasks()).map((t) => t.name))];
     this.#queues = !options.queues || options.queues === "*" || options.queues.includes("*") ? null : [...options.queues];
@@ -192,8 +129,20 @@ export class Worker {
       logger.info({ workerId: this.id }, "worker stopped before the database was reachable");
       return { reason: "stopped", ...this.#stats, durationMs: Math.round(performance.now() - started) };
     }
-    const timers = this.#startBackgroundWork(ctx);
-    const batcher = (this.#batcher = new CompletionBatcher(this.#backend, ctx, this.id));
+    const keeper = startLeaseKeeper({
+      ctx,
+      workerId: this.id,
+      leaseMs: this.#backend.leaseMs,
+      recoveryIntervalMs: o.recoveryIntervalMs ?? Math.min(5000, Math.floor(this.#backend.leaseMs / 2)),
+      held: () => [...this.#running.keys(), ...this.#buffer.map((row) => String(row.id))],
+      onRecovered: () => this.#wake(),
+    });
+    const timers = keeper.timers;
+    this.#noteDatabaseError = keeper.noteDatabaseError;
+    const removeExitHook = installExitHook(this.id, () => [...this.#names]);
+    const unrunnable = new UnrunnableWarning(ctx, this.id, this.#taskNames, this.#queues, o.excludeQueues);
+    await unrunnable.check(true);
+    const batcher = (this.#batcher = new CompletionBatcher(this.#backend, ctx, this.id, this.#stopStoring.signal));
     // One options object for every task this worker runs (nothing to allocate per task).
     this.#executeOptions = {
       workerId: this.id,
@@ -202,6 +151,7 @@ export class Worker {
       onEnded: (taskId) => {
         if (this.#executing.delete(taskId)) this.#wake();
       },
+      onInterrupted: () => this.#stats.interrupted++,
     };
     const listener = ctx.dialect.name === "postgresql" ? await this.#listen() : undefined;
     let reason: WorkerExitReason = "stopped";
@@ -227,7 +177,11 @@ export class Worker {
           let rows: RawRow[];
           try {
             rows = await withDatabaseRetry(
-              () => claimTasks(ctx, { workerId: this.id, taskNames: this.#taskNames, queues: this.#queues, excludeQueues: o.excludeQueues, limit, now: new Date(), leaseMs: this.#backend.leaseMs }),
+              () =>
+                claimTasks(ctx, { workerId: this.id, taskNames: this.#taskNames, queues: this.#queues, excludeQueues: o.excludeQueues, limit, now: new Date(), leaseMs: this.#backend.leaseMs }).catch((error: unknown) => {
+                  this.#noteDatabaseError(error);
+                  throw error;
+                }),
               { what: "claim tasks", signal: this.#stopRetries.signal },
             );
           } catch (error) {
@@ -235,6 +189,7 @@ export class Worker {
             throw error;
           }
           claimed = rows.length;
+          if (claimed === 0) await unrunnable.check();
           claimedTotal += claimed;
           for (const row of rows) this.#buffer.push(row);
           this.#startBuffered(ctx);
@@ -250,8 +205,10 @@ export class Worker {
       }
       await this.#releaseBuffered(ctx);
       await this.#drainRunning();
+      await this.#takeBackOrphans(ctx);
     } finally {
       for (const t of timers) clearInterval(t);
+      removeExitHook();
       await listener?.close();
     }
     const summary: WorkerSummary = { reason, ...this.#stats, durationMs: Math.round(performance.now() - started) };
@@ -288,7 +245,7 @@ export class Worker {
     if (this.#buffer.length === 0) return;
     const ids = this.#buffer.splice(0).map((row) => String(row.id));
     try {
-      await withDatabaseRetry(() => releaseTasks(ctx, this.id, ids, new Date()), { what: "release prefetched tasks", maxElapsedMs: 10_000 });
+      await withDatabaseRetry(() => releaseTasks(ctx, this.id, ids), { what: "release prefetched tasks", maxElapsedMs: 10_000 });
       logger.info({ workerId: this.id, released: ids.length }, "returned prefetched tasks to READY");
     } catch (error) {
       logger.warn({ err: (error as Error).message, workerId: this.id, ids: ids.length }, "could not release prefetched tasks; they return when their lease expires");
@@ -298,27 +255,31 @@ export class Worker {
   #start(ctx: QueryContext, row: RawRow): void {
     const id = String(row.id);
     this.#executing.add(id);
+    this.#names.set(id, String(row.task_path));
     this.#running.set(id, this.#execute(ctx, row, id));
   }
 
   /** Runs one claimed row to its stored outcome; never rejects. */
   async #execute(ctx: QueryContext, row: RawRow, id: string): Promise<void> {
     try {
-      this.#count(await executeClaimed(this.#backend, ctx, row, this.#executeOptions!));
+      const before = this.#stats.interrupted;
+      const result = await executeClaimed(this.#backend, ctx, row, this.#executeOptions!);
+      this.#count(result, this.#stats.interrupted !== before && result.status === "READY");
     } catch (error) {
       logger.error({ err: error, taskId: id, workerId: this.id }, "could not store a task's outcome; its lease will expire and it will run again");
     } finally {
       this.#executing.delete(id);
       this.#running.delete(id);
+      this.#names.delete(id);
       this.#wake();
     }
   }
 
-  #count(result: TaskResult<unknown>): void {
+  #count(result: TaskResult<unknown>, interrupted: boolean): void {
     this.#stats.processed++;
     if (result.status === "SUCCESSFUL") this.#stats.succeeded++;
     else if (result.status === "FAILED") this.#stats.failed++;
-    else if (result.status === "READY") this.#stats.retried++;
+    else if (result.status === "READY" && !interrupted) this.#stats.retried++;
   }
 
   #wake(): void {
@@ -354,33 +315,41 @@ export class Worker {
         this.#abort.abort(new Error("worker shutdown timeout"));
       }
     }, this.#options.shutdownTimeoutMs);
+    // Once no task function runs, outcomes still unstored (the database is down) get a last bounded
+    // wait; then the worker gives up on them, names them, and exits: their leases expire.
+    let giveUp: NodeJS.Timeout | undefined;
+    const watch = setInterval(() => {
+      if (this.#executing.size > 0 || giveUp) return;
+      giveUp = setTimeout(() => {
+        if (this.#running.size === 0) return;
+        logger.error(
+          { workerId: this.id, unstored: [...this.#running.keys()], waitedMs: FINAL_STORE_WAIT_MS },
+          "stopping with task outcomes not stored (database unreachable): these tasks stay RUNNING until their lease expires, then run again",
+        );
+        this.#stopStoring.abort();
+      }, FINAL_STORE_WAIT_MS);
+    }, 100);
     try {
       await all;
     } finally {
       clearTimeout(timer);
+      clearInterval(watch);
+      clearTimeout(giveUp);
     }
   }
 
-  #startBackgroundWork(ctx: QueryContext): NodeJS.Timeout[] {
-    const leaseMs = this.#backend.leaseMs;
-    const heartbeat = setInterval(() => {
-      if (this.#running.size === 0 && this.#buffer.length === 0) return;
-      renewLeases(ctx, this.id, new Date(Date.now() + leaseMs)).catch((error: unknown) =>
-        logger.warn({ err: (error as Error).message, workerId: this.id }, "could not renew leases; will try again"),
-      );
-    }, Math.max(250, Math.floor(leaseMs / 3)));
-    const recovery = setInterval(() => {
-      recoverExpiredLeases(ctx, new Date())
-        .then((r) => {
-          if (r.retried.length + r.failed.length > 0) {
-            logger.warn({ workerId: this.id, retried: r.retried, failed: r.failed }, "took back tasks of a lost worker");
-            this.#wake();
-          }
-        })
-        .catch((error: unknown) => logger.warn({ err: (error as Error).message, workerId: this.id }, "lease recovery failed; will try again"));
-    }, this.#options.recoveryIntervalMs ?? Math.min(5000, Math.floor(leaseMs / 2)));
-    heartbeat.unref();
-    recovery.unref();
-    return [heartbeat, recovery];
+  /**
+   * On a clean exit: rows still RUNNING under this worker's id are in flight no more (an outcome it
+   * could not store, a claim whose answer was lost). Taken back now, like recovery would after their
+   * lease, so a clean exit leaves nothing RUNNING; left to their lease if the database is down.
+   */
+  async #takeBackOrphans(ctx: QueryContext): Promise<void> {
+    try {
+      const r = await withDatabaseRetry(() => recoverOwnTasks(ctx, this.id), { what: "take back orphaned tasks", maxElapsedMs: 2_000 });
+      const ids = [...r.retried, ...r.failed];
+      if (ids.length > 0) logger.warn({ workerId: this.id, retried: r.retried, failed: r.failed }, "took back this worker's tasks whose outcome was not stored");
+    } catch (error) {
+      logger.warn({ err: (error as Error).message, workerId: this.id }, "could not take back orphaned tasks; their leases will expire");
+    }
   }
 }

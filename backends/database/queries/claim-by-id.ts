@@ -6,7 +6,9 @@ export interface ClaimByIdParams {
   workerId: string;
   /** Also claim a FAILED task (a manual retry): its finish time is cleared and it runs again. */
   allowRetry: boolean;
+  /** The worker's time, recorded as the attempt's start. */
   now: Date;
+  /** The lease, in milliseconds from the database's clock. */
   leaseMs: number;
 }
 
@@ -22,10 +24,10 @@ export async function claimTaskById(ctx: QueryContext, p: ClaimByIdParams): Prom
   const statuses = p.allowRetry ? "('READY', 'FAILED')" : "('READY')";
   const rows = await ctx.execute(
     `UPDATE ${table} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
-       finished_at = NULL, attempts = attempts + 1, worker_ids = ${appendWorker}, locked_by = ?, lease_expires_at = ?,
+       finished_at = NULL, attempts = attempts + 1, worker_ids = ${appendWorker}, locked_by = ?, lease_expires_at = ${dialect.nowPlusMsSql},
        max_attempts = CASE WHEN status = 'FAILED' AND max_attempts <= attempts THEN attempts + 1 ELSE max_attempts END
      WHERE id = ? AND status IN ${statuses} RETURNING *`,
-    [now, now, p.workerId, p.workerId, dialect.toDb(new Date(p.now.getTime() + p.leaseMs)), p.id],
+    [now, now, p.workerId, p.workerId, Math.round(p.leaseMs), p.id],
   );
   return rows[0];
 }

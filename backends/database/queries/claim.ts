@@ -1,3 +1,4 @@
+import type { Dialect } from "../dialect.js";
 import { placeholders, type QueryContext, type RawRow } from "./context.js";
 
 /** What to claim, and for whom. */
@@ -10,8 +11,9 @@ export interface ClaimParams {
   excludeQueues?: readonly string[];
   /** At most this many rows. */
   limit: number;
+  /** The worker's time, recorded as the attempt's start. Due checks and the lease use the database's clock. */
   now: Date;
-  /** How long the lease lasts before another worker may take the task back, in milliseconds. */
+  /** How long the lease lasts before another worker may take the task back, in milliseconds (from the database's clock). */
   leaseMs: number;
 }
 
@@ -44,6 +46,8 @@ const PG_CLAIMED_COLUMNS = "id, task_path, queue_name, backend_name, priority, a
 /**
  * Claims up to `limit` due READY tasks in one statement: priority descending, then the time the task
  * became due, then enqueue time; marks them RUNNING for `workerId` with a lease, counting the attempt.
+ * "Due" and the lease deadline are read from the database's clock ({@link Dialect.nowSql}), so a
+ * worker whose clock runs ahead neither claims early nor hands out leases that others see as expired.
  *
  * PostgreSQL: a CTE selecting `FOR UPDATE SKIP LOCKED` feeds the UPDATE, so concurrent workers take
  * disjoint rows without waiting. The UPDATE finds the locked rows by their physical address
@@ -60,23 +64,22 @@ export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<Raw
   if (p.taskNames.length === 0 || p.limit <= 0) return [];
   const { dialect, table } = ctx;
   const now = dialect.toDb(p.now);
-  const leaseUntil = dialect.toDb(new Date(p.now.getTime() + p.leaseMs));
   if (dialect.name === "postgresql") {
     const rows = await ctx.executePrepared(
       `errand_claim_${table.replace(/\W/g, "")}`,
       `WITH next AS (
          SELECT ctid FROM ${table}
-         WHERE status = 'READY' AND available_at <= ? AND task_path = ANY(?::text[])
+         WHERE status = 'READY' AND available_at <= now() AND task_path = ANY(?::text[])
            AND (?::text[] IS NULL OR queue_name = ANY(?::text[])) AND NOT (queue_name = ANY(?::text[]))
          ORDER BY ${ORDER} LIMIT ? FOR UPDATE SKIP LOCKED
        ), claimed AS (
          UPDATE ${table} AS t SET status = 'RUNNING', started_at = COALESCE(t.started_at, ?), last_attempted_at = ?,
-           attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array(?::text), locked_by = ?, lease_expires_at = ?
+           attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array(?::text), locked_by = ?, lease_expires_at = ${dialect.nowPlusMsSql}
          WHERE t.ctid = ANY(ARRAY(SELECT ctid FROM next))
          RETURNING ${PG_RETURNING}
        )
        SELECT ${PG_CLAIMED_COLUMNS} FROM claimed ORDER BY ${ORDER}`,
-      [now, p.taskNames, p.queues, p.queues, p.excludeQueues ?? [], p.limit, now, now, p.workerId, p.workerId, leaseUntil],
+      [p.taskNames, p.queues, p.queues, p.excludeQueues ?? [], p.limit, now, now, p.workerId, p.workerId, p.leaseMs],
     );
     // What the statement left out because the claim itself set it: the status and attempt time, the
     // start of a first attempt, no earlier errors, only this worker.
@@ -104,12 +107,12 @@ export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<Raw
   // task_path index, which would visit every finished row of those tasks and sort.
   const rows = await ctx.execute(
     `UPDATE ${table} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
-       attempts = attempts + 1, worker_ids = json_insert(worker_ids, '$[#]', ?), locked_by = ?, lease_expires_at = ?
+       attempts = attempts + 1, worker_ids = json_insert(worker_ids, '$[#]', ?), locked_by = ?, lease_expires_at = ${dialect.nowPlusMsSql}
      WHERE id IN (
-       SELECT id FROM ${table} WHERE status = 'READY' AND available_at <= ? AND +task_path IN (${placeholders(p.taskNames.length)})${filter}
+       SELECT id FROM ${table} WHERE status = 'READY' AND available_at <= ${dialect.nowSql} AND +task_path IN (${placeholders(p.taskNames.length)})${filter}
        ORDER BY ${ORDER} LIMIT ?)
      RETURNING ${CLAIMED_COLUMNS}`,
-    [now, now, p.workerId, p.workerId, leaseUntil, now, ...p.taskNames, ...filterParams, p.limit],
+    [now, now, p.workerId, p.workerId, Math.round(p.leaseMs), ...p.taskNames, ...filterParams, p.limit],
   );
   return sortClaimed(rows);
 }

@@ -41,7 +41,9 @@ export async function completeTasks(
     return_value: c.status === "SUCCESSFUL" ? c.returnValue : null,
     errors: c.status === "SUCCESSFUL" ? null : c.errors,
     at: epochMs(at),
-    retry_at: c.status === "READY" ? epochMs(c.retryAt) : null,
+    // The back-off as a duration, added to the database's clock: a worker whose clock runs ahead
+    // must not push the retry later by its skew.
+    retry_in: c.status === "READY" ? Math.max(0, epochMs(c.retryAt) - epochMs(at)) : null,
   }));
   let rows;
   if (dialect.name === "postgresql") {
@@ -55,9 +57,9 @@ export async function completeTasks(
          return_value = CASE WHEN v.status = 'SUCCESSFUL' THEN v.return_value ELSE t.return_value END,
          errors = CASE WHEN v.status = 'SUCCESSFUL' THEN t.errors ELSE v.errors END,
          finished_at = CASE WHEN v.status = 'READY' THEN t.finished_at ELSE to_timestamp(v.at / 1000) END,
-         available_at = CASE WHEN v.status = 'READY' THEN to_timestamp(v.retry_at / 1000) ELSE t.available_at END,
+         available_at = CASE WHEN v.status = 'READY' THEN now() + v.retry_in * interval '1 millisecond' ELSE t.available_at END,
          locked_by = NULL, lease_expires_at = NULL
-       FROM jsonb_to_recordset(?::jsonb) AS v(id text, status text, return_value jsonb, errors jsonb, at float8, retry_at float8)
+       FROM jsonb_to_recordset(?::jsonb) AS v(id text, status text, return_value jsonb, errors jsonb, at float8, retry_in float8)
        WHERE t.id = ANY(?::text[]) AND t.id = v.id AND t.locked_by = ? RETURNING t.id`;
     // Prepared (fixed text): planning this statement costs more than running it for a few dozen rows.
     const name = `errand_complete_${table.replace(/\W/g, "")}`;
@@ -74,7 +76,7 @@ export async function completeTasks(
          return_value = CASE WHEN v.value ->> '$.status' = 'SUCCESSFUL' THEN v.value -> '$.return_value' ELSE ${table}.return_value END,
          errors = CASE WHEN v.value ->> '$.status' = 'SUCCESSFUL' THEN ${table}.errors ELSE v.value -> '$.errors' END,
          finished_at = CASE WHEN v.value ->> '$.status' = 'READY' THEN ${table}.finished_at ELSE v.value ->> '$.at' END,
-         available_at = CASE WHEN v.value ->> '$.status' = 'READY' THEN v.value ->> '$.retry_at' ELSE ${table}.available_at END,
+         available_at = CASE WHEN v.value ->> '$.status' = 'READY' THEN ${dialect.nowSql} + (v.value ->> '$.retry_in') ELSE ${table}.available_at END,
          locked_by = NULL, lease_expires_at = NULL
        FROM json_each(?) AS v
        WHERE ${table}.id = v.value ->> '$.id' AND ${table}.locked_by = ? AND ${table}.status = 'RUNNING' RETURNING ${table}.id`,
@@ -112,4 +114,21 @@ export async function deleteSucceededTasks(
     );
   }
   return new Set(rows.map((r) => String(r.id)));
+}
+
+/**
+ * Ends attempt `id` of `workerId` as FAILED with `record` appended to its stored errors: for an
+ * outcome the database refused (the last resort of the worker's batch isolation), so the task is
+ * not left RUNNING and its neighbours in the batch are stored. Fenced like {@link completeTasks}.
+ * @returns whether the row was updated.
+ */
+export async function failUnstorable(ctx: QueryContext, workerId: string, id: string, at: Date, record: TaskError): Promise<boolean> {
+  const { dialect, table } = ctx;
+  const append = dialect.name === "postgresql" ? "errors || jsonb_build_array(?::jsonb)" : "json_insert(errors, '$[#]', json(?))";
+  const rows = await ctx.execute(
+    `UPDATE ${table} SET status = 'FAILED', errors = ${append}, finished_at = ?, locked_by = NULL, lease_expires_at = NULL
+     WHERE id = ? AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
+    [JSON.stringify(record), dialect.toDb(at), id, workerId],
+  );
+  return rows.length > 0;
 }

@@ -15,12 +15,15 @@ export async function countByQueueAndStatus(ctx: QueryContext): Promise<StatusCo
   return rows.map((r) => ({ queueName: String(r.queue_name), status: String(r.status), count: Number(r.n) }));
 }
 
-/** The number of READY tasks that are due now (django-database-task's `get_pending_task_count`). */
-export async function countPending(ctx: QueryContext, now: Date, queues: readonly string[] | null): Promise<number> {
+/**
+ * The number of READY tasks that are due now (django-database-task's `get_pending_task_count`).
+ * "Now" is the database's clock, as for claims; `_now` is kept for callers and not used.
+ */
+export async function countPending(ctx: QueryContext, _now: Date, queues: readonly string[] | null): Promise<number> {
   const queue = queueFilter(queues);
   const rows = await ctx.execute(
-    `SELECT COUNT(*) AS n FROM ${ctx.table} WHERE status = 'READY' AND available_at <= ?${queue.sql}`,
-    [ctx.dialect.toDb(now), ...queue.params],
+    `SELECT COUNT(*) AS n FROM ${ctx.table} WHERE status = 'READY' AND available_at <= ${ctx.dialect.nowSql}${queue.sql}`,
+    queue.params,
   );
   return Number(rows[0]?.n ?? 0);
 }
@@ -62,4 +65,24 @@ export async function listRunning(ctx: QueryContext, limit: number): Promise<Run
     lastAttemptedAt: ctx.dialect.fromDb(r.last_attempted_at),
     attempts: Number(r.attempts),
   }));
+}
+
+/**
+ * READY tasks in the queues a worker serves (`queues`, `null` for all, minus `excludeQueues`) whose
+ * name is not among `knownNames`: the worker cannot run them, and says so.
+ */
+export async function countUnrunnableIn(
+  ctx: QueryContext,
+  knownNames: readonly string[],
+  queues: readonly string[] | null,
+  excludeQueues: readonly string[] = [],
+): Promise<{ taskPath: string; queueName: string; count: number }[]> {
+  const notIn = knownNames.length > 0 ? ` AND task_path NOT IN (${placeholders(knownNames.length)})` : "";
+  const queue = queueFilter(queues, excludeQueues);
+  const rows = await ctx.execute(
+    `SELECT task_path, queue_name, COUNT(*) AS n FROM ${ctx.table} WHERE status = 'READY'${notIn}${queue.sql}
+     GROUP BY task_path, queue_name ORDER BY task_path, queue_name`,
+    [...knownNames, ...queue.params],
+  );
+  return rows.map((r) => ({ taskPath: String(r.task_path), queueName: String(r.queue_name), count: Number(r.n) }));
 }

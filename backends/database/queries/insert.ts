@@ -43,25 +43,28 @@ export async function insertTasks(
     common.maxAttempts,
     dialect.toDb(common.enqueuedAt),
     common.runAfter ? dialect.toDb(common.runAfter) : null,
-    dialect.toDb(common.runAfter ?? common.enqueuedAt),
   ];
+  // Due when runAfter says (an instant the application computed), else now by the database's clock:
+  // claims compare `available_at` with that clock, so an application server whose clock runs ahead
+  // does not delay its immediate tasks.
+  const runAfter = common.runAfter ? dialect.toDb(common.runAfter) : null;
   const json = JSON.stringify(items.map((i) => ({ id: i.id, args: i.args })));
   if (dialect.name === "postgresql") {
     const insert = `INSERT INTO ${table} (${COLUMNS})
-      SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?::timestamptz, ?::timestamptz, ?::timestamptz
+      SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?::timestamptz, ?::timestamptz, COALESCE(?::timestamptz, now())
       FROM jsonb_to_recordset(?::jsonb) AS v(id text, args jsonb)`;
     if (notify) {
       // A data-modifying CTE always runs; the SELECT adds the wake-up to the same round trip.
-      await ctx.execute(`WITH ins AS (${insert} RETURNING 1) SELECT pg_notify(?, ?)`, [...shared, json, notify.channel, notify.payload]);
+      await ctx.execute(`WITH ins AS (${insert} RETURNING 1) SELECT pg_notify(?, ?)`, [...shared, runAfter, json, notify.channel, notify.payload]);
     } else {
-      await ctx.execute(insert, [...shared, json]);
+      await ctx.execute(insert, [...shared, runAfter, json]);
     }
     return;
   }
   await ctx.execute(
     `INSERT INTO ${table} (${COLUMNS})
-     SELECT v.value ->> '$.id', ?, ?, ?, ?, 'READY', v.value -> '$.args', '[]', '[]', 0, ?, ?, ?, ?
+     SELECT v.value ->> '$.id', ?, ?, ?, ?, 'READY', v.value -> '$.args', '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${dialect.nowSql})
      FROM json_each(?) AS v`,
-    [...shared, json],
+    [...shared, runAfter, json],
   );
 }

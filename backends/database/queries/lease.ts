@@ -1,29 +1,42 @@
 import { placeholders, type QueryContext } from "./context.js";
 
 /**
- * Extends the lease of every task `workerId` holds (running or buffered), in one statement, so no
- * other worker takes them back while it still has them.
- * @returns how many leases were extended.
+ * Extends the leases of exactly the tasks `ids` that `workerId` still holds (the attempts in flight
+ * and the prefetched ones), to `leaseMs` from the database's clock, in one statement. Only those:
+ * a row whose outcome could not be stored is no longer in flight, so its lease runs out and another
+ * worker takes it back, as the log promised. An expired lease is renewed too while the row is still
+ * this worker's (nobody took it back yet): the fence is `locked_by`, not the deadline.
+ * @returns the ids whose lease was extended (an id missing: another worker took it back).
  */
-export async function renewLeases(ctx: QueryContext, workerId: string, until: Date): Promise<number> {
-  const rows = await ctx.execute(
-    `UPDATE ${ctx.table} SET lease_expires_at = ? WHERE locked_by = ? AND status = 'RUNNING' RETURNING id`,
-    [ctx.dialect.toDb(until), workerId],
-  );
-  return rows.length;
+export async function renewLeases(ctx: QueryContext, workerId: string, ids: readonly string[], leaseMs: number): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { dialect, table } = ctx;
+  const rows =
+    dialect.name === "postgresql"
+      ? await ctx.execute(
+          `UPDATE ${table} SET lease_expires_at = ${dialect.nowPlusMsSql} WHERE id = ANY(?::text[]) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
+          [Math.round(leaseMs), ids, workerId],
+        )
+      : await ctx.execute(
+          `UPDATE ${table} SET lease_expires_at = ${dialect.nowPlusMsSql}
+           WHERE id IN (SELECT value FROM json_each(?)) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
+          [Math.round(leaseMs), JSON.stringify(ids), workerId],
+        );
+  return new Set(rows.map((r) => String(r.id)));
 }
 
 /**
- * Returns tasks to READY (available now) whose worker gave them up on shutdown, without counting the
- * interrupted attempt against `maxAttempts`.
+ * Returns tasks to READY (due now, by the database's clock) whose worker gave them up on shutdown,
+ * without counting the interrupted attempt against `maxAttempts`.
  */
-export async function releaseTasks(ctx: QueryContext, workerId: string, ids: readonly string[], now: Date): Promise<number> {
+export async function releaseTasks(ctx: QueryContext, workerId: string, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;
+  const { dialect, table } = ctx;
   const rows = await ctx.execute(
-    `UPDATE ${ctx.table} SET status = 'READY', locked_by = NULL, lease_expires_at = NULL, available_at = ?,
+    `UPDATE ${table} SET status = 'READY', locked_by = NULL, lease_expires_at = NULL, available_at = ${dialect.nowSql},
        attempts = attempts - 1
      WHERE locked_by = ? AND status = 'RUNNING' AND id IN (${placeholders(ids.length)}) RETURNING id`,
-    [ctx.dialect.toDb(now), workerId, ...ids],
+    [workerId, ...ids],
   );
   return rows.length;
 }

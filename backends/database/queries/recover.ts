@@ -1,4 +1,5 @@
-import type { TaskError } from "../../../src/task-error.js";
+import { storableText, type TaskError } from "../../../src/task-error.js";
+import type { Dialect } from "../dialect.js";
 import type { QueryContext } from "./context.js";
 
 /** What a recovery pass did. */
@@ -13,36 +14,60 @@ export interface RecoveryResult {
  * Takes back RUNNING tasks whose lease expired (their worker died: SIGKILL, OOM, lost host). Each gets
  * a `WorkerLostError` record; a task with attempts left returns to READY (due now), one without is
  * FAILED. Safe to run from many workers at once: each row's UPDATE re-checks the expiry.
+ *
+ * Expiry is checked against the database's clock ({@link Dialect.nowSql}), the clock leases are set
+ * by, so a worker whose own clock runs ahead cannot take back a live worker's tasks. `now` (the
+ * worker's time) is only recorded: it is the FAILED task's finish time and appears in the record.
  */
-export async function recoverExpiredLeases(ctx: QueryContext, now: Date, limit = 500): Promise<RecoveryResult> {
+export function recoverExpiredLeases(ctx: QueryContext, now: Date = new Date(), limit = 500): Promise<RecoveryResult> {
+  return takeBack(ctx, now, limit, `lease_expires_at < ${ctx.dialect.nowSql}`, [], (by, attempt) =>
+    `WorkerLostError: worker '${by}' stopped renewing its lease (killed or crashed) during attempt ${attempt}; the task was taken back at ${now.toISOString()}.`);
+}
+
+/**
+ * On a worker's clean exit: takes back the RUNNING rows still locked by `workerId` (none is in
+ * flight any more: outcomes it could not store, a claim whose answer was lost), like
+ * {@link recoverExpiredLeases} does after their lease, so a clean exit leaves nothing RUNNING.
+ */
+export function recoverOwnTasks(ctx: QueryContext, workerId: string, now: Date = new Date(), limit = 500): Promise<RecoveryResult> {
+  return takeBack(ctx, now, limit, "locked_by = ?", [workerId], (by, attempt) =>
+    `WorkerLostError: worker '${by}' stopped at ${now.toISOString()} without storing the outcome of attempt ${attempt}; the attempt may have run.`);
+}
+
+async function takeBack(
+  ctx: QueryContext,
+  now: Date,
+  limit: number,
+  condition: string,
+  params: unknown[],
+  describe: (lostBy: string, attempt: number) => string,
+): Promise<RecoveryResult> {
   const { dialect, table } = ctx;
   const t = dialect.toDb(now);
+  const dbNow = dialect.nowSql;
   const expired = await ctx.execute(
     `SELECT id, locked_by, attempts, max_attempts, errors FROM ${table}
-     WHERE status = 'RUNNING' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?`,
-    [t, limit],
+     WHERE status = 'RUNNING' AND ${condition} ORDER BY lease_expires_at LIMIT ?`,
+    [...params, limit],
   );
   const out: RecoveryResult = { retried: [], failed: [] };
   for (const row of expired) {
     const errors = (dialect.jsonFromDb(row.errors) as TaskError[] | null) ?? [];
     const lostBy = row.locked_by == null ? "unknown" : String(row.locked_by);
-    errors.push({
-      exceptionClassPath: "WorkerLostError",
-      traceback: `WorkerLostError: worker '${lostBy}' stopped renewing its lease (killed or crashed) during attempt ${Number(row.attempts)}; the task was taken back at ${now.toISOString()}.`,
-    });
+    errors.push({ exceptionClassPath: "WorkerLostError", traceback: storableText(describe(lostBy, Number(row.attempts))) });
     const retry = Number(row.attempts) < Number(row.max_attempts);
-    // The condition repeats the expiry test: the UPDATE is the atomic step, so two workers recovering
-    // at once, or a worker that renewed just in time, never lose or double-handle a task.
+    // The condition is repeated: the UPDATE is the atomic step, so two workers recovering at once,
+    // or a worker that renewed (or stored) just in time, never lose or double-handle a task.
     const updated = retry
       ? await ctx.execute(
-          `UPDATE ${table} SET status = 'READY', errors = ?, locked_by = NULL, lease_expires_at = NULL, available_at = ?
-           WHERE id = ? AND status = 'RUNNING' AND lease_expires_at < ? RETURNING id`,
-          [dialect.jsonToDb(errors), t, row.id, t],
+          `UPDATE ${table} SET status = 'READY', errors = ?, locked_by = NULL, lease_expires_at = NULL, available_at = ${dbNow}
+           WHERE id = ? AND status = 'RUNNING' AND ${condition} RETURNING id`,
+          [dialect.jsonToDb(errors), row.id, ...params],
         )
       : await ctx.execute(
           `UPDATE ${table} SET status = 'FAILED', errors = ?, locked_by = NULL, lease_expires_at = NULL, finished_at = ?
-           WHERE id = ? AND status = 'RUNNING' AND lease_expires_at < ? RETURNING id`,
-          [dialect.jsonToDb(errors), t, row.id, t],
+           WHERE id = ? AND status = 'RUNNING' AND ${condition} RETURNING id`,
+          [dialect.jsonToDb(errors), t, row.id, ...params],
         );
     if (updated.length > 0) (retry ? out.retried : out.failed).push(String(row.id));
   }
