@@ -8,6 +8,7 @@ import { DEFAULT_TASK_BACKEND_ALIAS } from "./constants.js";
 import { didYouMean } from "./did-you-mean.js";
 import { ErrandError, InvalidTaskBackendError } from "./errors.js";
 import { logger } from "./logger.js";
+import { parseSchedules, type PeriodicConfig } from "./periodic/schedule.js";
 import type { Task } from "./task.js";
 
 /** The `TASKS` setting: backend alias → backend entry (Django's `TASKS`). */
@@ -184,12 +185,20 @@ export function configureTasks(config: TasksConfig): void {
   container.register(TASKS, { useValue: { ...config } }); // a new identity, so cached backends are dropped even for the same object
 }
 
-/** The shape of `errand.config.ts`. */
-export interface ErrandConfig {
+/**
+ * The shape of `errand.config.ts`.
+ * @typeParam S - schedule key → its task's arguments, inferred from `periodic` (so `args` is type-checked).
+ */
+export interface ErrandConfig<S extends Record<string, unknown[]> = Record<string, any[]>> {
   /** The `TASKS` configuration applied before the command runs. */
   TASKS?: TasksConfig;
   /** The tasks this process's workers run: exactly these names are claimed. */
   tasks: Task<any, any, any>[];
+  /**
+   * Periodic tasks (DESIGN §6): schedule key → `{ task, cron, timezone?, args?, queueName?,
+   * priority?, backend?, catchUp? }`; see `ScheduleOptions`. @defaultValue none
+   */
+  periodic?: PeriodicConfig<S>;
 }
 
 /**
@@ -205,15 +214,18 @@ export interface ErrandConfig {
  *   tasks: [sendWelcomeEmail],
  * });
  * ```
+ * With periodic tasks: `periodic: { nightlyCleanup: { task: cleanup, cron: "0 3 * * *", timezone: "Europe/Paris" } }`.
  * @throws ErrandError naming an unknown key (e.g. `TASK`, with "did you mean TASKS?").
+ * @throws InvalidScheduleError naming the `periodic` entry and the fix (e.g. an invalid cron or time zone).
  */
-export function defineConfig(config: ErrandConfig): ErrandConfig {
+export function defineConfig<S extends Record<string, unknown[]> = Record<string, any[]>>(config: ErrandConfig<S>): ErrandConfig<S> {
   checkConfigKeys(config);
+  parseSchedules(config.periodic);
   return config;
 }
 
 /** The keys of {@link ErrandConfig}. */
-export const CONFIG_KEYS: readonly (keyof ErrandConfig)[] = ["TASKS", "tasks"];
+export const CONFIG_KEYS: readonly (keyof ErrandConfig)[] = ["TASKS", "tasks", "periodic"];
 
 /**
  * Checks that `config` has no keys besides {@link CONFIG_KEYS} (a `TASK:` typo would otherwise
@@ -223,7 +235,7 @@ export const CONFIG_KEYS: readonly (keyof ErrandConfig)[] = ["TASKS", "tasks"];
 export function checkConfigKeys(config: object): void {
   for (const key of Object.keys(config)) {
     if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
-      throw new ErrandError(`The config has an unknown key "${key}"${didYouMean(key, CONFIG_KEYS)}; its keys are TASKS and tasks.`);
+      throw new ErrandError(`The config has an unknown key "${key}"${didYouMean(key, CONFIG_KEYS)}; its keys are ${CONFIG_KEYS.join(", ")}.`);
     }
   }
 }

@@ -264,7 +264,7 @@ test.serial("container.reset() returns to the unconfigured default", (t) => {
 test("defineConfig rejects an unknown top-level key, naming it with a did-you-mean", (t) => {
   t.throws(() => defineConfig({ TASK: { default: { BACKEND: DummyBackend } }, tasks: [] } as never), {
     instanceOf: ErrandError,
-    message: 'The config has an unknown key "TASK" (did you mean "TASKS"?); its keys are TASKS and tasks.',
+    message: 'The config has an unknown key "TASK" (did you mean "TASKS"?); its keys are TASKS, tasks, periodic.',
   });
   t.throws(() => defineConfig({ tasks: [], workers: 2 } as never), { instanceOf: ErrandError, message: /^The config has an unknown key "workers"; its keys/ });
   const ok = { TASKS: {}, tasks: [] };
