@@ -44,6 +44,8 @@ export class Worker {
   readonly #queues: string[] | null;
   /** Every task started and not yet stored: running, or ended with its outcome being stored. */
   readonly #running = new Map<string, Promise<void>>();
+  /** How many tasks have left {@link #running} (stored, or given up): a drain check compares it across a claim. */
+  #settled = 0;
   /** The task name of each id in {@link #running}, for the exit hook's line. */
   readonly #names = new Map<string, string>();
   /** The tasks whose function is running now: the ones that hold a concurrency slot. */
@@ -172,6 +174,10 @@ export class Worker {
         const room = o.concurrency - executing + o.prefetch - this.#buffer.length;
         const wantClaim = maxLeft > 0 && room > 0 && !storeBound && (executing < o.concurrency || this.#buffer.length <= o.prefetch / 2);
         let claimed = -1;
+        // A claim that runs while an outcome is being stored skips that row (it is locked), so a
+        // retry stored meanwhile is only seen by the next claim: drained needs a claim that began
+        // after the last task settled.
+        const settledBeforeClaim = this.#settled;
         if (wantClaim) {
           const limit = Math.min(room, maxLeft);
           let rows: RawRow[];
@@ -195,10 +201,11 @@ export class Worker {
           this.#startBuffered(ctx);
           if (claimed > 0 && claimed === limit) continue; // there may be more
         }
-        if (o.batch && claimed === 0 && this.#running.size === 0 && this.#buffer.length === 0) {
+        if (o.batch && claimed === 0 && this.#running.size === 0 && this.#buffer.length === 0 && settledBeforeClaim === this.#settled) {
           reason = "drained";
           break;
         }
+        if (claimed === 0 && settledBeforeClaim !== this.#settled) continue; // look again at once
         // Sleep until a slot frees, a task is enqueued (NOTIFY), the poll interval passes, or stop().
         const slotBound = this.#executing.size >= o.concurrency || storeBound || (o.batch && this.#running.size > 0) || maxLeft <= 0;
         await this.#sleep(slotBound ? Infinity : o.intervalMs);
@@ -271,6 +278,7 @@ export class Worker {
       this.#executing.delete(id);
       this.#running.delete(id);
       this.#names.delete(id);
+      this.#settled++;
       this.#wake();
     }
   }
