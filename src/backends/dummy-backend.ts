@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { BaseTaskBackend } from "../../src/backends/base.js";
-import { TaskResultDoesNotExistError } from "../../src/errors.js";
-import type { JsonValue } from "../../src/json.js";
-import { taskEnqueued } from "../../src/signals.js";
-import type { Task } from "../../src/task.js";
-import { copyTaskResult, readyTaskResult, TaskResult } from "../../src/task-result.js";
+import { BaseTaskBackend } from "./base.js";
+import { TaskResultDoesNotExistError } from "../errors.js";
+import type { JsonValue } from "../json.js";
+import { taskEnqueued } from "../signals.js";
+import type { Task } from "../task.js";
+import { copyTaskResult, readyTaskResult, TaskResult } from "../task-result.js";
 
 /**
  * Stores tasks and never runs them (Django 6: `DummyBackend`), for tests that check what was

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { BaseTaskBackend, type TaskBackendParams } from "../../src/backends/base.js";
-import { InvalidTaskBackendError } from "../../src/errors.js";
-import { beginAttempt, endAttempt, invokeTask, sendFinished, sendStarted } from "../../src/execution.js";
-import type { JsonValue } from "../../src/json.js";
-import { logger } from "../../src/logger.js";
-import { taskEnqueued } from "../../src/signals.js";
-import type { Task } from "../../src/task.js";
-import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
+import { BaseTaskBackend, type TaskBackendParams } from "./base.js";
+import { InvalidTaskBackendError } from "../errors.js";
+import { beginAttempt, endAttempt, invokeTask, sendFinished, sendStarted } from "../execution.js";
+import type { JsonValue } from "../json.js";
+import { logger } from "../logger.js";
+import { taskEnqueued } from "../signals.js";
+import type { Task } from "../task.js";
+import { readyTaskResult, type TaskResult } from "../task-result.js";
 
 /**
  * Runs each task during `enqueue` and returns its finished result (Django 6: `ImmediateBackend`).

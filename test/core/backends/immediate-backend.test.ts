@@ -1,5 +1,5 @@
 import test from "ava";
-import { ImmediateBackend } from "../../backends/immediate/index.js";
+import { ImmediateBackend } from "../../../backends/immediate/index.js";
 import {
   InvalidTaskError,
   NotSupportedError,
@@ -9,10 +9,10 @@ import {
   taskBackends,
   taskStarted,
   type TaskContext,
-} from "../../src/index.js";
-import { runConformanceSuite } from "../conformance/suite.js";
-import { immediateTarget } from "../conformance/targets.js";
-import { add, failing, hangs, slow, slowAborted } from "../fixtures/tasks.js";
+} from "../../../src/index.js";
+import { runConformanceSuite } from "../../conformance/suite.js";
+import { immediateTarget } from "../../conformance/targets.js";
+import { add, failing, hangs, slow, slowAborted } from "../../fixtures/tasks.js";
 
 runConformanceSuite(immediateTarget);
 

@@ -1,9 +1,9 @@
 import test from "ava";
-import { DummyBackend } from "../../backends/dummy/index.js";
-import { TaskResultDoesNotExistError, TaskResultStatus, applyTaskResultState, taskBackends, taskFinished, taskStarted, task } from "../../src/index.js";
-import { runConformanceSuite } from "../conformance/suite.js";
-import { dummyTarget } from "../conformance/targets.js";
-import { add, echo } from "../fixtures/tasks.js";
+import { DummyBackend } from "../../../backends/dummy/index.js";
+import { TaskResultDoesNotExistError, TaskResultStatus, applyTaskResultState, taskBackends, taskFinished, taskStarted, task } from "../../../src/index.js";
+import { runConformanceSuite } from "../../conformance/suite.js";
+import { dummyTarget } from "../../conformance/targets.js";
+import { add, echo } from "../../fixtures/tasks.js";
 
 runConformanceSuite(dummyTarget);
 
