@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { ErrandError, TaskResultDoesNotExistError } from "../../../../src/errors.js";
+import { TaskNotRegisteredError, TaskResultDoesNotExistError } from "../../../../src/errors.js";
 import { TaskResultStatus } from "../../../../src/task-result-status.js";
 import { runTaskById } from "../../process.js";
 import type { QueryContext, RawRow } from "../../queries/context.js";
@@ -15,8 +15,8 @@ import { backendParam, queryFlag, resultJson } from "../params.js";
  * finished (SUCCESSFUL, or FAILED without `allow_retry=true`); 409 with `Retry-After` (seconds until
  * its lease expires) when it is RUNNING under a live lease, so that Cloud Tasks asks again instead of
  * counting it done (a RUNNING task whose lease expired, its process killed, is taken back and runs);
- * 404 for an unknown id; 409 when the task may not run in this app; 500 with `failed: true` when the
- * attempt failed and `fail_on_error=true`.
+ * 404 for an unknown id; 409 when the task may not run in this app (not in its `tasks`, or not defined
+ * in this process); 500 with `failed: true` when the attempt failed and `fail_on_error=true`.
  */
 function notRun(row: RawRow | undefined, { dialect }: QueryContext): Response {
   if (row?.status === TaskResultStatus.RUNNING) {
@@ -46,7 +46,8 @@ export function executeRoute(settings: TasksAppSettings) {
       result = await runTaskById(id, { allowRetry: queryFlag(c.req.query("allow_retry")), backend: backend.alias });
     } catch (error) {
       if (error instanceof TaskResultDoesNotExistError) throw new NotFoundError("Task not found");
-      if (error instanceof ErrandError) return jsonError(409, error.message);
+      // The task may exist and be fine, just not runnable by this process: a conflict, not a server error.
+      if (error instanceof TaskNotRegisteredError) return jsonError(409, error.message);
       throw error;
     }
     if (!result) return notRun(await fetchTaskRow(ctx, id), ctx);
