@@ -8,4 +8,4 @@ export { processOneTask, processTasks, getPendingTaskCount, runTaskById, type Pr
 export { purgeCompletedTasks, type PurgeOptions, type PurgeSummary } from "./purge.js";
 export { getStatusReport, type StatusReport } from "./status-report.js";
 export { isTransientDatabaseError } from "./transient.js";
-export { createTasksApp, bearerToken, TASKS_APP_DEFAULTS, type TasksAppOptions, type AuthHook, type TasksAppAuth, type TasksAppEnv } from "./http/index.js";
+export { createTasksApp, bearerToken, TASKS_APP_DEFAULTS, type TasksAppOptions, type AuthHook, type TasksAppAuth, type TasksAppEnv } from "../../http/index.js";

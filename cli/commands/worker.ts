@@ -1,8 +1,8 @@
 /** `errand worker`: claim and run the config's tasks until stopped (or, with `--batch`, until drained). */
 import { Option, type Command } from "commander";
-import { LOG_FORMATS, logger, setLogFormat, type LogFormat } from "../../../../src/logger.js";
-import { resolveDatabaseBackend } from "../../resolve-backend.js";
-import { Worker, type WorkerSummary } from "../../worker.js";
+import { LOG_FORMATS, logger, setLogFormat, type LogFormat } from "../../src/logger.js";
+import { resolveDatabaseBackend } from "../../backends/database/resolve-backend.js";
+import { Worker, type WorkerSummary } from "../../backends/database/worker.js";
 import { closeBackendsBounded } from "../close-backends.js";
 import { backendOption, configOption, type CommonOptions } from "../common-options.js";
 import { toCliError } from "../database-errors.js";

@@ -3,8 +3,8 @@
  * it, and {@link loadHono} gives one clear "install hono" message when `createTasksApp` needs it.
  */
 import type { Hono } from "hono";
-import { MissingPeerError } from "../../../src/errors.js";
-import { importOptional } from "../../../src/optional-import.js";
+import { MissingPeerError } from "../src/errors.js";
+import { importOptional } from "../src/optional-import.js";
 
 const loaded = await importOptional(() => import("hono"));
 

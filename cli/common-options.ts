@@ -1,6 +1,6 @@
 /** Options every command shares: where the config is and which backend to use. */
 import { Option } from "commander";
-import { DEFAULT_TASK_BACKEND_ALIAS } from "../../../src/constants.js";
+import { DEFAULT_TASK_BACKEND_ALIAS } from "../src/constants.js";
 import { nonEmptyString } from "./parse-options.js";
 
 /** The options shared by every command, as commander hands them to the action. */

@@ -12,9 +12,9 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { register } from "tsx/esm/api";
-import { BaseTaskBackend } from "../../../src/backends/base.js";
-import { checkConfigKeys, configureTasks, type ErrandConfig } from "../../../src/config.js";
-import { Task } from "../../../src/task.js";
+import { BaseTaskBackend } from "../src/backends/base.js";
+import { checkConfigKeys, configureTasks, type ErrandConfig } from "../src/config.js";
+import { Task } from "../src/task.js";
 import { CliError } from "./errors.js";
 
 /** The file names looked for in the working directory, in order. */

@@ -3,7 +3,7 @@
  * (a server that accepts and never answers), so the close gets a bounded wait, after which the
  * command goes on to exit with a message instead of waiting forever.
  */
-import { taskBackends } from "../../../src/config.js";
+import { taskBackends } from "../src/config.js";
 
 /** Milliseconds the CLI waits for the backends to close before giving up on them. */
 export const CLOSE_TIMEOUT_MS = 5000;

@@ -1,7 +1,7 @@
 /** Request parameters shared by the endpoints, checked with django-database-task's messages. */
-import type { TaskResult } from "../../../src/task-result.js";
-import type { DatabaseBackend } from "../database-backend.js";
-import { resolveDatabaseBackend } from "../resolve-backend.js";
+import type { TaskResult } from "../src/task-result.js";
+import type { DatabaseBackend } from "../backends/database/database-backend.js";
+import { resolveDatabaseBackend } from "../backends/database/resolve-backend.js";
 import { BadRequestError } from "./body.js";
 
 /**

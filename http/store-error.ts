@@ -3,7 +3,7 @@
  * failures into `ErrandError`s where SQL runs (`../database-errors.ts`: "The task table does not
  * exist in … run "errand migrate"", a missing database), so they pass through here as they are.
  */
-import { ErrandError } from "../../../src/errors.js";
+import { ErrandError } from "../src/errors.js";
 
 /**
  * The `ErrandError` to answer with for `error`, or `null` when it is not errand's own error (an

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
-import { TaskNotRegisteredError, TaskResultDoesNotExistError } from "../../../../src/errors.js";
-import { TaskResultStatus } from "../../../../src/task-result-status.js";
-import { runTaskById } from "../../process.js";
-import type { QueryContext, RawRow } from "../../queries/context.js";
-import { fetchTaskRow } from "../../queries/fetch.js";
+import { TaskNotRegisteredError, TaskResultDoesNotExistError } from "../../src/errors.js";
+import { TaskResultStatus } from "../../src/task-result-status.js";
+import { runTaskById } from "../../backends/database/process.js";
+import type { QueryContext, RawRow } from "../../backends/database/queries/context.js";
+import { fetchTaskRow } from "../../backends/database/queries/fetch.js";
 import { jsonError, jsonResponse } from "../body.js";
 import { NotFoundError, type TasksAppEnv } from "../guard.js";
 import type { TasksAppSettings } from "../options.js";

@@ -4,7 +4,7 @@
  * call, and the mapping of errors to status codes.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { logger } from "../../../src/logger.js";
+import { logger } from "../src/logger.js";
 import { authenticate, loginSecrets } from "./auth.js";
 import { BadRequestError, BodyTooLargeError, jsonError, UnsupportedMediaTypeError } from "./body.js";
 import { errorPage } from "./admin/error-page.js";

@@ -4,7 +4,7 @@ import { jsonResponse } from "../body.js";
 import { isoDuration } from "../iso-duration.js";
 import type { TasksAppSettings } from "../options.js";
 import { backendParam, optionalString } from "../params.js";
-import { statusCounts } from "../queries/status-counts.js";
+import { statusCounts } from "../../backends/database/queries/status-counts.js";
 
 /**
  * `GET status/?queue_name=&backend_name=` → django-database-task's `{ pending_count }` plus the

@@ -3,9 +3,9 @@
  * of a driver's stack trace. A missing task table or database already arrives as an ErrandError from
  * the query layer (`../database-errors.ts`); this adds the connection failures.
  */
-import { ErrandError } from "../../../src/errors.js";
-import type { DatabaseBackend } from "../database-backend.js";
-import { isTransientDatabaseError } from "../transient.js";
+import { ErrandError } from "../src/errors.js";
+import type { DatabaseBackend } from "../backends/database/database-backend.js";
+import { isTransientDatabaseError } from "../backends/database/transient.js";
 import { CliError, UsageError } from "./errors.js";
 
 // Cannot connect at all: refused, unknown host, bad credentials, TLS/auth problems.

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { DEFAULT_TASK_BACKEND_ALIAS } from "../../../src/constants.js";
-import { ErrandError } from "../../../src/errors.js";
-import { getRegisteredTask } from "../../../src/registry.js";
-import type { Task } from "../../../src/task.js";
+import { DEFAULT_TASK_BACKEND_ALIAS } from "../src/constants.js";
+import { ErrandError } from "../src/errors.js";
+import { getRegisteredTask } from "../src/registry.js";
+import type { Task } from "../src/task.js";
 import { checkAuth, type AuthHook, type TasksAppAuth } from "./auth.js";
 
 /** Options of `createTasksApp`. Only `auth` is required. */

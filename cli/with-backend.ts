@@ -1,6 +1,6 @@
 /** The frame of the one-shot commands: load the config, find the backend, run, report, close. */
-import type { DatabaseBackend } from "../database-backend.js";
-import { resolveDatabaseBackend } from "../resolve-backend.js";
+import type { DatabaseBackend } from "../backends/database/database-backend.js";
+import { resolveDatabaseBackend } from "../backends/database/resolve-backend.js";
 import { closeBackendsBounded } from "./close-backends.js";
 import type { CommonOptions } from "./common-options.js";
 import { toCliError } from "./database-errors.js";

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { ErrandError } from "../../../src/errors.js";
-import { logger } from "../../../src/logger.js";
+import { ErrandError } from "../src/errors.js";
+import { logger } from "../src/logger.js";
 
 /**
  * Decides whether a request may use the tasks app: `true` accepts; `false` or a `Response` rejects

@@ -1,8 +1,8 @@
-import { TASK_RESULT_STATUSES } from "../../../../src/task-result-status.js";
+import { TASK_RESULT_STATUSES } from "../../src/task-result-status.js";
 import { html, type SafeHtml } from "../html.js";
-import type { FilterChoices } from "../queries/distinct-values.js";
-import type { TaskListRow } from "../queries/list-tasks.js";
-import type { StatusCounts } from "../queries/status-counts.js";
+import type { FilterChoices } from "../../backends/database/queries/filter-choices.js";
+import type { TaskListRow } from "../../backends/database/queries/list-tasks.js";
+import type { StatusCounts } from "../../backends/database/queries/status-counts.js";
 import { shortId, statusBadge, timeTag } from "./format.js";
 import type { ListParams, Notice } from "./list-params.js";
 

@@ -1,4 +1,4 @@
-import type { TaskResult } from "../../../../src/task-result.js";
+import type { TaskResult } from "../../src/task-result.js";
 import { html, type SafeHtml } from "../html.js";
 import { formatTime, prettyJson, relativeTime, statusBadge } from "./format.js";
 import type { Notice } from "./list-params.js";

@@ -1,9 +1,9 @@
-import { logger } from "../../../../src/logger.js";
-import { TaskResultStatus } from "../../../../src/task-result-status.js";
-import type { DatabaseBackend } from "../../database-backend.js";
-import { runTaskById } from "../../process.js";
-import { fetchTaskRow } from "../../queries/fetch.js";
-import { defaultWorkerId } from "../../worker.js";
+import { logger } from "../../src/logger.js";
+import { TaskResultStatus } from "../../src/task-result-status.js";
+import type { DatabaseBackend } from "../../backends/database/database-backend.js";
+import { runTaskById } from "../../backends/database/process.js";
+import { fetchTaskRow } from "../../backends/database/queries/fetch.js";
+import { defaultWorkerId } from "../../backends/database/worker.js";
 import type { TasksAppSettings } from "../options.js";
 
 /** Most tasks one admin action handles. */
