@@ -1,5 +1,6 @@
 import { logger } from "../../src/logger.js";
 import { storableText, type TaskError } from "../../src/task-error.js";
+import type { OutcomeReceipt } from "../../src/worker/store.js";
 import type { DatabaseBackend } from "./database-backend.js";
 import type { QueryContext } from "./queries/context.js";
 import { completeTasks, deleteSucceededTasks, failUnstorable, type CompletionItem } from "./queries/complete.js";
@@ -73,6 +74,75 @@ async function isolated(
     const [a, b] = [await isolated(batch.slice(0, half), store, fallback), await isolated(batch.slice(half), store, fallback)];
     for (const id of b) a.add(id);
     return a;
+  }
+}
+
+/** How a store writes outcomes: the backend's settings {@link storeOutcomeReceipts} needs. */
+export interface OutcomeSettings {
+  keepSuccessfulResults: boolean;
+  /** PostgreSQL: the channel completions NOTIFY (for `TaskResult.wait()`). */
+  finishedChannel?: string;
+}
+
+/**
+ * The store port's `storeOutcomes`: as {@link storeOutcomes}, without retrying. One receipt per
+ * item: stored, refused (no longer this worker's), or failed with the error and whether it is
+ * transient (the worker retries those). Refused statements are isolated as {@link storeOutcomes}
+ * does, so one outcome the database refuses never keeps the others from being stored.
+ */
+export async function storeOutcomeReceipts(
+  ctx: QueryContext,
+  settings: OutcomeSettings,
+  workerId: string,
+  items: readonly CompletionItem[],
+): Promise<Map<string, OutcomeReceipt>> {
+  const receipts = new Map<string, OutcomeReceipt>();
+  const channel = settings.finishedChannel;
+  let rest: readonly CompletionItem[] = items;
+  if (!settings.keepSuccessfulResults) {
+    const succeeded = items.filter((i) => i.completion.status === "SUCCESSFUL");
+    rest = items.filter((i) => i.completion.status !== "SUCCESSFUL");
+    try {
+      const deleted = await deleteSucceededTasks(ctx, workerId, succeeded.map((i) => i.id), channel);
+      for (const i of succeeded) receipts.set(i.id, { kind: deleted.has(i.id) ? "stored" : "refused" });
+    } catch (error) {
+      for (const i of succeeded) receipts.set(i.id, { kind: "failed", error, transient: isTransientDatabaseError(error) });
+    }
+  }
+  if (rest.length > 0) await isolateReceipts(ctx, workerId, rest, channel, receipts);
+  return receipts;
+}
+
+/** {@link isolated} with one receipt per item: a part that fails transiently is reported, not retried. */
+async function isolateReceipts(
+  ctx: QueryContext,
+  workerId: string,
+  batch: readonly CompletionItem[],
+  channel: string | undefined,
+  receipts: Map<string, OutcomeReceipt>,
+): Promise<void> {
+  const fail = (part: readonly CompletionItem[], error: unknown) => {
+    for (const i of part) receipts.set(i.id, { kind: "failed", error, transient: isTransientDatabaseError(error) });
+  };
+  try {
+    const stored = await completeTasks(ctx, workerId, batch, channel);
+    for (const i of batch) receipts.set(i.id, { kind: stored.has(i.id) ? "stored" : "refused" });
+  } catch (error) {
+    if (isTransientDatabaseError(error)) return fail(batch, error);
+    if (batch.length === 1) {
+      const item = batch[0]!;
+      logger.error({ taskId: item.id, err: firstLine(error) }, "the database refused a task's outcome; storing it as FAILED with the reason");
+      try {
+        const failed = await failUnstorable(ctx, workerId, item.id, item.at, refusedRecord(item, error));
+        receipts.set(item.id, { kind: failed ? "stored" : "refused" });
+      } catch (fallbackError) {
+        fail(batch, fallbackError);
+      }
+      return;
+    }
+    const half = Math.ceil(batch.length / 2);
+    await isolateReceipts(ctx, workerId, batch.slice(0, half), channel, receipts);
+    await isolateReceipts(ctx, workerId, batch.slice(half), channel, receipts);
   }
 }
 

@@ -1,3 +1,4 @@
+import { ids as idsOf } from "../decode-row.js";
 import { placeholders, type QueryContext } from "./context.js";
 
 /**
@@ -22,15 +23,16 @@ export async function renewLeases(ctx: QueryContext, workerId: string, ids: read
            WHERE id IN (SELECT value FROM json_each(?)) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
           [Math.round(leaseMs), JSON.stringify(ids), workerId],
         );
-  return new Set(rows.map((r) => String(r.id)));
+  return new Set(idsOf(rows));
 }
 
 /**
  * Returns tasks to READY (due now, by the database's clock) whose worker gave them up on shutdown,
- * without counting the interrupted attempt against `maxAttempts`.
+ * without counting the interrupted attempt against `maxAttempts`. Fenced on `locked_by = workerId`.
+ * @returns the ids released.
  */
-export async function releaseTasks(ctx: QueryContext, workerId: string, ids: readonly string[]): Promise<number> {
-  if (ids.length === 0) return 0;
+export async function releaseTasks(ctx: QueryContext, workerId: string, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
   const { dialect, table } = ctx;
   const rows = await ctx.execute(
     `UPDATE ${table} SET status = 'READY', locked_by = NULL, lease_expires_at = NULL, available_at = ${dialect.nowSql},
@@ -38,5 +40,5 @@ export async function releaseTasks(ctx: QueryContext, workerId: string, ids: rea
      WHERE locked_by = ? AND status = 'RUNNING' AND id IN (${placeholders(ids.length)}) RETURNING id`,
     [workerId, ...ids],
   );
-  return rows.length;
+  return idsOf(rows);
 }

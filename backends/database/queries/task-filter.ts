@@ -1,15 +1,8 @@
-import { isTaskResultStatus, type TaskResultStatus } from "../../../src/task-result-status.js";
+import { isTaskResultStatus } from "../../../src/task-result-status.js";
+import type { TaskFilter } from "../../../src/worker/task-record.js";
 import type { QueryContext } from "./context.js";
 
-/** The admin list's filters; every field is optional and they combine with AND. */
-export interface TaskFilter {
-  status?: TaskResultStatus;
-  queueName?: string;
-  backendName?: string;
-  taskPath?: string;
-  /** A task id (or its beginning), or part of a task name, case-insensitive. */
-  search?: string;
-}
+export type { TaskFilter } from "../../../src/worker/task-record.js";
 
 /** Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`. */
 export function escapeLike(text: string): string {
