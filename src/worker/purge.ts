@@ -1,6 +1,6 @@
-import { DEFAULT_TASK_BACKEND_ALIAS } from "../../src/constants.js";
-import { countPurgeable, purgeBatch, type PurgeFilter } from "./queries/purge.js";
-import { resolveDatabaseBackend } from "./resolve-backend.js";
+import { InvalidOptionError } from "../errors.js";
+import type { PurgeFilter } from "./store.js";
+import { resolveStoreBackend } from "./resolve-store-backend.js";
 
 /** Options of {@link purgeCompletedTasks} (django-database-task's purge command). */
 export interface PurgeOptions {
@@ -8,7 +8,7 @@ export interface PurgeOptions {
   days?: number;
   /** Which finished statuses. @defaultValue `["SUCCESSFUL", "FAILED"]` */
   statuses?: readonly ("SUCCESSFUL" | "FAILED")[];
-  /** Rows deleted per statement. @defaultValue 1000 */
+  /** Tasks deleted per step (one statement on a database). @defaultValue 1000 */
   batchSize?: number;
   /** Count only; delete nothing. @defaultValue false */
   dryRun?: boolean;
@@ -16,7 +16,7 @@ export interface PurgeOptions {
   queueName?: string;
   /** Only tasks with this name (`task_path`). */
   taskPath?: string;
-  /** The backend alias. @defaultValue `"default"` */
+  /** The backend alias (a backend with a store). @defaultValue `"default"` */
   backend?: string;
   /** Called after each batch with the running total (for progress bars). */
   onProgress?: (deleted: number, total: number) => void;
@@ -34,31 +34,32 @@ export interface PurgeSummary {
 /**
  * Deletes finished tasks in batches (django-database-task's `purge_completed_database_tasks`). READY
  * and RUNNING tasks are never touched.
- * @throws RangeError naming the option for negative `days`, a `batchSize` < 1, or a status other
- *   than SUCCESSFUL/FAILED.
+ * @throws InvalidOptionError naming the option for negative `days`, a `batchSize` < 1, or a status
+ *   other than SUCCESSFUL/FAILED.
+ * @throws InvalidTaskBackendError when the backend has no store.
  */
 export async function purgeCompletedTasks(options: PurgeOptions = {}): Promise<PurgeSummary> {
   const days = options.days ?? 0;
   const batchSize = options.batchSize ?? 1000;
   const statuses = options.statuses ?? ["SUCCESSFUL", "FAILED"];
-  if (!(typeof days === "number" && Number.isFinite(days) && days >= 0)) throw new RangeError(`days must be a number >= 0; got ${String(days)}.`);
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`batchSize must be a whole number >= 1; got ${String(batchSize)}.`);
+  if (!(typeof days === "number" && Number.isFinite(days) && days >= 0)) throw new InvalidOptionError("days", `days must be a number >= 0; got ${String(days)}.`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new InvalidOptionError("batchSize", `batchSize must be a whole number >= 1; got ${String(batchSize)}.`);
   if (statuses.length === 0 || statuses.some((s) => s !== "SUCCESSFUL" && s !== "FAILED")) {
-    throw new RangeError(`statuses must be SUCCESSFUL and/or FAILED (READY and RUNNING tasks are never purged); got ${JSON.stringify(statuses)}.`);
+    throw new InvalidOptionError("statuses", `statuses must be SUCCESSFUL and/or FAILED (READY and RUNNING tasks are never purged); got ${JSON.stringify(statuses)}.`);
   }
-  const backend = resolveDatabaseBackend(options.backend ?? DEFAULT_TASK_BACKEND_ALIAS);
-  const ctx = await backend.queryContext();
+  const store = resolveStoreBackend(options.backend).taskStore;
+  await store.open();
   const filter: PurgeFilter = {
-    finishedBefore: new Date(Date.now() - days * 86_400_000),
+    finishedMoreThanMsAgo: days * 86_400_000,
     statuses,
     ...(options.queueName !== undefined && { queueName: options.queueName }),
     ...(options.taskPath !== undefined && { taskPath: options.taskPath }),
   };
-  const matched = await countPurgeable(ctx, filter);
+  const matched = await store.countPurgeable(filter);
   if (options.dryRun || matched === 0) return { matched, deleted: 0, dryRun: options.dryRun ?? false };
   let deleted = 0;
   for (;;) {
-    const n = await purgeBatch(ctx, filter, batchSize);
+    const n = await store.purgeBatch(filter, batchSize);
     deleted += n;
     options.onProgress?.(deleted, matched);
     if (n < batchSize) break;

@@ -1,6 +1,5 @@
-import { logger } from "../../src/logger.js";
-import type { QueryContext } from "./queries/context.js";
-import { countUnrunnableIn } from "./queries/counts.js";
+import { logger } from "../logger.js";
+import type { TaskStore } from "./store.js";
 
 /** How often, at most, a worker looks for READY tasks it cannot run. */
 const CHECK_EVERY_MS = 30_000;
@@ -15,7 +14,7 @@ export class UnrunnableWarning {
   #lastCheck = -Infinity;
 
   constructor(
-    private readonly ctx: QueryContext,
+    private readonly store: TaskStore,
     private readonly workerId: string,
     private readonly taskNames: readonly string[],
     private readonly queues: readonly string[] | null,
@@ -28,7 +27,7 @@ export class UnrunnableWarning {
     if (!force && now - this.#lastCheck < CHECK_EVERY_MS) return;
     this.#lastCheck = now;
     try {
-      const rows = await countUnrunnableIn(this.ctx, this.taskNames, this.queues, this.excludeQueues);
+      const rows = await this.store.countUnrunnable(this.taskNames, this.queues, this.excludeQueues);
       const fresh = rows.filter((r) => !this.#warned.has(r.taskPath));
       if (fresh.length === 0) return;
       for (const r of fresh) this.#warned.add(r.taskPath);

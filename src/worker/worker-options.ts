@@ -1,6 +1,5 @@
-import { hostname } from "node:os";
-import { randomBytes } from "node:crypto";
-import type { Task } from "../../src/task.js";
+import { InvalidOptionError } from "../errors.js";
+import type { Task } from "../task.js";
 
 /** Options of a {@link Worker}. Durations in milliseconds. */
 export interface WorkerOptions {
@@ -55,17 +54,12 @@ export interface WorkerSummary {
   durationMs: number;
 }
 
-/** A default worker id: host, pid and a random suffix, at most 64 characters. */
-export function defaultWorkerId(): string {
-  return `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString("hex")}`;
-}
-
-/** Checks the numeric options of a worker. @throws RangeError naming the option. */
+/** Checks the numeric options of a worker. @throws InvalidOptionError naming the option. */
 export function checkOptions(o: WorkerOptions): void {
   const whole = (name: keyof WorkerOptions, min: number) => {
     const v = o[name];
     if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min)) {
-      throw new RangeError(`Worker option ${name} must be a whole number >= ${min}; got ${String(v)}.`);
+      throw new InvalidOptionError(name, `Worker option ${name} must be a whole number >= ${min}; got ${String(v)}.`);
     }
   };
   whole("concurrency", 1);
@@ -74,11 +68,11 @@ export function checkOptions(o: WorkerOptions): void {
   for (const name of ["intervalMs", "shutdownTimeoutMs", "recoveryIntervalMs"] as const) {
     const v = o[name];
     if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v >= 0)) {
-      throw new RangeError(`Worker option ${name} must be a number of milliseconds >= 0; got ${String(v)}.`);
+      throw new InvalidOptionError(name, `Worker option ${name} must be a number of milliseconds >= 0; got ${String(v)}.`);
     }
   }
   if (o.workerId !== undefined && !(typeof o.workerId === "string" && o.workerId.trim() !== "" && o.workerId.length <= 64)) {
-    throw new RangeError(`Worker option workerId must be a non-empty string of at most 64 characters; got ${JSON.stringify(o.workerId)}.`);
+    throw new InvalidOptionError("workerId", `Worker option workerId must be a non-empty string of at most 64 characters; got ${JSON.stringify(o.workerId)}.`);
   }
 }
 
