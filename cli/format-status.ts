@@ -1,5 +1,5 @@
 /** Renders a {@link StatusReport} as the human output of `errand status`. */
-import type { StatusReport } from "../backends/database/status-report.js";
+import type { StatusReport } from "../src/worker/index.js";
 
 const STATUSES = ["READY", "RUNNING", "SUCCESSFUL", "FAILED"] as const;
 

@@ -1,11 +1,11 @@
 /**
- * Turns failures of the CLI commands into one readable line naming where the database is, instead
- * of a driver's stack trace. A missing task table or database already arrives as an ErrandError from
- * the query layer (`../database-errors.ts`); this adds the connection failures.
+ * Turns failures of the CLI commands into one readable line naming where the store is, instead of
+ * a driver's stack trace. A missing task table or database already arrives as an ErrandError from
+ * the store (backends/database/database-errors.ts); this adds the connection failures, recognised by
+ * their codes and by the store's own `isTransient`.
  */
 import { ErrandError } from "../src/errors.js";
-import type { DatabaseBackend } from "../backends/database/database-backend.js";
-import { isTransientDatabaseError } from "../backends/database/transient.js";
+import type { StoreBackend } from "../src/worker/index.js";
 import { CliError, UsageError } from "./errors.js";
 
 // Cannot connect at all: refused, unknown host, bad credentials, TLS/auth problems.
@@ -14,11 +14,13 @@ const CONNECT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMED
 const TIMEOUT_MESSAGES = /timeout exceeded when trying to connect|Connection terminated due to connection timeout|Query read timeout/i;
 
 /**
- * Where the backend's database is, for messages: `PostgreSQL at host:port/db` (never the password)
- * or `SQLite file /abs/path`.
+ * Where the backend's store is, for messages: the backend's own `location` when it has one (a
+ * DatabaseBackend says `PostgreSQL at host:port/db`, never the password, or `SQLite file /abs/path`),
+ * else `backend '<alias>'`.
  */
-export function databaseLocation(backend: DatabaseBackend): string {
-  return backend.location;
+export function storeLocation(backend: StoreBackend): string {
+  const location = (backend as { location?: unknown }).location;
+  return typeof location === "string" && location !== "" ? location : `backend '${backend.alias}'`;
 }
 
 function codesOf(error: unknown): string[] {
@@ -49,12 +51,12 @@ function reasonOf(error: unknown): string {
  * connection failures (and time-outs) as `Cannot connect to <where> (backend 'x'): <reason>`,
  * anything else from the database as `<where>: <reason>`.
  */
-export function toCliError(error: unknown, backend: DatabaseBackend | undefined): Error {
+export function toCliError(error: unknown, backend: StoreBackend | undefined): Error {
   if (error instanceof CliError || error instanceof UsageError) return error;
   if (error instanceof ErrandError || !backend) return new CliError(reasonOf(error), { cause: error });
-  const where = databaseLocation(backend);
+  const where = storeLocation(backend);
   const reason = reasonOf(error);
-  if (codesOf(error).some((c) => CONNECT_CODES.has(c)) || isTransientDatabaseError(error) || TIMEOUT_MESSAGES.test(reason)) {
+  if (codesOf(error).some((c) => CONNECT_CODES.has(c)) || backend.taskStore.isTransient(error) || TIMEOUT_MESSAGES.test(reason)) {
     return new CliError(`Cannot connect to ${where} (backend '${backend.alias}'): ${reason}`, { cause: error });
   }
   return new CliError(`${where} (backend '${backend.alias}'): ${reason}`, { cause: error });

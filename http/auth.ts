@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { ErrandError } from "../src/errors.js";
+import { InvalidOptionError } from "../src/errors.js";
 import { logger } from "../src/logger.js";
 
 /**
@@ -49,12 +49,12 @@ export function unauthorized(bearer = false): Response {
  * Accepts requests with `Authorization: Bearer <token>`, compared in constant time (both sides are
  * hashed, so neither the content nor the length of the token leaks through timing). The admin page
  * also offers people a login form for the same token (a signed, HttpOnly session cookie).
- * @throws ErrandError when `token` is empty or not a string (e.g. an unset environment variable).
+ * @throws InvalidOptionError when `token` is empty or not a string (e.g. an unset environment variable).
  * @example createTasksApp({ auth: bearerToken(process.env.TASKS_TOKEN!) })
  */
 export function bearerToken(token: string): AuthHook {
   if (typeof token !== "string" || token.trim() === "") {
-    throw new ErrandError("bearerToken() needs a non-empty token (is the environment variable set?).");
+    throw new InvalidOptionError("token", "bearerToken() needs a non-empty token (is the environment variable set?).");
   }
   const expected = digest(token);
   const matches = (candidate: string) => timingSafeEqual(digest(candidate), expected);
@@ -70,13 +70,14 @@ export function bearerToken(token: string): AuthHook {
 
 /**
  * Checks the `auth` option.
- * @throws ErrandError when `auth` is missing, so that an app is never public by accident.
+ * @throws InvalidOptionError when `auth` is missing, so that an app is never public by accident.
  */
 export function checkAuth(auth: unknown): readonly AuthHook[] | "none" {
   if (auth === "none") return "none";
   const hooks = typeof auth === "function" ? [auth] : auth;
   if (!Array.isArray(hooks) || hooks.length === 0 || !hooks.every((h) => typeof h === "function")) {
-    throw new ErrandError(
+    throw new InvalidOptionError(
+      "auth",
       "createTasksApp needs an `auth` option: bearerToken(process.env.TASKS_TOKEN), a hook (request) => boolean | Response, " +
         "an array of them, or 'none' to serve the endpoints and the admin page without authentication.",
     );

@@ -14,7 +14,7 @@ const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 /**
  * The HTTP endpoints of django-database-task plus an admin page, as a web-standard Hono app that
- * runs the tasks of a {@link DatabaseBackend} in the request (for serverless and PaaS deployments
+ * runs the tasks of any store backend (a DatabaseBackend, …) in the request (for serverless and PaaS deployments
  * where a scheduler or Cloud Tasks calls in, instead of a long-running worker):
  *
  * | route | method | |
@@ -32,12 +32,12 @@ const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
  * Mount it under any prefix: `app.route("/tasks", createTasksApp(...))` in Hono, or through
  * `@hono/node-server`'s `getRequestListener(tasksApp.fetch)` in Node's http, Express or Fastify.
  *
- * @throws ErrandError when `auth` is missing (pass `"none"` to disable authentication explicitly)
- *   or another option is invalid; Error when the `hono` package is not installed.
+ * @throws InvalidOptionError when `auth` is missing (pass `"none"` to disable authentication explicitly)
+ *   or another option is invalid; MissingPeerError when the `hono` package is not installed.
  * @example
  * ```ts
  * import { Hono } from "hono";
- * import { bearerToken, createTasksApp } from "errand/backends/database";
+ * import { bearerToken, createTasksApp } from "errand/http";
  * const app = new Hono();
  * app.route("/tasks", createTasksApp({ auth: bearerToken(process.env.TASKS_TOKEN!) }));
  * ```

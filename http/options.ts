@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { DEFAULT_TASK_BACKEND_ALIAS } from "../src/constants.js";
-import { ErrandError } from "../src/errors.js";
+import { InvalidOptionError } from "../src/errors.js";
 import { getRegisteredTask } from "../src/registry.js";
 import type { Task } from "../src/task.js";
 import { checkAuth, type AuthHook, type TasksAppAuth } from "./auth.js";
@@ -65,28 +65,28 @@ export interface TasksAppSettings {
 
 function wholeNumber(name: string, value: unknown, min: number): void {
   if (!(Number.isInteger(value) && (value as number) >= min)) {
-    throw new ErrandError(`createTasksApp option ${name} must be a whole number >= ${min}; got ${String(value)}.`);
+    throw new InvalidOptionError(name, `createTasksApp option ${name} must be a whole number >= ${min}; got ${String(value)}.`);
   }
 }
 
 /**
  * Checks the options and fills in the defaults.
- * @throws ErrandError naming the bad option; always when `auth` is missing.
+ * @throws InvalidOptionError naming the bad option; always when `auth` is missing.
  */
 export function resolveSettings(options: TasksAppOptions): TasksAppSettings {
-  if (options === null || typeof options !== "object") throw new ErrandError("createTasksApp takes an options object with at least `auth`.");
+  if (options === null || typeof options !== "object") throw new InvalidOptionError("options", "createTasksApp takes an options object with at least `auth`.");
   const hooks = checkAuth(options.auth);
   const maxBodyBytes = options.maxBodyBytes ?? TASKS_APP_DEFAULTS.maxBodyBytes;
   const pageSize = options.pageSize ?? TASKS_APP_DEFAULTS.pageSize;
   wholeNumber("maxBodyBytes", maxBodyBytes, 1);
   wholeNumber("pageSize", pageSize, 1);
   if (options.secret !== undefined && (typeof options.secret !== "string" || options.secret.length < 16)) {
-    throw new ErrandError("createTasksApp option secret must be a string of at least 16 characters.");
+    throw new InvalidOptionError("secret", "createTasksApp option secret must be a string of at least 16 characters.");
   }
   if (options.allowGetForCron !== undefined && typeof options.allowGetForCron !== "boolean") {
-    throw new ErrandError("createTasksApp option allowGetForCron must be true or false.");
+    throw new InvalidOptionError("allowGetForCron", "createTasksApp option allowGetForCron must be true or false.");
   }
-  if (options.tasks !== undefined && !Array.isArray(options.tasks)) throw new ErrandError("createTasksApp option tasks must be an array of tasks.");
+  if (options.tasks !== undefined && !Array.isArray(options.tasks)) throw new InvalidOptionError("tasks", "createTasksApp option tasks must be an array of tasks.");
   const names = options.tasks ? new Set(options.tasks.map((t) => t.name)) : null;
   return {
     hooks,

@@ -1,18 +1,18 @@
 /** Request parameters shared by the endpoints, checked with django-database-task's messages. */
 import type { TaskResult } from "../src/task-result.js";
-import type { DatabaseBackend } from "../backends/database/database-backend.js";
-import { resolveDatabaseBackend } from "../backends/database/resolve-backend.js";
+import { resolveStoreBackend, type StoreBackend } from "../src/worker/index.js";
 import { BadRequestError } from "./body.js";
 
 /**
- * The DatabaseBackend named by `backend_name` (or the app's default).
- * @throws BadRequestError `"Invalid backend name"` for an unknown alias, or one that is not a DatabaseBackend.
+ * The store backend named by `backend_name` (or the app's default): any backend whose tasks are
+ * kept in a store (`isStoreBackend`), whichever store that is.
+ * @throws BadRequestError `"Invalid backend name"` for an unknown alias, or a backend without a store.
  */
-export function backendParam(value: unknown, fallback: string): DatabaseBackend {
+export function backendParam(value: unknown, fallback: string): StoreBackend {
   if (value === undefined || value === null) value = fallback;
   if (typeof value !== "string") throw new BadRequestError("Invalid backend name");
   try {
-    return resolveDatabaseBackend(value);
+    return resolveStoreBackend(value);
   } catch {
     throw new BadRequestError("Invalid backend name");
   }

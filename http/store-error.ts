@@ -1,6 +1,6 @@
 /**
  * Turns what the store throws into an error an operator can act on. The store translates database
- * failures into `ErrandError`s where SQL runs (`../database-errors.ts`: "The task table does not
+ * failures into `ErrandError`s where SQL runs (backends/database/database-errors.ts: "The task table does not
  * exist in … run "errand migrate"", a missing database), so they pass through here as they are.
  */
 import { ErrandError } from "../src/errors.js";

@@ -1,17 +1,36 @@
 /** `errand migrate`: apply errand's schema migrations, or with `--check` only report pending ones (for CI). */
 import type { Command } from "commander";
 import { backendOption, configOption, type CommonOptions } from "../common-options.js";
-import { databaseLocation } from "../database-errors.js";
+import type { StoreBackend } from "../../src/worker/index.js";
 import { CliError } from "../errors.js";
+import { storeLocation } from "../store-errors.js";
 import { withConfiguredBackend } from "../with-backend.js";
 
 interface MigrateOptions extends CommonOptions {
   check?: boolean;
 }
 
+/** What `migrate` needs: a store with a schema (DatabaseBackend's public `migrate()` and `pendingMigrations()`). */
+interface MigratableBackend extends StoreBackend {
+  migrate(): Promise<string[]>;
+  pendingMigrations(): Promise<string[]>;
+}
+
+/**
+ * The backend as one that has migrations. Checked by shape, not by class, so that the CLI does not
+ * load the database backend (and MikroORM) for stores that have no schema.
+ * @throws CliError naming the backend's class when its store has no migrations.
+ */
+function migratable(backend: StoreBackend): MigratableBackend {
+  const b = backend as Partial<MigratableBackend>;
+  if (typeof b.migrate === "function" && typeof b.pendingMigrations === "function") return backend as MigratableBackend;
+  throw new CliError(`Backend '${backend.alias}' is a ${backend.constructor.name}: its store has no migrations (errand migrate applies a DatabaseBackend's).`);
+}
+
 async function run(options: MigrateOptions): Promise<void> {
-  await withConfiguredBackend(options, async (backend) => {
-    const where = databaseLocation(backend);
+  await withConfiguredBackend(options, async (store) => {
+    const backend = migratable(store);
+    const where = storeLocation(backend);
     if (options.check) {
       // Reads only: unlike the backend's first query, this never auto-migrates SQLite.
       const names = await backend.pendingMigrations();

@@ -1,6 +1,6 @@
 /** `errand purge`: delete finished tasks (SUCCESSFUL/FAILED) in batches; READY and RUNNING are never touched. */
 import { Option, type Command } from "commander";
-import { purgeCompletedTasks } from "../../backends/database/purge.js";
+import { purgeCompletedTasks } from "../../src/worker/index.js";
 import { backendOption, configOption, type CommonOptions } from "../common-options.js";
 import { nonEmptyString, numberAtLeast, PURGEABLE_STATUSES, purgeStatuses, wholeNumberAtLeast, type PurgeableStatus } from "../parse-options.js";
 import { createProgress } from "../progress.js";

@@ -1,6 +1,6 @@
 /** `errand status`: what is in the task table, per queue and status, and what no worker can run. */
 import type { Command } from "commander";
-import { getStatusReport } from "../../backends/database/status-report.js";
+import { getStatusReport } from "../../src/worker/index.js";
 import { backendOption, configOption, type CommonOptions } from "../common-options.js";
 import { formatStatus } from "../format-status.js";
 import { withConfiguredBackend } from "../with-backend.js";

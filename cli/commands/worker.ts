@@ -1,11 +1,10 @@
 /** `errand worker`: claim and run the config's tasks until stopped (or, with `--batch`, until drained). */
 import { Option, type Command } from "commander";
 import { LOG_FORMATS, logger, setLogFormat, type LogFormat } from "../../src/logger.js";
-import { resolveDatabaseBackend } from "../../backends/database/resolve-backend.js";
-import { Worker, type WorkerSummary } from "../../backends/database/worker.js";
+import { resolveStoreBackend, Worker, type WorkerSummary } from "../../src/worker/index.js";
 import { closeBackendsBounded } from "../close-backends.js";
 import { backendOption, configOption, type CommonOptions } from "../common-options.js";
-import { toCliError } from "../database-errors.js";
+import { toCliError } from "../store-errors.js";
 import { loadConfig } from "../load-config.js";
 import { nameList, nonEmptyString, numberAtLeast, wholeNumberAtLeast } from "../parse-options.js";
 
@@ -87,7 +86,7 @@ async function run(options: WorkerCliOptions): Promise<void> {
   if (options.logFormat !== undefined) setLogFormat(options.logFormat);
   try {
     const { config } = await loadConfig(options.config);
-    backend = resolveDatabaseBackend(options.backend);
+    backend = resolveStoreBackend(options.backend);
     const worker = new Worker({
       backend: options.backend,
       tasks: config.tasks,

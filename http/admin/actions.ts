@@ -1,9 +1,6 @@
 import { logger } from "../../src/logger.js";
 import { TaskResultStatus } from "../../src/task-result-status.js";
-import type { DatabaseBackend } from "../../backends/database/database-backend.js";
-import { runTaskById } from "../../backends/database/process.js";
-import { fetchTaskRow } from "../../backends/database/queries/fetch.js";
-import { defaultWorkerId } from "../../backends/database/worker.js";
+import { defaultWorkerId, runTaskById, type StoreBackend } from "../../src/worker/index.js";
 import type { TasksAppSettings } from "../options.js";
 
 /** Most tasks one admin action handles. */
@@ -24,17 +21,16 @@ export interface ActionOutcome {
  */
 export async function runSelected(
   settings: TasksAppSettings,
-  backend: DatabaseBackend,
+  backend: StoreBackend,
   ids: readonly string[],
   mode: "run" | "retry",
 ): Promise<ActionOutcome> {
   const outcome: ActionOutcome = { ok: 0, failed: 0, skipped: 0 };
-  const ctx = await backend.queryContext();
   const workerId = `admin:${defaultWorkerId()}`.slice(0, 64);
   const wanted = mode === "run" ? TaskResultStatus.READY : TaskResultStatus.FAILED;
   for (const id of new Set(ids)) {
-    const row = id.length <= 64 ? await fetchTaskRow(ctx, id) : undefined;
-    if (!row || row.status !== wanted || !settings.mayRun(String(row.task_path))) {
+    const record = id.length <= 64 ? await backend.taskStore.get(id) : undefined;
+    if (!record || record.status !== wanted || !settings.mayRun(record.taskPath)) {
       outcome.skipped++;
       continue;
     }

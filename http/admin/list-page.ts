@@ -1,8 +1,6 @@
 import { TASK_RESULT_STATUSES } from "../../src/task-result-status.js";
 import { html, type SafeHtml } from "../html.js";
-import type { FilterChoices } from "../../backends/database/queries/filter-choices.js";
-import type { TaskListRow } from "../../backends/database/queries/list-tasks.js";
-import type { StatusCounts } from "../../backends/database/queries/status-counts.js";
+import type { FilterChoices, StatusCounts, TaskSummary } from "../../src/worker/index.js";
 import { shortId, statusBadge, timeTag } from "./format.js";
 import type { ListParams, Notice } from "./list-params.js";
 
@@ -10,7 +8,7 @@ import type { ListParams, Notice } from "./list-params.js";
 export interface ListPageData {
   backend: string;
   params: ListParams;
-  rows: TaskListRow[];
+  rows: TaskSummary[];
   total: number;
   pageSize: number;
   counts: StatusCounts;
@@ -60,7 +58,7 @@ ${select("task", "Task", d.choices.taskPaths, f.taskPath)}
 </form>`;
 }
 
-function row(r: TaskListRow, now: Date): SafeHtml {
+function row(r: TaskSummary, now: Date): SafeHtml {
   const href = `tasks/${encodeURIComponent(r.id)}/`;
   return html`<tr>
 <td class="sel"><input type="checkbox" name="id" value="${r.id}" aria-label="Select ${r.id}"></td>

@@ -1,6 +1,6 @@
 /** The admin list's query string: filters, page, and the notice left by an action. */
 import { isTaskResultStatus } from "../../src/task-result-status.js";
-import type { TaskFilter } from "../../backends/database/queries/task-filter.js";
+import type { TaskFilter } from "../../src/worker/index.js";
 
 /** Query-string keys of the list's filters. */
 export const FILTER_KEYS = ["status", "queue", "backend", "task", "q"] as const;

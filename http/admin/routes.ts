@@ -4,12 +4,9 @@ import { BadRequestError, readBody } from "../body.js";
 import { NotFoundError, type TasksAppEnv } from "../guard.js";
 import type { TasksAppSettings } from "../options.js";
 import { backendParam, hasNul } from "../params.js";
-import { filterChoices } from "../../backends/database/queries/filter-choices.js";
-import { countTasks, listTasks } from "../../backends/database/queries/list-tasks.js";
-import { statusCounts } from "../../backends/database/queries/status-counts.js";
+import { recordToResult } from "../../src/worker/record-to-result.js";
+import { purgeCompletedTasks } from "../../src/worker/index.js";
 import type { TasksRoute } from "../route.js";
-import { fetchTaskRow } from "../../backends/database/queries/fetch.js";
-import { purgeCompletedTasks } from "../../backends/database/purge.js";
 import { checkDays, parseStatuses } from "../routes/purge.js";
 import { MAX_SELECTED, runSelected } from "./actions.js";
 import { csrfToken, csrfValid } from "./csrf.js";
@@ -21,6 +18,9 @@ import { listPage } from "./list-page.js";
 import { loginPage, safeNext } from "./login-page.js";
 import { purgePage } from "./purge-page.js";
 import { clearSessionCookie, sessionCookie } from "./session.js";
+
+/** Most distinct queues, backends and task names each admin filter offers. */
+const FILTER_CHOICES_LIMIT = 200;
 
 /**
  * `Promise.all` that waits for every query before it rejects: a query still in flight after the
@@ -96,15 +96,16 @@ export function adminRoutes(settings: TasksAppSettings): TasksRoute[] {
       methods: ["GET"],
       handler: async (c) => {
         const backend = backendOf();
-        const ctx = await backend.queryContext();
+        const store = backend.taskStore;
         const params = parseListParams((k) => c.req.query(k));
         const now = new Date();
-        const [rows, total, counts, choices] = await settleAll([
-          listTasks(ctx, params.filter, settings.pageSize, (params.page - 1) * settings.pageSize),
-          countTasks(ctx, params.filter),
-          statusCounts(ctx, now),
-          filterChoices(ctx),
+        const [list, total, counts, choices] = await settleAll([
+          store.list({ ...params.filter, limit: settings.pageSize, offset: (params.page - 1) * settings.pageSize }),
+          store.count(params.filter),
+          store.statusCounts(),
+          store.filterChoices(FILTER_CHOICES_LIMIT),
         ]);
+        const rows = list.items;
         const csrf = csrfToken(c, settings.secret);
         const notice = readNotice((k) => c.req.query(k));
         const body = listPage({ backend: backend.alias, params, rows, total, pageSize: settings.pageSize, counts, choices, csrf: csrf.token, notice, now });
@@ -117,22 +118,20 @@ export function adminRoutes(settings: TasksAppSettings): TasksRoute[] {
       methods: ["GET"],
       handler: async (c) => {
         const backend = backendOf();
-        const ctx = await backend.queryContext();
         const id = c.req.param("id") ?? "";
-        const row = id.length <= 64 && !hasNul(id) ? await fetchTaskRow(ctx, id) : undefined;
-        if (!row) throw new NotFoundError("Task not found");
-        const { fromDb } = ctx.dialect;
+        const record = id.length <= 64 && !hasNul(id) ? await backend.taskStore.get(id) : undefined;
+        if (!record) throw new NotFoundError("Task not found");
         const detail = {
-          result: backend.resultFromRow(row),
-          priority: Number(row.priority),
-          queueName: String(row.queue_name),
-          backendName: String(row.backend_name),
-          attempts: Number(row.attempts),
-          maxAttempts: Number(row.max_attempts),
-          runAfter: fromDb(row.run_after),
-          availableAt: fromDb(row.available_at),
-          leaseExpiresAt: fromDb(row.lease_expires_at),
-          lockedBy: row.locked_by == null ? null : String(row.locked_by),
+          result: recordToResult(record),
+          priority: record.priority,
+          queueName: record.queueName,
+          backendName: record.backendName,
+          attempts: record.attempts,
+          maxAttempts: record.maxAttempts,
+          runAfter: record.runAfter,
+          availableAt: record.availableAt,
+          leaseExpiresAt: record.leaseExpiresAt,
+          lockedBy: record.lockedBy,
         };
         const csrf = csrfToken(c, settings.secret);
         const body = detailPage(detail, csrf.token, readNotice((k) => c.req.query(k)), new Date());

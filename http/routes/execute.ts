@@ -1,9 +1,7 @@
 import type { Context } from "hono";
 import { TaskNotRegisteredError, TaskResultDoesNotExistError } from "../../src/errors.js";
 import { TaskResultStatus } from "../../src/task-result-status.js";
-import { runTaskById } from "../../backends/database/process.js";
-import type { QueryContext, RawRow } from "../../backends/database/queries/context.js";
-import { fetchTaskRow } from "../../backends/database/queries/fetch.js";
+import { runTaskById, type TaskRecord } from "../../src/worker/index.js";
 import { jsonError, jsonResponse } from "../body.js";
 import { NotFoundError, type TasksAppEnv } from "../guard.js";
 import type { TasksAppSettings } from "../options.js";
@@ -18,9 +16,9 @@ import { backendParam, queryFlag, resultJson } from "../params.js";
  * 404 for an unknown id; 409 when the task may not run in this app (not in its `tasks`, or not defined
  * in this process); 500 with `failed: true` when the attempt failed and `fail_on_error=true`.
  */
-function notRun(row: RawRow | undefined, { dialect }: QueryContext): Response {
-  if (row?.status === TaskResultStatus.RUNNING) {
-    const expires = dialect.fromDb(row.lease_expires_at);
+function notRun(record: TaskRecord | undefined): Response {
+  if (record?.status === TaskResultStatus.RUNNING) {
+    const expires = record.leaseExpiresAt;
     const seconds = Math.min(3600, Math.max(1, Math.ceil(((expires?.getTime() ?? 0) - Date.now()) / 1000)));
     return jsonResponse(
       { executed: false, reason: "Task is RUNNING under a live lease; ask again after it expires", retry_after: seconds },
@@ -36,10 +34,9 @@ export function executeRoute(settings: TasksAppSettings) {
     const id = c.req.param("id") ?? "";
     if (!settings.isTaskId(id)) throw new NotFoundError("Task not found");
     const backend = backendParam(c.req.query("backend_name"), settings.backend);
-    const ctx = await backend.queryContext();
-    const row = await fetchTaskRow(ctx, id);
-    if (!row) throw new NotFoundError("Task not found");
-    const name = String(row.task_path);
+    const record = await backend.taskStore.get(id);
+    if (!record) throw new NotFoundError("Task not found");
+    const name = record.taskPath;
     if (!settings.mayRun(name)) return jsonError(409, `Task '${name}' may not run through this app`);
     let result;
     try {
@@ -50,7 +47,7 @@ export function executeRoute(settings: TasksAppSettings) {
       if (error instanceof TaskNotRegisteredError) return jsonError(409, error.message);
       throw error;
     }
-    if (!result) return notRun(await fetchTaskRow(ctx, id), ctx);
+    if (!result) return notRun(await backend.taskStore.get(id));
     c.set("tasksProcessed", 1);
     const body = { executed: true, result: resultJson(result) };
     // READY after an attempt means it failed and a retry is scheduled: still a failed attempt.

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { purgeCompletedTasks } from "../../backends/database/purge.js";
+import { purgeCompletedTasks } from "../../src/worker/index.js";
 import { BadRequestError, jsonResponse, readJsonObject } from "../body.js";
 import type { TasksAppEnv } from "../guard.js";
 import type { TasksAppSettings } from "../options.js";

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { processOneTask, processTasks } from "../../backends/database/process.js";
+import { processOneTask, processTasks } from "../../src/worker/index.js";
 import { readJsonObject, jsonResponse, jsonError } from "../body.js";
 import { intFromQuery } from "./purge.js";
 import type { TasksAppEnv } from "../guard.js";

@@ -4,7 +4,6 @@ import { jsonResponse } from "../body.js";
 import { isoDuration } from "../iso-duration.js";
 import type { TasksAppSettings } from "../options.js";
 import { backendParam, optionalString } from "../params.js";
-import { statusCounts } from "../../backends/database/queries/status-counts.js";
 
 /**
  * `GET status/?queue_name=&backend_name=` → django-database-task's `{ pending_count }` plus the
@@ -15,7 +14,7 @@ export function statusRoute(settings: TasksAppSettings) {
     const backend = backendParam(c.req.query("backend_name"), settings.backend);
     const queueName = optionalString("queue_name", c.req.query("queue_name"));
     const now = new Date();
-    const counts = await statusCounts(await backend.queryContext(), now, queueName);
+    const counts = await backend.taskStore.statusCounts(queueName);
     const wait = (since: Date | null) => (since ? isoDuration(now.getTime() - since.getTime()) : null);
     return jsonResponse({
       pending_count: counts.pending,

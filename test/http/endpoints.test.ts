@@ -1,7 +1,7 @@
 /** The django-database-task endpoints through `app.request`, on SQLite and (when configured) PostgreSQL. */
 import test from "ava";
 import { captureLogs, clearTasks, httpAdd, httpBoom, jsonInit, logs, setUpDatabases, statusOf, targets, tearDownDatabases } from "./support.js";
-import { bearerToken, createTasksApp } from "../../backends/database/index.js";
+import { bearerToken, createTasksApp } from "../../http/index.js";
 import { insertTasks } from "../../backends/database/queries/insert.js";
 import { resolveDatabaseBackend } from "../../backends/database/resolve-backend.js";
 
