@@ -32,7 +32,7 @@ export function formatWorkerSummary(workerId: string, s: WorkerSummary, signal?:
   const reason = s.reason === "stopped" && signal ? `stopped by ${signal}` : REASONS[s.reason];
   return (
     `errand worker ${workerId}: processed ${s.processed} task(s) in ${(s.durationMs / 1000).toFixed(1)}s ` +
-    `(${s.succeeded} succeeded, ${s.failed} failed, ${s.retried} retried); exit: ${reason}.`
+    `(${s.succeeded} succeeded, ${s.failed} failed, ${s.retried} retried, ${s.interrupted} interrupted); exit: ${reason}.`
   );
 }
 
