@@ -1,7 +1,8 @@
 import test from "ava";
 import { task, taskBackends } from "../../../src/index.js";
 import { DatabaseBackend, Worker } from "../../../backends/database/index.js";
-import { CompletionBatcher } from "../../../backends/database/completion-batcher.js";
+import { CompletionBatcher } from "../../../src/worker/completion-batcher.js";
+import type { TaskStore } from "../../../src/worker/store.js";
 import { storeOutcomes } from "../../../backends/database/store-outcomes.js";
 import { claimTasks } from "../../../backends/database/queries/claim.js";
 import { recoverExpiredLeases } from "../../../backends/database/queries/recover.js";
@@ -124,21 +125,22 @@ for (const kind of DATABASE_KINDS) {
     t.is(String(row!.id), r.id);
     let downUntil = Date.now() + backend.storeRetryMs + 1_000;
     const refused = () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
-    const flaky: QueryContext = {
-      ...real,
-      execute: (sql, p) => (Date.now() < downUntil ? Promise.reject(refused()) : real.execute(sql, p)),
-      executePrepared: (n, sql, p) => (Date.now() < downUntil ? Promise.reject(refused()) : real.executePrepared(n, sql, p)),
-    };
+    // The store as the worker sees it, with the database unreachable for its outcome writes until downUntil.
+    const store = backend.taskStore;
+    const storeOutcomes: TaskStore["storeOutcomes"] = (...a) => (Date.now() < downUntil ? Promise.reject(refused()) : store.storeOutcomes(...a));
+    const flaky = new Proxy(store, {
+      get: (target, key) => (key === "storeOutcomes" ? storeOutcomes : Reflect.get(target, key, target)),
+    });
     const stop = new AbortController();
-    const batcher = new CompletionBatcher(backend, flaky, "patient", stop.signal);
-    t.true(await batcher.complete(r.id, new Date(), { status: "SUCCESSFUL", returnValue: 7 }), "stored once the database is back");
+    const batcher = new CompletionBatcher(flaky, "patient", stop.signal);
+    t.true(await batcher.complete({ id: r.id, status: "SUCCESSFUL", returnValue: 7, endedAt: new Date() }), "stored once the database is back");
     await r.refresh();
     t.is(r.status, "SUCCESSFUL", "stored although the lease had expired: nobody took the task back");
     // When the worker stops, retrying ends.
     const r2 = await on(ok).enqueue(8);
     await claimTasks(real, { workerId: "patient", taskNames: [ok.name], queues: null, limit: 1, now: new Date(), leaseMs: 1500 });
     downUntil = Infinity;
-    const pending = batcher.complete(r2.id, new Date(), { status: "SUCCESSFUL", returnValue: 8 });
+    const pending = batcher.complete({ id: r2.id, status: "SUCCESSFUL", returnValue: 8, endedAt: new Date() });
     setTimeout(() => stop.abort(), 300);
     await t.throwsAsync(pending, { message: /ECONNREFUSED/ });
     await real.execute(`UPDATE ${real.table} SET status = 'FAILED', locked_by = NULL WHERE id = ?`, [r2.id]);
