@@ -21,12 +21,26 @@ const flaky = task({ maxAttempts: 3, backoff: () => 0 }, function dbFlaky(failTi
   }
   return "ok";
 });
+/** dbSlow's function returns when `slowGate.release()` is called (or its signal aborts, unless it ignores it). */
+const slowGate = { returned: false, release: () => {} };
 const slow = task({ takesContext: true, timeout: 200 }, async function dbSlow(ctx: TaskContext, ignoreSignal: boolean) {
+  slowGate.returned = false;
   await new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, 5_000);
-    if (!ignoreSignal) ctx.signal.addEventListener("abort", () => (clearTimeout(t), resolve()));
+    const t = setTimeout(resolve, 60_000); // a guard only: the test releases it
+    slowGate.release = () => (clearTimeout(t), resolve());
+    if (!ignoreSignal) ctx.signal.addEventListener("abort", () => slowGate.release());
   });
+  slowGate.returned = true;
   return "late";
+});
+/** Tasks of dbTogether running now, the most seen at once, and the gate they all wait at. */
+const together = { active: 0, peak: 0, open: () => {}, gate: Promise.resolve() };
+const meet = task(async function dbMeet(expected: number) {
+  together.peak = Math.max(together.peak, ++together.active);
+  if (together.active >= expected) together.open();
+  await together.gate;
+  together.active--;
+  return expected;
 });
 const sleeper = task(async function dbSleeper(ms: number) {
   await new Promise((r) => setTimeout(r, ms));
@@ -105,9 +119,10 @@ for (const kind of DATABASE_KINDS) {
   test.serial(`${kind}: a timeout fails the attempt even when the task ignores its signal`, async (t) => {
     for (const ignore of [false, true]) {
       const r = await on(slow).enqueue(ignore);
-      const started = Date.now();
       await new Worker({ backend: kind, tasks: [slow], batch: true }).run();
-      t.true(Date.now() - started < 3_000, "the slot is freed at the deadline");
+      // Ignoring its signal, the function is still running: the worker ended without waiting for it.
+      if (ignore) t.false(slowGate.returned, "the slot is freed at the deadline, not when the function returns");
+      slowGate.release();
       await r.refresh();
       t.is(r.status, "FAILED");
       t.is(r.errors[0]!.exceptionClassPath, "TaskTimeoutError");
@@ -135,11 +150,17 @@ for (const kind of DATABASE_KINDS) {
   });
 
   test.serial(`${kind}: concurrency runs tasks side by side`, async (t) => {
-    const results = await on(sleeper).enqueueMany([[300], [300], [300], [300]]);
-    const started = Date.now();
-    const s = await new Worker({ backend: kind, tasks: [sleeper], batch: true, concurrency: 4 }).run();
+    // Each task waits until all four run at once (a guard opens the gate after 30 s, so a worker
+    // running them one by one fails the test instead of hanging it).
+    Object.assign(together, { active: 0, peak: 0 });
+    together.gate = new Promise<void>((resolve) => {
+      together.open = resolve;
+      setTimeout(resolve, 30_000).unref();
+    });
+    const results = await on(meet).enqueueMany([[4], [4], [4], [4]]);
+    const s = await new Worker({ backend: kind, tasks: [meet], batch: true, concurrency: 4 }).run();
     t.is(s.succeeded, 4);
-    t.true(Date.now() - started < 1_100, `4 × 300 ms at concurrency 4 took ${Date.now() - started} ms`);
+    t.is(together.peak, 4, "all four tasks ran at the same time at concurrency 4");
     for (const r of results) await r.refresh();
     t.true(results.every((r) => r.status === "SUCCESSFUL"));
   });
