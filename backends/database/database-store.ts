@@ -12,7 +12,6 @@ import type {
 } from "../../src/worker/store.js";
 import type { FilterChoices, PurgeFilter, QueueStatusCount, RunningTaskInfo, StatusCounts, TaskFilter, TaskListQuery, TaskPage, TaskRecord, UnrunnableCount } from "../../src/worker/task-record.js";
 import type { DatabaseBackend } from "./database-backend.js";
-import { decodeClaimed } from "./decode-row.js";
 import type { Dialect } from "./dialect.js";
 import { TaskListener } from "./notify.js";
 import type { QueryContext } from "./queries/context.js";
@@ -63,16 +62,12 @@ export class DatabaseStore implements TaskStore {
   }
 
   async claim(r: ClaimRequest): Promise<Claimed[]> {
-    const ctx = await this.#ctx();
-    const rows = await claimTasks(ctx, { ...r, now: new Date() });
-    return rows.map((row) => decodeClaimed(row, ctx.dialect));
+    return claimTasks(await this.#ctx(), { ...r, now: new Date() });
   }
 
   async claimById(r: ClaimByIdRequest): Promise<Claimed | undefined> {
     if (!validId(r.id)) return undefined;
-    const ctx = await this.#ctx();
-    const row = await claimTaskById(ctx, { ...r, now: new Date() });
-    return row && decodeClaimed(row, ctx.dialect);
+    return claimTaskById(await this.#ctx(), { ...r, now: new Date() });
   }
 
   async storeOutcomes(workerId: string, outcomes: readonly TaskOutcome[]): Promise<Map<string, OutcomeReceipt>> {

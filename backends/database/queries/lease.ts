@@ -1,5 +1,19 @@
 import { ids as idsOf } from "../decode-row.js";
+import type { DialectName } from "../dialect.js";
 import { placeholders, type QueryContext } from "./context.js";
+
+/** The renewal per dialect, with the ids as one parameter (a text[] on PostgreSQL, JSON text on SQLite). */
+const RENEW: Record<DialectName, { sql: (table: string, deadline: string) => string; ids: (ids: readonly string[]) => unknown }> = {
+  postgresql: {
+    sql: (table, deadline) => `UPDATE ${table} SET lease_expires_at = ${deadline} WHERE id = ANY(?::text[]) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
+    ids: (ids) => ids,
+  },
+  sqlite: {
+    sql: (table, deadline) =>
+      `UPDATE ${table} SET lease_expires_at = ${deadline} WHERE id IN (SELECT value FROM json_each(?)) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
+    ids: (ids) => JSON.stringify(ids),
+  },
+};
 
 /**
  * Extends the leases of exactly the tasks `ids` that `workerId` still holds (the attempts in flight
@@ -12,17 +26,8 @@ import { placeholders, type QueryContext } from "./context.js";
 export async function renewLeases(ctx: QueryContext, workerId: string, ids: readonly string[], leaseMs: number): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const { dialect, table } = ctx;
-  const rows =
-    dialect.name === "postgresql"
-      ? await ctx.execute(
-          `UPDATE ${table} SET lease_expires_at = ${dialect.nowPlusMsSql} WHERE id = ANY(?::text[]) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
-          [Math.round(leaseMs), ids, workerId],
-        )
-      : await ctx.execute(
-          `UPDATE ${table} SET lease_expires_at = ${dialect.nowPlusMsSql}
-           WHERE id IN (SELECT value FROM json_each(?)) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
-          [Math.round(leaseMs), JSON.stringify(ids), workerId],
-        );
+  const renew = RENEW[dialect.name];
+  const rows = await ctx.execute(renew.sql(table, dialect.nowPlusMsSql), [Math.round(leaseMs), renew.ids(ids), workerId]);
   return new Set(idsOf(rows));
 }
 
