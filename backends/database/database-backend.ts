@@ -12,13 +12,12 @@ import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
 import { describeDatabaseUrl, translateDatabaseError } from "./database-errors.js";
 import { DatabaseStore } from "./database-store.js";
-import { decodeTask } from "./decode-row.js";
 import { dialectOf, postgresqlDialect, sqliteDialect, type Dialect } from "./dialect.js";
 import { InFlight } from "./in-flight.js";
 import { finishedChannel, notifyChannel, TaskListener } from "./notify.js";
 import { checkDatabaseOptions, DATABASE_DEFAULTS, pgSettings, type DatabaseBackendOptions } from "./options.js";
 import type { ErrandOrm } from "./orm.js";
-import type { QueryContext, RawRow } from "./queries/context.js";
+import type { QueryContext } from "./queries/context.js";
 import { insertTasks, type NewTaskItem } from "./queries/insert.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend, TaskStore } from "../../src/worker/store.js";
@@ -214,14 +213,6 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
   }
 
   /**
-   * @internal Builds a result from a raw row of this backend's table.
-   * @deprecated For the HTTP app during the move to the store port: use `taskStore.get` and `recordToResult`.
-   */
-  resultFromRow(row: RawRow): TaskResult<unknown> {
-    return recordToResult(decodeTask(row, this.#openDialect()));
-  }
-
-  /**
    * Resolves at the next completion anywhere (PostgreSQL: LISTEN on the completions channel, shared by
    * all waiters of this backend and closed when none is left) or after `ms`; on SQLite it sleeps.
    */
@@ -287,11 +278,6 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
     await this.#inFlight.settled();
     const { closeOrm } = await import("./orm.js");
     await closeOrm(opened.orm);
-  }
-
-  #openDialect(): Dialect {
-    if (!this.#dialect) throw new Error("DatabaseBackend is not open yet");
-    return this.#dialect;
   }
 
   #newId(): string {
