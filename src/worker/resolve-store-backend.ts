@@ -14,7 +14,7 @@ export function resolveStoreBackend(alias: string = DEFAULT_TASK_BACKEND_ALIAS):
   if (!isStoreBackend(backend)) {
     const name = (backend as object).constructor.name;
     throw new InvalidTaskBackendError(
-      `Backend '${alias}' is ${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}; workers and the task-processing functions need a backend that stores its tasks (a DatabaseBackend).`,
+      `Backend '${alias}' is ${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}; workers and the task-processing functions need a DatabaseBackend or another backend that stores its tasks.`,
     );
   }
   return backend;

@@ -288,6 +288,8 @@ export interface TaskStore {
 export interface StoreBackend {
   /** The backend alias (for logs and `TaskResult.backend`). */
   readonly alias: string;
+  /** Where the store keeps its data, for messages (`PostgreSQL at host:port/db`); never a password. */
+  readonly location?: string;
   /** The backend's store. */
   readonly taskStore: TaskStore;
   /** Default lease length in milliseconds. */

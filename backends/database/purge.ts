@@ -1,2 +1,0 @@
-// Moved to src/worker/ (issue 13); kept so imports of this path keep working until every caller uses errand/worker.
-export * from "../../src/worker/purge.js";
