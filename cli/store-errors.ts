@@ -14,13 +14,12 @@ const CONNECT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMED
 const TIMEOUT_MESSAGES = /timeout exceeded when trying to connect|Connection terminated due to connection timeout|Query read timeout/i;
 
 /**
- * Where the backend's store is, for messages: the backend's own `location` when it has one (a
+ * Where the backend's store is, for messages: the backend's `location` when it has one (a
  * DatabaseBackend says `PostgreSQL at host:port/db`, never the password, or `SQLite file /abs/path`),
  * else `backend '<alias>'`.
  */
 export function storeLocation(backend: StoreBackend): string {
-  const location = (backend as { location?: unknown }).location;
-  return typeof location === "string" && location !== "" ? location : `backend '${backend.alias}'`;
+  return backend.location || `backend '${backend.alias}'`;
 }
 
 function codesOf(error: unknown): string[] {

@@ -5,9 +5,8 @@
  */
 import test from "ava";
 import { createTasksApp } from "../../http/index.js";
-import { BaseTaskBackend, configureTasks, task, taskBackends, type JsonValue, type Task, type TaskResult } from "../../src/index.js";
-import { defaultBackoff, type BackoffFunction } from "../../src/backoff.js";
-import { recordToResult } from "../../src/worker/record-to-result.js";
+import { configureTasks, task, taskBackends } from "../../src/index.js";
+import { MemoryBackend } from "../helpers/memory-backend.js";
 import { MemoryStore, type FakeClock } from "../helpers/memory-store.js";
 
 /** The real clock, in the shape of the toy store's hand-moved one (HTTP requests take real time). */
@@ -18,39 +17,12 @@ const realClock = {
   now: () => new Date(),
   advance() {},
 } as unknown as FakeClock;
-
-/** A store backend in a page: enqueue adds to a MemoryStore that runs on the real clock. */
-class MemoryBackend extends BaseTaskBackend {
-  override readonly supportsPriority = true;
-  override readonly supportsGetResult = true;
-  override readonly supportsAsync = true;
-  readonly leaseMs = 30_000;
-  readonly taskStore = new MemoryStore(realClock);
-
-  override async enqueue<R>(t: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>> {
-    const record = this.taskStore.add({ taskPath: t.name, queueName: t.queueName, priority: t.priority, args, backendName: this.alias });
-    return recordToResult(record) as TaskResult<R>;
-  }
-
-  override async getResult(id: string): Promise<TaskResult<unknown>> {
-    const record = await this.taskStore.get(id);
-    if (!record) throw new Error(`no task ${id}`);
-    return recordToResult(record);
-  }
-
-  timeoutFor(): number | null {
-    return null;
-  }
-
-  backoffFor(): BackoffFunction {
-    return defaultBackoff;
-  }
-}
+const memory = () => ({ BACKEND: MemoryBackend, QUEUES: [], OPTIONS: { store: new MemoryStore(realClock) } });
 
 const add = task({ name: "memory-http.add" }, (a: number, b: number) => a + b);
 const post = (body: unknown = {}): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
-test.before(() => configureTasks({ default: { BACKEND: MemoryBackend, QUEUES: [] } }));
+test.before(() => configureTasks({ default: memory() }));
 test.after.always(() => taskBackends.close());
 
 test.serial("status/, run-one/, execute/, purge/ and the admin pages work on an in-memory store", async (t) => {
@@ -80,7 +52,7 @@ test.serial("status/, run-one/, execute/, purge/ and the admin pages work on an 
 });
 
 test.serial("backend_name must name a store backend", async (t) => {
-  configureTasks({ default: { BACKEND: MemoryBackend, QUEUES: [] }, plain: { BACKEND: "ImmediateBackend" } });
+  configureTasks({ default: memory(), plain: { BACKEND: "ImmediateBackend" } });
   const app = createTasksApp({ auth: "none" });
   const res = await app.request("/status/?backend_name=plain");
   t.is(res.status, 400);
