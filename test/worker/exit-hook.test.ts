@@ -1,9 +1,9 @@
 import test from "ava";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { freshSqlite } from "../../helpers/databases.js";
+import { freshSqlite } from "../helpers/databases.js";
 
-const script = fileURLToPath(new URL("../../fixtures/chaos/exit-worker.ts", import.meta.url));
+const script = fileURLToPath(new URL("../fixtures/chaos/exit-worker.ts", import.meta.url));
 
 test("process.exit() inside a task: the worker's last line names every task in flight", async (t) => {
   const db = freshSqlite();

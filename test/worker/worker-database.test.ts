@@ -1,8 +1,9 @@
 import test from "ava";
-import { task, taskBackends, TaskResultDoesNotExistError, type TaskContext } from "../../../src/index.js";
-import { DatabaseBackend, getPendingTaskCount, processOneTask, processTasks, runTaskById, Worker } from "../../../backends/database/index.js";
-import { useBackendPerKind } from "../../helpers/backend-per-kind.js";
-import { DATABASE_KINDS } from "../../helpers/databases.js";
+import { task, taskBackends, TaskResultDoesNotExistError, type TaskContext } from "../../src/index.js";
+import { DatabaseBackend } from "../../backends/database/index.js";
+import { getPendingTaskCount, processOneTask, processTasks, runTaskById, Worker } from "../../src/worker/index.js";
+import { useBackendPerKind } from "../helpers/backend-per-kind.js";
+import { DATABASE_KINDS } from "../helpers/databases.js";
 
 
 const ran: string[] = [];
@@ -218,13 +219,13 @@ for (const kind of DATABASE_KINDS) {
   test.serial(`${kind}: a task whose worker died is taken back when its lease expires`, async (t) => {
     const backend = taskBackends.get(kind) as DatabaseBackend;
     const ctx = await backend.queryContext();
-    const { claimTasks } = await import("../../../backends/database/queries/claim.js");
+    const { claimTasks } = await import("../../backends/database/queries/claim.js");
     const lostOnce = await on(flaky).enqueue(0);
     // A "dead" worker claims it with a lease that has already run out and never completes it.
     await claimTasks(ctx, { workerId: "dead-worker", taskNames: [flaky.name], queues: null, limit: 1, now: new Date(), leaseMs: -1 });
     await lostOnce.refresh();
     t.is(lostOnce.status, "RUNNING");
-    const { recoverExpiredLeases } = await import("../../../backends/database/queries/recover.js");
+    const { recoverExpiredLeases } = await import("../../backends/database/queries/recover.js");
     const recovered = await recoverExpiredLeases(ctx, new Date());
     t.deepEqual(recovered.retried, [lostOnce.id]);
     await lostOnce.refresh();
