@@ -3,7 +3,6 @@ import { task, taskBackends } from "../../../src/index.js";
 import { DatabaseBackend, Worker } from "../../../backends/database/index.js";
 import { CompletionBatcher } from "../../../src/worker/completion-batcher.js";
 import type { TaskStore } from "../../../src/worker/store.js";
-import { storeOutcomes } from "../../../backends/database/store-outcomes.js";
 import { claimTasks } from "../../../backends/database/queries/claim.js";
 import { recoverExpiredLeases } from "../../../backends/database/queries/recover.js";
 import type { QueryContext } from "../../../backends/database/queries/context.js";
@@ -64,13 +63,13 @@ for (const kind of DATABASE_KINDS) {
     const claimed = await claimTasks(ctx, { workerId: "iso", taskNames: [ok.name], queues: null, limit: 4, now: new Date(), leaseMs: 30_000 });
     const ids = claimed.map((r) => String(r.id));
     // A record that bypassed sanitizing: PostgreSQL rejects it; SQLite stores it.
-    const items = ids.map((id, i) => ({
-      id,
-      at: new Date(),
-      completion: i === 1 ? { status: "FAILED" as const, errors: [{ exceptionClassPath: "E", traceback: "x\u0000y" }] } : { status: "SUCCESSFUL" as const, returnValue: i },
-    }));
-    const stored = await storeOutcomes(backend, ctx, "iso", items);
-    t.is(stored.size, 4);
+    const items = ids.map((id, i) =>
+      i === 1
+        ? { id, endedAt: new Date(), status: "FAILED" as const, errors: [{ exceptionClassPath: "E", traceback: "x\u0000y" }] }
+        : { id, endedAt: new Date(), status: "SUCCESSFUL" as const, returnValue: i },
+    );
+    const receipts = await backend.taskStore.storeOutcomes("iso", items);
+    t.deepEqual([...receipts.values()], ids.map(() => ({ kind: "stored" })));
     const byId = await rows(ctx, ids);
     t.deepEqual(ids.map((id) => byId.get(id)!.status), ["SUCCESSFUL", "FAILED", "SUCCESSFUL", "SUCCESSFUL"]);
     const errors = ctx.dialect.jsonFromDb(byId.get(ids[1]!)!.errors) as { exceptionClassPath: string }[];
