@@ -43,6 +43,8 @@ export class Worker {
   readonly #queues: string[] | null;
   /** Every task started and not yet stored: running, or ended with its outcome being stored. */
   readonly #running = new Map<string, Promise<void>>();
+  /** How many tasks have left {@link #running} (stored, or given up); the loop compares it across a claim. */
+  #settled = 0;
   /** The task name of each id in {@link #running}, for the exit hook's line. */
   readonly #names = new Map<string, string>();
   /** The tasks whose function is running now: the ones that hold a concurrency slot. */
@@ -210,6 +212,7 @@ export class Worker {
         lastClaim = null;
         continue;
       }
+      const settledBefore = this.#settled;
       let claimed: Claimed[];
       try {
         claimed = await this.#claim(step.limit);
@@ -220,7 +223,7 @@ export class Worker {
       if (claimed.length === 0) await unrunnable.check();
       claimedTotal += claimed.length;
       for (const c of claimed) this.#buffer.push(c);
-      lastClaim = { limit: step.limit, claimed: claimed.length };
+      lastClaim = { limit: step.limit, claimed: claimed.length, settledDuring: this.#settled !== settledBefore };
     }
   }
 
@@ -272,6 +275,7 @@ export class Worker {
       this.#executing.delete(id);
       this.#running.delete(id);
       this.#names.delete(id);
+      this.#settled++;
       this.#wake.wake();
     }
   }
