@@ -1,6 +1,6 @@
 import "reflect-metadata"; // before anything loads tsyringe, whichever errand entry point comes first
 export { DatabaseBackend } from "./database-backend.js";
-export { type DatabaseBackendOptions, DATABASE_DEFAULTS } from "./options.js";
+export { type DatabaseBackendOptions, DATABASE_DEFAULTS, DATABASE_OPTION_NAMES } from "./options.js";
 export { DBTaskResult, createTaskResultEntity, type DBTaskResultRow } from "./entity.js";
 export { migrationsFor as errandMigrations, type ErrandMigration } from "./migrations/index.js";
 // The worker and the programmatic API live in errand/worker (src/worker/); re-exported here for 0.x.
