@@ -15,7 +15,7 @@ if (major < 22 || (major === 22 && minor < 17)) {
   process.exit(1);
 }
 
-const entry = new URL("../dist/backends/database/cli/main.js", import.meta.url);
+const entry = new URL("../dist/cli/main.js", import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write(`errand: ${fileURLToPath(entry)} is missing: run "npm run build" first.\n`);
   process.exit(1);

@@ -10,7 +10,8 @@
 //   2. the subpath imports by its public name through a self-reference, e.g.
 //      `import("errand/backends/dummy")`. Node resolves a package's own name from
 //      inside the package when package.json has "exports", so this exercises the
-//      same resolution a consumer gets, against the built dist/ files.
+//      same resolution a consumer gets, against the built dist/ files, and exports at
+//      least the names DESIGN §1 promises for it (REQUIRED below; a missing subpath fails too).
 // The top-level "main" and "types" fields are checked for existence as well.
 // Prints one line per check; exits 1 if anything failed.
 
@@ -92,7 +93,22 @@ for (const field of ["main", "types"]) {
   else fail(`"${field}": ${pkg[field]} missing`);
 }
 
-// 2. Each subpath imports by its public name (self-reference).
+// The names DESIGN §1's exports map promises per subpath (at least these; import paths are part of
+// the contract, so a move that drops one fails here rather than in a user's build).
+const REQUIRED = {
+  ".": ["task", "Task", "TaskResult", "TaskResultStatus", "BaseTaskBackend", "configureTasks", "taskBackends", "TASKS", "taskEnqueued", "taskStarted", "taskFinished", "defineConfig", "ErrandError"],
+  "./worker": ["Worker", "processOneTask", "processTasks", "getPendingTaskCount", "runTaskById", "purgeCompletedTasks", "getStatusReport"],
+  "./http": ["createTasksApp", "bearerToken"],
+  "./backends/dummy": ["DummyBackend"],
+  "./backends/immediate": ["ImmediateBackend"],
+  "./backends/database": ["DatabaseBackend", "DBTaskResult", "Worker", "processOneTask", "processTasks", "getPendingTaskCount", "runTaskById", "purgeCompletedTasks", "getStatusReport", "createTasksApp"],
+  "./backends/cloudtasks": ["CloudTasksBackend", "verifyCloudTasksOidc", "detectGcpProject", "detectGcpLocation", "detectTaskHandlerHost", "isCloudRun", "isAppEngine"],
+};
+for (const subpath of Object.keys(REQUIRED)) {
+  if (!entries.some(([s]) => s === subpath)) fail(`"exports" has no ${subpath} (DESIGN §1's exports map)`);
+}
+
+// 2. Each subpath imports by its public name (self-reference) and has its required names.
 for (const [subpath, entry] of entries) {
   if (subpath.includes("*") || entry === null) continue;
   const specifier = subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`;
@@ -100,8 +116,11 @@ for (const [subpath, entry] of entries) {
   try {
     const mod = isJson ? await import(specifier, { with: { type: "json" } }) : await import(specifier);
     const names = Object.keys(mod).filter((k) => k !== "default" || isJson);
+    const missing = (REQUIRED[subpath] ?? []).filter((name) => !(name in mod));
     if (!isJson && names.length === 0 && mod.default === undefined) {
       fail(`import("${specifier}"): module has no exports`);
+    } else if (missing.length > 0) {
+      fail(`import("${specifier}"): missing ${missing.join(", ")}`);
     } else {
       ok(`import("${specifier}")${isJson ? "" : `: ${names.length} export(s)`}`);
     }

@@ -1,9 +1,8 @@
 import "reflect-metadata";
 import { container, type InjectionToken } from "tsyringe";
-import { DummyBackend } from "../backends/dummy/dummy-backend.js";
-import { ImmediateBackend } from "../backends/immediate/immediate-backend.js";
-import { setBackendLookup } from "./backend-lookup.js";
 import type { BaseTaskBackend, BuiltinBackendName, TaskBackendClass, TaskBackendParams } from "./backends/base.js";
+import { DummyBackend } from "./backends/dummy-backend.js";
+import { ImmediateBackend } from "./backends/immediate-backend.js";
 import { DEFAULT_TASK_BACKEND_ALIAS } from "./constants.js";
 import { didYouMean } from "./did-you-mean.js";
 import { ErrandError, InvalidTaskBackendError } from "./errors.js";
@@ -20,15 +19,33 @@ export type TasksConfig = Record<string, TaskBackendParams<any>>;
  */
 export const TASKS: InjectionToken<TasksConfig> = Symbol.for("errand.TASKS");
 
+/*
+ * Import cycle, on purpose: `Task` and `TaskResult` find their backend through `lookupBackend`
+ * (below), and the built-in backends import `TaskResult`. When a backend module is the first one
+ * loaded (`import "errand/backends/immediate"`), this module evaluates before that backend's class
+ * exists, so nothing at the top level here may read `ImmediateBackend` or `DummyBackend`: the
+ * default entry reads it through a getter and the built-in names are resolved on use.
+ */
+
 /** What errand uses when nothing is configured: an `ImmediateBackend` as `default` (Django's default). */
 export const DEFAULT_TASKS_CONFIG: TasksConfig = Object.freeze({
-  [DEFAULT_TASK_BACKEND_ALIAS]: { BACKEND: ImmediateBackend },
+  [DEFAULT_TASK_BACKEND_ALIAS]: Object.freeze({
+    get BACKEND(): TaskBackendClass {
+      return ImmediateBackend;
+    },
+  }),
 }) as TasksConfig;
 
-const builtinBackends = new Map<string, TaskBackendClass>([
-  ["DummyBackend", DummyBackend],
-  ["ImmediateBackend", ImmediateBackend],
-]);
+/** Backend classes registered by name with {@link registerBackendClass}, besides the core's own. */
+const registeredBackends = new Map<string, TaskBackendClass>();
+
+function builtinBackendClass(name: string): TaskBackendClass | undefined {
+  const registered = registeredBackends.get(name);
+  if (registered) return registered;
+  if (name === "DummyBackend") return DummyBackend;
+  if (name === "ImmediateBackend") return ImmediateBackend;
+  return undefined;
+}
 
 const builtinSubpath: Record<BuiltinBackendName, string> = {
   DummyBackend: "errand/backends/dummy",
@@ -42,13 +59,13 @@ const builtinSubpath: Record<BuiltinBackendName, string> = {
  * it is imported, so that `"DatabaseBackend"` works in JSON configs).
  */
 export function registerBackendClass(name: string, cls: TaskBackendClass): void {
-  builtinBackends.set(name, cls);
+  registeredBackends.set(name, cls);
 }
 
 function resolveBackendClass(alias: string, backend: unknown): TaskBackendClass {
   if (typeof backend === "function") return backend as TaskBackendClass;
   if (typeof backend === "string") {
-    const cls = builtinBackends.get(backend);
+    const cls = builtinBackendClass(backend);
     if (cls) return cls;
     const subpath = builtinSubpath[backend as BuiltinBackendName];
     throw new InvalidTaskBackendError(
@@ -158,7 +175,14 @@ export class TaskBackendHandler {
 
 /** The configured backends: `taskBackends.get("default")`, `taskBackends.default`, `taskBackends.all()`. */
 export const taskBackends = new TaskBackendHandler();
-setBackendLookup((alias) => taskBackends.get(alias));
+
+/**
+ * The configured backend for `alias`: how `Task` and `TaskResult` reach their backend.
+ * @throws InvalidTaskBackendError for an unknown alias.
+ */
+export function lookupBackend(alias: string): BaseTaskBackend {
+  return taskBackends.get(alias);
+}
 
 /**
  * Sets the `TASKS` configuration (Django's `TASKS` setting) in the tsyringe container and drops the

@@ -61,3 +61,64 @@ export class TaskResultWaitTimeoutError extends ErrandError {
     return new TaskResultWaitTimeoutError(`Task result '${resultId}' did not finish within ${timeoutMs} ms.`);
   }
 }
+
+/**
+ * An optional package errand needs for a feature is not installed (hono for `createTasksApp`, jose
+ * for `verifyCloudTasksOidc`, `@google-cloud/tasks` for `CloudTasksBackend`, MikroORM and its driver
+ * for `DatabaseBackend`). The message names the exact `npm install` line; `cause` is Node's
+ * module-not-found error.
+ */
+export class MissingPeerError extends ErrandError {
+  /** The package to install, e.g. `"hono"` or `"@mikro-orm/postgresql"`. */
+  readonly packageName: string;
+  /** What needs it, e.g. `"createTasksApp"`. */
+  readonly feature: string;
+
+  /**
+   * @param message - defaults to `"<feature> needs <packageName>: npm install <packageName>"`.
+   */
+  constructor(details: { packageName: string; feature: string; message?: string }, options?: ErrorOptions) {
+    super(details.message ?? `${details.feature} needs ${details.packageName}: npm install ${details.packageName}`, options);
+    this.packageName = details.packageName;
+    this.feature = details.feature;
+  }
+}
+
+/**
+ * An option passed to a function or class is out of range or of the wrong type (Worker options,
+ * `purgeCompletedTasks`, `processTasks`, `createTasksApp`, `bearerToken`). The message names the
+ * option, what it must be and the value given. Not a `RangeError` (these were `RangeError`s or bare
+ * `ErrandError`s before 0.2): catch `InvalidOptionError`, or `ErrandError` for every errand error.
+ */
+export class InvalidOptionError extends ErrandError {
+  /**
+   * @param option - the option's name as the caller wrote it (`"batchSize"`, `"secret"`).
+   * @param message - the whole message, naming the option and the fix.
+   */
+  constructor(
+    readonly option: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A stored task names a task this process has not defined (its module was not imported, or the
+ * task is missing from errand.config's `tasks`), so it cannot run here.
+ */
+export class TaskNotRegisteredError extends ErrandError {
+  /**
+   * @param taskName - the stored task name (`task_path`).
+   * @param resultId - the task result's id, when one is concerned.
+   */
+  constructor(
+    readonly taskName: string,
+    readonly resultId?: string,
+  ) {
+    super(
+      `Task '${taskName}'${resultId === undefined ? "" : ` (result ${resultId})`} is not defined in this process: import the module that defines it (or list it in errand.config's tasks).`,
+    );
+  }
+}

@@ -43,6 +43,9 @@ export {
   TaskTimeoutError,
   WorkerLostError,
   TaskResultWaitTimeoutError,
+  MissingPeerError,
+  InvalidOptionError,
+  TaskNotRegisteredError,
 } from "./errors.js";
 export {
   DEFAULT_TASK_BACKEND_ALIAS,

@@ -1,4 +1,4 @@
-import { lookupBackend } from "./backend-lookup.js";
+import { lookupBackend } from "./config.js";
 import { TaskResultWaitTimeoutError } from "./errors.js";
 import type { JsonValue } from "./json.js";
 import type { Task } from "./task.js";

@@ -1,4 +1,4 @@
-import { lookupBackend } from "./backend-lookup.js";
+import { lookupBackend } from "./config.js";
 import type { BaseTaskBackend } from "./backends/base.js";
 import { backoffProblem, type Backoff } from "./backoff.js";
 import {

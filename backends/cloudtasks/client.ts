@@ -3,6 +3,7 @@
  * package (google-gax, gRPC) is imported on first use only, so `errand/backends/cloudtasks` loads
  * without it and a missing install gives one clear message.
  */
+import { MissingPeerError } from "../../src/errors.js";
 import { importOptional } from "../../src/optional-import.js";
 
 /** A `google.protobuf.Timestamp`. */
@@ -56,7 +57,7 @@ export const INSTALL_MESSAGE = "CloudTasksBackend needs the Cloud Tasks client: 
 /**
  * Imports `@google-cloud/tasks` and creates a `CloudTasksClient` with Application Default Credentials,
  * initialized (credentials loaded).
- * @throws Error with {@link INSTALL_MESSAGE} when the package is missing, or the credentials error
+ * @throws MissingPeerError with {@link INSTALL_MESSAGE} when the package is missing, or the credentials error
  *   (the half-made client is closed: a client whose initialization failed stays unusable).
  */
 export async function createDefaultClient(): Promise<CloudTasksClientLike> {
@@ -73,10 +74,12 @@ export async function createDefaultClient(): Promise<CloudTasksClientLike> {
 
 /**
  * `@google-cloud/tasks`, imported on demand.
- * @throws Error with {@link INSTALL_MESSAGE} when the package is missing.
+ * @throws MissingPeerError with {@link INSTALL_MESSAGE} when the package is missing.
  */
 export async function importTasksPackage(): Promise<{ CloudTasksClient: new (options?: object) => unknown }> {
   const loaded = await importOptional(() => import("@google-cloud/tasks"));
-  if (loaded instanceof Error) throw new Error(INSTALL_MESSAGE, { cause: loaded });
+  if (loaded instanceof Error) {
+    throw new MissingPeerError({ packageName: "@google-cloud/tasks", feature: "CloudTasksBackend", message: INSTALL_MESSAGE }, { cause: loaded });
+  }
   return loaded as unknown as { CloudTasksClient: new (options?: object) => unknown };
 }

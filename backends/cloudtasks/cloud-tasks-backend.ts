@@ -4,7 +4,7 @@ import { InvalidTaskError } from "../../src/errors.js";
 import type { JsonValue } from "../../src/json.js";
 import type { Task } from "../../src/task.js";
 import type { TaskResult } from "../../src/task-result.js";
-import { DatabaseBackend } from "../database/database-backend.js";
+import { DatabaseBackend } from "../database/index.js";
 import { createDefaultClient, importTasksPackage, type CloudTasksClientLike } from "./client.js";
 import { dispatchTasks } from "./dispatch.js";
 import { checkCloudTasksOptions, QUEUE_ID_RE, type CloudTasksBackendOptions, type SplitOptions } from "./options.js";

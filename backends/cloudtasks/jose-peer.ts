@@ -3,6 +3,7 @@
  * `errand/backends/cloudtasks` loads without it and `verifyCloudTasksOidc` fails at creation with one
  * clear "install jose" message.
  */
+import { MissingPeerError } from "../../src/errors.js";
 import { importOptional } from "../../src/optional-import.js";
 
 type JoseModule = typeof import("jose");
@@ -11,9 +12,14 @@ const loaded = await importOptional(() => import("jose"));
 
 /**
  * The `jose` module.
- * @throws Error naming the package to install when it is missing.
+ * @throws MissingPeerError naming the package to install when it is missing.
  */
 export function loadJose(): JoseModule {
-  if (loaded instanceof Error) throw new Error("verifyCloudTasksOidc needs jose to verify tokens: npm install jose", { cause: loaded });
+  if (loaded instanceof Error) {
+    throw new MissingPeerError(
+      { packageName: "jose", feature: "verifyCloudTasksOidc", message: "verifyCloudTasksOidc needs jose to verify tokens: npm install jose" },
+      { cause: loaded },
+    );
+  }
   return loaded;
 }

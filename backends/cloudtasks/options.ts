@@ -1,5 +1,5 @@
 import { InvalidTaskBackendError } from "../../src/errors.js";
-import { DATABASE_OPTION_NAMES, type DatabaseBackendOptions } from "../database/options.js";
+import { DATABASE_OPTION_NAMES, type DatabaseBackendOptions } from "../database/index.js";
 import type { CloudTasksClientLike } from "./client.js";
 
 /**

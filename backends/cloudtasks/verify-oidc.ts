@@ -2,7 +2,7 @@ import { taskBackends } from "../../src/config.js";
 import { DEFAULT_TASK_BACKEND_ALIAS } from "../../src/constants.js";
 import { ErrandError } from "../../src/errors.js";
 import { logger } from "../../src/logger.js";
-import type { AuthHook } from "../database/http/auth.js";
+import type { AuthHook } from "../../http/index.js";
 import { CloudTasksBackend } from "./cloud-tasks-backend.js";
 import { loadJose } from "./jose-peer.js";
 

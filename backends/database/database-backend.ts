@@ -11,15 +11,16 @@ import { taskEnqueued } from "../../src/signals.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
 import { describeDatabaseUrl, translateDatabaseError } from "./database-errors.js";
-import { dialectOf, type Dialect } from "./dialect.js";
+import { DatabaseStore } from "./database-store.js";
+import { dialectOf, postgresqlDialect, sqliteDialect, type Dialect } from "./dialect.js";
 import { InFlight } from "./in-flight.js";
 import { finishedChannel, notifyChannel, TaskListener } from "./notify.js";
 import { checkDatabaseOptions, DATABASE_DEFAULTS, pgSettings, type DatabaseBackendOptions } from "./options.js";
 import type { ErrandOrm } from "./orm.js";
-import type { QueryContext, RawRow } from "./queries/context.js";
-import { fetchTaskRow } from "./queries/fetch.js";
+import type { QueryContext } from "./queries/context.js";
 import { insertTasks, type NewTaskItem } from "./queries/insert.js";
-import { rowToResult } from "./row-to-result.js";
+import { recordToResult } from "../../src/worker/record-to-result.js";
+import type { StoreBackend, TaskStore } from "../../src/worker/store.js";
 
 /**
  * Stores tasks in SQL through MikroORM 7; workers claim and run them (Django: `DatabaseBackend` of
@@ -36,7 +37,7 @@ import { rowToResult } from "./row-to-result.js";
  * await result.refresh();
  * ```
  */
-export class DatabaseBackend extends BaseTaskBackend {
+export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
   override readonly supportsDefer = true;
   override readonly supportsPriority = true;
   override readonly supportsGetResult = true;
@@ -59,6 +60,7 @@ export class DatabaseBackend extends BaseTaskBackend {
   #ready: Promise<{ orm: ErrandOrm; ctx: QueryContext }> | undefined;
   #connecting: Promise<{ orm: ErrandOrm; owned: boolean }> | undefined;
   #dialect: Dialect | undefined;
+  #store: DatabaseStore | undefined;
   /** Statements and migrations still running: close() waits for them before ending the pool. */
   readonly #inFlight = new InFlight();
 
@@ -73,6 +75,23 @@ export class DatabaseBackend extends BaseTaskBackend {
     this.finishedChannel = finishedChannel(this.tableName);
     this.#idFunction = this.databaseOptions.idFunction ?? randomUUID;
     this.#defaultBackoff = toBackoffFunction(this.databaseOptions.backoff);
+  }
+
+  /** This backend's store: what the Worker, the programmatic API, the CLI and the HTTP app use (created on first access; it opens the database on first use). */
+  get taskStore(): TaskStore {
+    this.#store ??= new DatabaseStore(this);
+    return this.#store;
+  }
+
+  /**
+   * The SQL dialect: exact once the database is open; before that, the one `OPTIONS` name (an
+   * `orm` passed in, else the url's scheme).
+   */
+  get dialect(): Dialect {
+    if (this.#dialect) return this.#dialect;
+    const o = this.databaseOptions;
+    if (o.orm) return dialectOf(o.orm as unknown as MikroORM);
+    return /^postgres(ql)?:/i.test((o.url ?? DATABASE_DEFAULTS.url).trim()) ? postgresqlDialect : sqliteDialect;
   }
 
   /** The MikroORM instance (opened, and on SQLite migrated, on first call). */
@@ -188,15 +207,9 @@ export class DatabaseBackend extends BaseTaskBackend {
     if (typeof resultId !== "string" || resultId === "" || resultId.length > 64) {
       throw new TaskResultDoesNotExistError(String(resultId));
     }
-    const ctx = await this.queryContext();
-    const row = await fetchTaskRow(ctx, resultId);
-    if (!row) throw new TaskResultDoesNotExistError(resultId);
-    return this.resultFromRow(row);
-  }
-
-  /** @internal Builds a result from a raw row of this backend's table. */
-  resultFromRow(row: RawRow): TaskResult<unknown> {
-    return rowToResult(row, this.#openDialect());
+    const record = await this.taskStore.get(resultId);
+    if (!record) throw new TaskResultDoesNotExistError(resultId);
+    return recordToResult(record);
   }
 
   /**
@@ -205,7 +218,7 @@ export class DatabaseBackend extends BaseTaskBackend {
    */
   override async waitForChange(ms: number): Promise<void> {
     const { orm, ctx } = await this.#open();
-    if (ctx.dialect.name !== "postgresql") return super.waitForChange(ms);
+    if (!ctx.dialect.supportsNotify) return super.waitForChange(ms);
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -267,11 +280,6 @@ export class DatabaseBackend extends BaseTaskBackend {
     await closeOrm(opened.orm);
   }
 
-  #openDialect(): Dialect {
-    if (!this.#dialect) throw new Error("DatabaseBackend is not open yet");
-    return this.#dialect;
-  }
-
   #newId(): string {
     const id = this.#idFunction();
     if (typeof id !== "string" || id === "" || id.length > 64) {
@@ -308,7 +316,7 @@ export class DatabaseBackend extends BaseTaskBackend {
       const { orm } = await this.#connect();
       const dialect = dialectOf(orm);
       this.#dialect = dialect;
-      const autoMigrate = this.databaseOptions.autoMigrate ?? dialect.name === "sqlite";
+      const autoMigrate = this.databaseOptions.autoMigrate ?? dialect.migratesOnFirstUse;
       if (autoMigrate) {
         const applied = await this.migrate();
         if (applied.length > 0) logger.info({ backend: this.alias, applied }, "applied errand migrations");

@@ -23,8 +23,26 @@ export type DialectName = "postgresql" | "sqlite";
 export interface Dialect {
   /** `"postgresql"` or `"sqlite"`. */
   readonly name: DialectName;
-  /** Whether `FOR UPDATE SKIP LOCKED` exists. SQLite has no row locks: it serializes writers. */
-  readonly supportsSkipLocked: boolean;
+  /**
+   * Whether the database delivers wake-ups (PostgreSQL LISTEN/NOTIFY): enqueues and completions
+   * NOTIFY, workers and `TaskResult.wait()` LISTEN. Without it, they poll.
+   */
+  readonly supportsNotify: boolean;
+  /**
+   * Whose clock {@link nowSql} reads: `"store"`, the database server's (one clock for every host);
+   * `"host"`, the calling process's (SQLite: every process sharing the file is on one host).
+   */
+  readonly clock: "store" | "host";
+  /**
+   * Whether a backend migrates on first use unless `OPTIONS.autoMigrate` says otherwise: yes for a
+   * SQLite file (a development database), no for a server, where `errand migrate` is a deploy step.
+   */
+  readonly migratesOnFirstUse: boolean;
+  /**
+   * Whether the driver wants `$1, $2, …` placeholders and can run named prepared statements
+   * (PostgreSQL through pg); errand's SQL is written with `?` and translated when this is true.
+   */
+  readonly numberedParameters: boolean;
   /**
    * A `Date` as a raw SQL parameter for a timestamp column: an ISO 8601 string (PostgreSQL) or
    * epoch milliseconds (SQLite).
@@ -128,10 +146,13 @@ function timestampFromDb(value: unknown): Date | null {
   throw new TypeError(`Cannot read ${JSON.stringify(String(value))} (${typeof value}) as a timestamp`);
 }
 
-/** PostgreSQL: `timestamptz` and `jsonb` columns, row locks with `SKIP LOCKED`. */
+/** PostgreSQL: `timestamptz` and `jsonb` columns, row locks with `SKIP LOCKED` (see queries/claim.ts), LISTEN/NOTIFY. */
 export const postgresqlDialect: Dialect = {
   name: "postgresql",
-  supportsSkipLocked: true,
+  supportsNotify: true,
+  clock: "store",
+  migratesOnFirstUse: false,
+  numberedParameters: true,
   // ISO with `Z`: unambiguous whatever the session TimeZone is; the column type makes it a timestamptz.
   toDb: (date) => new Date(epochMs(date)).toISOString(),
   fromDb: timestampFromDb,
@@ -149,7 +170,10 @@ const SQLITE_NOW = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INT
 /** SQLite: timestamps as INTEGER epoch milliseconds, JSON as TEXT, no row locks. */
 export const sqliteDialect: Dialect = {
   name: "sqlite",
-  supportsSkipLocked: false,
+  supportsNotify: false,
+  clock: "host",
+  migratesOnFirstUse: true,
+  numberedParameters: false,
   toDb: (date) => epochMs(date),
   fromDb: timestampFromDb,
   jsonToDb,

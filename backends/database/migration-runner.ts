@@ -28,37 +28,60 @@ export interface KyselyLike extends KyselyConnection {
 
 type Run = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
-/** The bookkeeping table, as MikroORM's migrator creates it (same columns, types and defaults). */
-function bookkeepingDdl(dialect: DialectName, table: string): string {
-  return dialect === "postgresql"
-    ? `create table if not exists "${table}" ("id" serial primary key, "name" varchar(255) not null, "executed_at" timestamptz(6) not null default current_timestamp(6))`
-    : `create table if not exists \`${table}\` (\`id\` integer not null primary key autoincrement, \`name\` text not null, \`executed_at\` datetime not null default (strftime('%s', 'now') * 1000))`;
+/** How one dialect runs migrations: every SQL difference of the runner, side by side. */
+interface MigrationDialect {
+  /** The bookkeeping table, as MikroORM's migrator creates it (same columns, types and defaults). */
+  bookkeepingDdl(table: string): string;
+  /** An identifier quoted the way MikroORM's migrator quoted it. */
+  quote(table: string): string;
+  /** Whether table `table` exists. */
+  tableExists(run: Run, table: string): Promise<boolean>;
+  /** Opens the migration transaction and serializes it against concurrent runs. */
+  begin(run: Run): Promise<void>;
+  /** `?` placeholders → what the driver wants. */
+  placeholders(sql: string): string;
 }
 
+const MIGRATION_DIALECTS: Record<DialectName, MigrationDialect> = {
+  postgresql: {
+    bookkeepingDdl: (table) =>
+      `create table if not exists "${table}" ("id" serial primary key, "name" varchar(255) not null, "executed_at" timestamptz(6) not null default current_timestamp(6))`,
+    quote: (table) => `"${table}"`,
+    tableExists: async (run, table) => (await run("select to_regclass(?) is not null as found", [`"${table}"`]))[0]?.found === true,
+    async begin(run) {
+      await run("begin");
+      // A migration may legitimately run longer than the pool's statement_timeout, and waiting
+      // for another migrator's lock is expected: neither should be cut off.
+      await run("set local statement_timeout = 0");
+      await run("select pg_advisory_xact_lock(?)", [MIGRATION_LOCK_KEY]);
+    },
+    placeholders: (sql) => {
+      let n = 0;
+      return sql.replace(/\?/g, () => `$${++n}`);
+    },
+  },
+  sqlite: {
+    bookkeepingDdl: (table) =>
+      `create table if not exists \`${table}\` (\`id\` integer not null primary key autoincrement, \`name\` text not null, \`executed_at\` datetime not null default (strftime('%s', 'now') * 1000))`,
+    quote: (table) => `\`${table}\``,
+    tableExists: async (run, table) => (await run("select 1 as found from sqlite_master where type = 'table' and name = ?", [table])).length > 0,
+    // Takes the write lock up front: a second runner waits here, then finds everything applied.
+    begin: async (run) => void (await run("begin immediate")),
+    placeholders: (sql) => sql,
+  },
+};
+
 /** Runs `fn` on one connection of the pool (SQLite: the connection), with a statement runner. */
-async function onOneConnection<T>(kysely: KyselyLike, dialect: DialectName, fn: (run: Run) => Promise<T>): Promise<T> {
+async function onOneConnection<T>(kysely: KyselyLike, dialect: MigrationDialect, fn: (run: Run) => Promise<T>): Promise<T> {
   const { CompiledQuery } = await import("kysely");
   return kysely.connection().execute(async (db) => {
-    const run: Run = async (sql, params = []) => {
-      let n = 0;
-      const text = dialect === "postgresql" ? sql.replace(/\?/g, () => `$${++n}`) : sql;
-      return (await db.executeQuery(CompiledQuery.raw(text, params))).rows;
-    };
+    const run: Run = async (sql, params = []) => (await db.executeQuery(CompiledQuery.raw(dialect.placeholders(sql), params))).rows;
     return fn(run);
   });
 }
 
-async function tableExists(run: Run, dialect: DialectName, table: string): Promise<boolean> {
-  const rows =
-    dialect === "postgresql"
-      ? await run("select to_regclass(?) is not null as found", [`"${table}"`])
-      : await run("select 1 as found from sqlite_master where type = 'table' and name = ?", [table]);
-  return dialect === "postgresql" ? rows[0]?.found === true : rows.length > 0;
-}
-
-async function appliedNames(run: Run, table: string, dialect: DialectName): Promise<Set<string>> {
-  const q = dialect === "postgresql" ? `"${table}"` : `\`${table}\``;
-  const rows = await run(`select name from ${q}`);
+async function appliedNames(run: Run, table: string, dialect: MigrationDialect): Promise<Set<string>> {
+  const rows = await run(`select name from ${dialect.quote(table)}`);
   // MikroORM's migrator strips .js/.ts when it compares names; do the same.
   return new Set(rows.map((r) => String(r.name).replace(/\.[jt]s$/, "")));
 }
@@ -78,9 +101,10 @@ export interface MigrationTarget {
 export async function pendingMigrationNames(target: MigrationTarget): Promise<string[]> {
   const { kysely, dialect, tableName, migrationsTable } = target;
   const all = migrationsFor(dialect, tableName).map((m) => m.name);
-  return onOneConnection(kysely, dialect, async (run) => {
-    if (!(await tableExists(run, dialect, migrationsTable))) return all;
-    const done = await appliedNames(run, migrationsTable, dialect);
+  const sql = MIGRATION_DIALECTS[dialect];
+  return onOneConnection(kysely, sql, async (run) => {
+    if (!(await sql.tableExists(run, migrationsTable))) return all;
+    const done = await appliedNames(run, migrationsTable, sql);
     return all.filter((name) => !done.has(name));
   });
 }
@@ -93,19 +117,15 @@ export async function pendingMigrationNames(target: MigrationTarget): Promise<st
 export async function applyMigrations(target: MigrationTarget): Promise<string[]> {
   const { kysely, dialect, tableName, migrationsTable } = target;
   const migrations = migrationsFor(dialect, tableName);
-  return onOneConnection(kysely, dialect, async (run) => {
-    await run(dialect === "postgresql" ? "begin" : "begin immediate");
+  const sql = MIGRATION_DIALECTS[dialect];
+  return onOneConnection(kysely, sql, async (run) => {
     try {
-      if (dialect === "postgresql") {
-        // A migration may legitimately run longer than the pool's statement_timeout, and waiting
-        // for another migrator's lock is expected: neither should be cut off.
-        await run("set local statement_timeout = 0");
-        await run("select pg_advisory_xact_lock(?)", [MIGRATION_LOCK_KEY]);
-      }
-      await run(bookkeepingDdl(dialect, migrationsTable));
-      const done = await appliedNames(run, migrationsTable, dialect);
+      // Inside the try: a failed lock or setting must still roll the transaction back.
+      await sql.begin(run);
+      await run(sql.bookkeepingDdl(migrationsTable));
+      const done = await appliedNames(run, migrationsTable, sql);
       const applied: string[] = [];
-      const q = dialect === "postgresql" ? `"${migrationsTable}"` : `\`${migrationsTable}\``;
+      const q = sql.quote(migrationsTable);
       for (const migration of migrations) {
         if (done.has(migration.name)) continue;
         for (const sql of migration.up) await run(sql);

@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { MikroORM } from "@mikro-orm/core";
 import type { AbstractSqlDriver, SqlEntityManager } from "@mikro-orm/sql";
-import { ErrandError, InvalidTaskBackendError } from "../../src/errors.js";
+import { InvalidTaskBackendError, MissingPeerError } from "../../src/errors.js";
 import { isModuleNotFound } from "../../src/optional-import.js";
 import { redactUrl } from "./database-errors.js";
 import { dialectOf, rememberDialect, type DialectName } from "./dialect.js";
@@ -113,10 +113,10 @@ export function driverPackage(dialect: DialectName): string {
   return dialect === "sqlite" ? "@mikro-orm/sqlite" : "@mikro-orm/postgresql";
 }
 
-function missingPackageError(dialect: DialectName, cause: unknown): ErrandError {
+function missingPackageError(dialect: DialectName, cause: unknown): MissingPeerError {
   const pkg = driverPackage(dialect);
   const scheme = dialect === "sqlite" ? "sqlite:" : "postgresql://";
-  return new ErrandError(`DatabaseBackend with a ${scheme} url needs ${pkg}: npm install ${pkg}`, { cause });
+  return new MissingPeerError({ packageName: pkg, feature: "DatabaseBackend", message: `DatabaseBackend with a ${scheme} url needs ${pkg}: npm install ${pkg}` }, { cause });
 }
 
 async function loadModules(dialect: DialectName) {
@@ -171,7 +171,7 @@ const SQLITE_PRAGMAS = [
  * to use). PostgreSQL: a pool of at most 10 connections with the time limits of {@link PgConnectionSettings}.
  *
  * @throws InvalidTaskBackendError from {@link parseDatabaseUrl} for an unsupported url.
- * @throws ErrandError `DatabaseBackend with a postgresql:// url needs @mikro-orm/postgresql: npm install
+ * @throws MissingPeerError `DatabaseBackend with a postgresql:// url needs @mikro-orm/postgresql: npm install
  *   @mikro-orm/postgresql` when the driver package is not installed.
  * @throws Error from `assertTableName` for an unusable `tableName`.
  */

@@ -3,14 +3,19 @@
  * package gives one clear "install X" message instead of Node's ERR_MODULE_NOT_FOUND from deep inside
  * the module graph. Everything else loads MikroORM lazily (see orm.ts).
  */
-import { ErrandError } from "../../src/errors.js";
+import { MissingPeerError } from "../../src/errors.js";
 import { importOptional } from "../../src/optional-import.js";
 
 async function load() {
   const loaded = await importOptional(() => import("@mikro-orm/core"));
   if (loaded instanceof Error) {
-    throw new ErrandError(
-      "errand/backends/database needs MikroORM and its driver for your database: npm install @mikro-orm/sqlite (SQLite) or npm install @mikro-orm/postgresql (PostgreSQL).",
+    throw new MissingPeerError(
+      {
+        packageName: "@mikro-orm/core",
+        feature: "DatabaseBackend",
+        message:
+          "errand/backends/database needs MikroORM and its driver for your database: npm install @mikro-orm/sqlite (SQLite) or npm install @mikro-orm/postgresql (PostgreSQL).",
+      },
       { cause: loaded },
     );
   }

@@ -33,11 +33,11 @@ export async function createExecute(
   const connection = orm.driver.getConnection();
   await connection.ensureConnection();
   const pool = connection.getClient() as unknown as KyselyLike;
-  const pg = dialect.name === "postgresql";
+  const numbered = dialect.numberedParameters;
   // errand's statements are a small fixed set; the bound only guards against unexpected variety.
   const texts = new Map<string, string>();
   const textOf = (sql: string): string => {
-    if (!pg) return sql;
+    if (!numbered) return sql;
     let text = texts.get(sql);
     if (text === undefined) {
       text = toPgPlaceholders(sql);
@@ -58,7 +58,7 @@ export async function createExecute(
       const trx = orm.em.getContext(false).getTransactionContext<KyselyLike & object>();
       return (await (trx ?? pool).executeQuery(CompiledQuery.raw(textOf(sql), params as unknown[]))).rows;
     });
-  if (!pg) return { execute, executePrepared: (_name, sql, params) => execute(sql, params) };
+  if (!numbered) return { execute, executePrepared: (_name, sql, params) => execute(sql, params) };
   // The pg pool behind MikroORM: named statements are prepared once per connection by pg itself.
   const pgPool = (await connection.getNativeClient()) as { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }> };
   const executePrepared: PreparedExecute = (name, sql, params = []) =>

@@ -1,6 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { logger } from "../../src/logger.js";
-
 // PostgreSQL SQLSTATEs worth retrying: serialization failure, deadlock, admin/crash shutdown,
 // cannot connect now, too many connections, connection exceptions (class 08).
 const TRANSIENT_PG_CODES = new Set(["40001", "40P01", "57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08004", "08006", "08007"]);
@@ -26,35 +23,4 @@ export function isTransientDatabaseError(error: unknown): boolean {
     if (typeof message === "string" && TRANSIENT_MESSAGES.some((re) => re.test(message))) return true;
   }
   return false;
-}
-
-/** Options of {@link withDatabaseRetry}. */
-export interface RetryOptions {
-  /** What is being done, for the log line. */
-  what: string;
-  /** Give up (rethrow) after this many milliseconds of retrying. @defaultValue Infinity */
-  maxElapsedMs?: number;
-  /** Stop retrying when aborted (the last error is rethrown). */
-  signal?: AbortSignal;
-}
-
-/**
- * Runs `fn`, retrying transient database errors with exponential back-off (100 ms doubling to 5 s,
- * jittered), logging each retry. Other errors are thrown at once.
- */
-export async function withDatabaseRetry<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const started = Date.now();
-  let delay = 100;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      const elapsed = Date.now() - started;
-      if (!isTransientDatabaseError(error) || elapsed >= (options.maxElapsedMs ?? Infinity) || options.signal?.aborted) throw error;
-      const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
-      logger.warn({ err: (error as Error).message, what: options.what, attempt, retryInMs: wait }, "database unavailable; retrying");
-      await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
-      delay = Math.min(5000, delay * 2);
-    }
-  }
 }

@@ -1,1 +1,1 @@
-export { DummyBackend } from "./dummy-backend.js";
+export { DummyBackend } from "../../src/backends/dummy-backend.js";

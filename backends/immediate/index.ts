@@ -1,1 +1,1 @@
-export { ImmediateBackend } from "./immediate-backend.js";
+export { ImmediateBackend } from "../../src/backends/immediate-backend.js";

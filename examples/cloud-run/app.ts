@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { configureTasks, taskBackends } from "errand";
 import { verifyCloudTasksOidc } from "errand/backends/cloudtasks";
-import { createTasksApp } from "errand/backends/database";
+import { createTasksApp } from "errand/http";
 import { TASKS } from "./config.js";
 import { buildReport, sendWelcomeEmail } from "./tasks.js";
 

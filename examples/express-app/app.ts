@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { getRequestListener } from "@hono/node-server";
 import express from "express";
 import { configureTasks } from "errand";
-import { bearerToken, createTasksApp, DatabaseBackend } from "errand/backends/database";
+import { DatabaseBackend } from "errand/backends/database";
+import { bearerToken, createTasksApp } from "errand/http";
 import { sendWelcomeEmail, syncCrm } from "./tasks.js";
 
 const outDir = fileURLToPath(new URL("./out/", import.meta.url));

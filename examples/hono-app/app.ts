@@ -6,7 +6,8 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import { configureTasks } from "errand";
-import { bearerToken, createTasksApp, DatabaseBackend } from "errand/backends/database";
+import { DatabaseBackend } from "errand/backends/database";
+import { bearerToken, createTasksApp } from "errand/http";
 import { sendWelcomeEmail, syncCrm } from "./tasks.js";
 
 const outDir = fileURLToPath(new URL("./out/", import.meta.url));

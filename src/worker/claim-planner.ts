@@ -29,8 +29,12 @@ export interface WorkerLoad {
   stopping: boolean;
   /** Batch mode: exit once nothing is due and nothing runs. */
   batch: boolean;
-  /** The claim made since the last sleep, if any: how many were asked for and how many came. */
-  lastClaim: { limit: number; claimed: number } | null;
+  /**
+   * The claim made since the last sleep, if any: how many were asked for, how many came, and
+   * whether a task settled (its outcome stored) while the claim ran. A claim skips rows locked by a
+   * concurrent outcome store, so a retry stored meanwhile is only seen by the next claim.
+   */
+  lastClaim: { limit: number; claimed: number; settledDuring?: boolean } | null;
 }
 
 /** Why the planner claims, or why it does not (back-pressure and limits). */
@@ -88,18 +92,22 @@ export function planClaim(load: WorkerLoad): ClaimPlan {
   return { limit: Math.min(room, load.claimsLeft), reason: slotFree ? "slot-free" : "refill-buffer" };
 }
 
-/** Whether a claim filled its limit, so more tasks may be due at once. */
-function wasFull(claim: WorkerLoad["lastClaim"]): boolean {
-  return claim !== null && claim.claimed > 0 && claim.claimed === claim.limit;
+/**
+ * Whether to look again at once: a claim filled its limit (more may be due), or a task settled
+ * while it ran (its stored outcome, e.g. a retry due now, may have been skipped as locked).
+ */
+function looksAgain(claim: WorkerLoad["lastClaim"]): boolean {
+  return claim !== null && ((claim.claimed > 0 && claim.claimed === claim.limit) || claim.settledDuring === true);
 }
 
 /**
- * The loop's next step. After a full claim the loop plans afresh (more may be due); after a
- * partial or empty claim it does not claim again before sleeping.
+ * The loop's next step. After a full claim, or one during which a task settled, the loop plans
+ * afresh (more may be due); after another partial or empty claim it does not claim again before
+ * sleeping.
  */
 export function planNext(load: WorkerLoad): WorkerStep {
   if (load.stopping) return { kind: "exit", reason: "stopped" };
-  const last = wasFull(load.lastClaim) ? null : load.lastClaim;
+  const last = looksAgain(load.lastClaim) ? null : load.lastClaim;
   if (last === null) {
     if (load.claimsLeft <= 0 && load.buffered === 0) return { kind: "exit", reason: "max-tasks" };
     const plan = planClaim(load);

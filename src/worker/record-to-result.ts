@@ -1,3 +1,4 @@
+import { TaskNotRegisteredError } from "../errors.js";
 import { getRegisteredTask } from "../registry.js";
 import { Task } from "../task.js";
 import { TaskResult } from "../task-result.js";
@@ -22,7 +23,7 @@ export function taskForName(name: string): Task<any, any> {
       runAfter: null,
       takesContext: false,
       func: () => {
-        throw new Error(`Task '${name}' is not defined in this process: import the module that defines it (or list it in errand.config's tasks).`);
+        throw new TaskNotRegisteredError(name);
       },
       maxAttempts: null,
       backoff: null,

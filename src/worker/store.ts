@@ -210,6 +210,15 @@ export interface TaskStore {
   recoverExpired(limit?: number): Promise<RecoveryResult>;
 
   /**
+   * On a worker's clean exit: takes back the RUNNING tasks still locked by `workerId`, whatever
+   * their lease (none is in flight any more: outcomes it could not store, a claim whose answer was
+   * lost), as {@link recoverExpired} would after their lease, with a `WorkerLostError` record saying
+   * the attempt may have run. So a clean exit leaves nothing RUNNING.
+   * @param limit - most tasks per call. @defaultValue 500
+   */
+  recoverOwn(workerId: string, limit?: number): Promise<RecoveryResult>;
+
+  /**
    * Subscribes to wake-ups (see {@link StoreCapabilities.supportsNotify}): `listener` runs when a
    * due task may have been added. A store without notifications resolves a disposer that does
    * nothing and never calls `listener` (the worker polls). Connection losses are the store's to
@@ -225,8 +234,11 @@ export interface TaskStore {
   /** The READY tasks that are due now (store clock), in `queues` (`null`: all). */
   countPending(queues: readonly string[] | null): Promise<number>;
 
-  /** READY tasks per name, for the names not in `knownNames`, sorted by name. */
-  countUnrunnable(knownNames: readonly string[]): Promise<UnrunnableCount[]>;
+  /**
+   * READY tasks per name and queue, for the names not in `knownNames`, sorted by name then queue;
+   * only in `queues` (`null`: all) and not in `excludeQueues` (a worker's warning looks at its own queues).
+   */
+  countUnrunnable(knownNames: readonly string[], queues?: readonly string[] | null, excludeQueues?: readonly string[]): Promise<UnrunnableCount[]>;
 
   /** Every task counted by queue and status, sorted by queue then status. */
   countByQueueAndStatus(): Promise<QueueStatusCount[]>;
@@ -276,6 +288,8 @@ export interface TaskStore {
 export interface StoreBackend {
   /** The backend alias (for logs and `TaskResult.backend`). */
   readonly alias: string;
+  /** Where the store keeps its data, for messages (`PostgreSQL at host:port/db`); never a password. */
+  readonly location?: string;
   /** The backend's store. */
   readonly taskStore: TaskStore;
   /** Default lease length in milliseconds. */

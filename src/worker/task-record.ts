@@ -142,6 +142,7 @@ export interface QueueStatusCount {
 /** READY tasks of one name that no worker of the caller's knows (the worker's warning). */
 export interface UnrunnableCount {
   taskPath: string;
+  queueName: string;
   count: number;
 }
 

@@ -21,11 +21,12 @@ test("without @google-cloud/tasks and jose: check() and enqueue name the package
       ["--import", "tsx", "--import", fixture("hide-peers.mjs"), fixture("without-peers.ts"), `sqlite:${join(dir, "errand.sqlite3")}`],
       { env: { ...process.env, ERRAND_LOG_LEVEL: "silent" }, timeout: 60_000 },
     );
-    const out = JSON.parse(stdout) as { problems: string[]; status: string; enqueueLog: string | null; verifyError: string | null };
+    const out = JSON.parse(stdout) as { problems: string[]; status: string; enqueueLog: string | null; verifyError: string | null; verifyPeer: unknown };
     t.deepEqual(out.problems, ["Backend 'default': CloudTasksBackend needs the Cloud Tasks client: npm install @google-cloud/tasks."]);
     t.is(out.status, "READY");
     t.regex(out.enqueueLog ?? "", /^CloudTasksBackend needs the Cloud Tasks client: npm install @google-cloud\/tasks/);
     t.is(out.verifyError, "verifyCloudTasksOidc needs jose to verify tokens: npm install jose");
+    t.deepEqual(out.verifyPeer, { name: "MissingPeerError", packageName: "jose", feature: "verifyCloudTasksOidc" });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -122,11 +122,20 @@ export class MemoryStore implements TaskStore {
 
   async recoverExpired(limit = 500): Promise<RecoveryResult> {
     const now = this.clock.now();
+    return this.#takeBack((t) => t.leaseExpiresAt! < now, limit, (t) => `WorkerLostError: worker '${t.lockedBy}' stopped renewing its lease during attempt ${t.attempts}.`);
+  }
+
+  async recoverOwn(workerId: string, limit = 500): Promise<RecoveryResult> {
+    return this.#takeBack((t) => t.lockedBy === workerId, limit, (t) => `WorkerLostError: worker '${t.lockedBy}' stopped without storing the outcome of attempt ${t.attempts}; the attempt may have run.`);
+  }
+
+  #takeBack(pred: (t: TaskRecord) => boolean, limit: number, describe: (t: TaskRecord) => string): RecoveryResult {
+    const now = this.clock.now();
     const out: RecoveryResult = { retried: [], failed: [] };
-    const expired = [...this.records.values()].filter((t) => t.status === RUNNING && t.leaseExpiresAt! < now);
+    const expired = [...this.records.values()].filter((t) => t.status === RUNNING && pred(t));
     for (const t of expired.slice(0, limit)) {
       const retry = t.attempts < t.maxAttempts;
-      const traceback = `WorkerLostError: worker '${t.lockedBy}' stopped renewing its lease during attempt ${t.attempts}.`;
+      const traceback = describe(t);
       Object.assign(t, { status: retry ? "READY" : "FAILED", errors: [...t.errors, { exceptionClassPath: "WorkerLostError", traceback }],
         lockedBy: null, leaseExpiresAt: null, ...(retry ? { availableAt: now } : { finishedAt: now }) });
       (retry ? out.retried : out.failed).push(t.id);
@@ -150,8 +159,12 @@ export class MemoryStore implements TaskStore {
     return this.#all((t) => this.#due(t) && (queues === null || queues.includes(t.queueName))).length;
   }
 
-  async countUnrunnable(known: readonly string[]) {
-    return groupCount(this.#all((t) => t.status === "READY" && !known.includes(t.taskPath)), (t) => t.taskPath).map(([taskPath, count]) => ({ taskPath, count }));
+  async countUnrunnable(known: readonly string[], queues: readonly string[] | null = null, excludeQueues: readonly string[] = []) {
+    const rows = this.#all((t) => t.status === "READY" && !known.includes(t.taskPath) && (queues === null || queues.includes(t.queueName)) && !excludeQueues.includes(t.queueName));
+    return groupCount(rows, (t) => `${t.taskPath}\u0000${t.queueName}`).map(([key, count]) => {
+      const [taskPath = "", queueName = ""] = key.split("\u0000");
+      return { taskPath, queueName, count };
+    });
   }
 
   async countByQueueAndStatus() {

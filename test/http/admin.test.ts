@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
 import { clearTasks, captureLogs, formInit, formSession, httpAdd, httpBoom, httpFlaky, scratchDir, setUpDatabases, statusOf, targets, tearDownDatabases } from "./support.js";
-import { createTasksApp } from "../../backends/database/index.js";
+import { createTasksApp } from "../../http/index.js";
 
 test.before(async () => {
   captureLogs();

@@ -1,8 +1,9 @@
 /** Authentication: secure by default, bearer tokens, hooks and their composition; nothing runs without it. */
 import test from "ava";
 import { captureLogs, clearTasks, httpAdd, httpBoom, jsonInit, logs, setUpDatabases, statusOf, tearDownDatabases } from "./support.js";
-import { bearerToken, createTasksApp, type AuthHook } from "../../backends/database/index.js";
-import { ErrandError } from "../../src/index.js";
+import { bearerToken, createTasksApp, type AuthHook } from "../../http/index.js";
+import { ErrandError, InvalidOptionError } from "../../src/index.js";
+import * as databaseEntry from "../../backends/database/index.js";
 
 const TOKEN = "c0rrect-h0rse_battery.staple~42";
 
@@ -14,14 +15,20 @@ test.after.always(tearDownDatabases);
 
 test("createTasksApp refuses to build without an auth option", (t) => {
   for (const options of [{}, { auth: undefined }, { auth: [] }, { auth: "None" }, { auth: [bearerToken("x"), "nope"] }]) {
-    const error = t.throws(() => createTasksApp(options as never), { instanceOf: ErrandError });
+    const error = t.throws(() => createTasksApp(options as never), { instanceOf: InvalidOptionError });
     t.regex(error.message, /needs an `auth` option/);
+    t.is(error.option, "auth");
   }
   t.notThrows(() => createTasksApp({ auth: "none" }));
 });
 
+test("errand/backends/database keeps re-exporting the HTTP face for 0.x", (t) => {
+  t.is(databaseEntry.createTasksApp, createTasksApp);
+  t.is(databaseEntry.bearerToken, bearerToken);
+});
+
 test("bearerToken refuses an empty or missing token", (t) => {
-  t.throws(() => bearerToken(""), { instanceOf: ErrandError, message: /non-empty token/ });
+  t.throws(() => bearerToken(""), { instanceOf: InvalidOptionError, message: /non-empty token/ });
   t.throws(() => bearerToken("   "), { instanceOf: ErrandError });
   t.throws(() => bearerToken(undefined as unknown as string), { instanceOf: ErrandError });
 });

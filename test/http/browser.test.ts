@@ -12,7 +12,7 @@ import { captureLogs, clearTasks, httpAdd, httpBoom, httpEcho, httpFlaky, scratc
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { chromium, type Browser } from "playwright-core";
-import { bearerToken, createTasksApp } from "../../backends/database/index.js";
+import { bearerToken, createTasksApp } from "../../http/index.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TOKEN = "browser-test-token";

@@ -4,7 +4,7 @@
  * cookie-session hook, so a page on another site could ride the user's cookie.
  */
 import test from "ava";
-import { createTasksApp, type AuthHook } from "../../backends/database/index.js";
+import { createTasksApp, type AuthHook } from "../../http/index.js";
 import { captureLogs, clearTasks, httpAdd, jsonInit, setUpDatabases, statusOf, tearDownDatabases } from "./support.js";
 
 test.before(async () => {

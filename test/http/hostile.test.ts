@@ -1,7 +1,7 @@
 /** Hostile input: malformed JSON, oversized bodies, SQL metacharacters and markup in every input. */
 import test from "ava";
 import { captureLogs, clearTasks, formInit, formSession, httpAdd, httpEcho, jsonInit, setUpDatabases, statusOf, targets, tearDownDatabases } from "./support.js";
-import { createTasksApp } from "../../backends/database/index.js";
+import { createTasksApp } from "../../http/index.js";
 import { resolveDatabaseBackend } from "../../backends/database/resolve-backend.js";
 
 test.before(async () => {

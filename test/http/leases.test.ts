@@ -5,7 +5,7 @@
  * The stranded rows are written as a killed process leaves them (see chaos.test.ts for a real kill).
  */
 import test from "ava";
-import { createTasksApp } from "../../backends/database/index.js";
+import { createTasksApp } from "../../http/index.js";
 import { resolveDatabaseBackend } from "../../backends/database/resolve-backend.js";
 import { captureLogs, clearTasks, httpAdd, jsonInit, setUpDatabases, statusOf, targets, tearDownDatabases } from "./support.js";
 

@@ -6,7 +6,7 @@
  */
 import test from "ava";
 import { Hono } from "hono";
-import { bearerToken, createTasksApp } from "../../backends/database/index.js";
+import { bearerToken, createTasksApp } from "../../http/index.js";
 import { captureLogs, clearTasks, formInit, formSession, httpAdd, setUpDatabases, statusOf, tearDownDatabases } from "./support.js";
 
 const TOKEN = "login-test-token-0123456789";

@@ -3,7 +3,8 @@
  * lacks the table and what to run, instead of a bare 500.
  */
 import test from "ava";
-import { createTasksApp, DatabaseBackend } from "../../backends/database/index.js";
+import { createTasksApp } from "../../http/index.js";
+import { DatabaseBackend } from "../../backends/database/index.js";
 import { configureTasks, taskBackends } from "../../src/index.js";
 import { freshDatabase, PG_URL, type TestDatabase } from "../helpers/databases.js";
 import { captureLogs, jsonInit } from "./support.js";

@@ -6,7 +6,7 @@ import { captureLogs, clearTasks, httpAdd, setUpDatabases, statusOf, tearDownDat
 import { getRequestListener, serve } from "@hono/node-server";
 import express from "express";
 import { Hono } from "hono";
-import { bearerToken, createTasksApp } from "../../backends/database/index.js";
+import { bearerToken, createTasksApp } from "../../http/index.js";
 
 const TOKEN = "server-test-token";
 const auth = { authorization: `Bearer ${TOKEN}` };

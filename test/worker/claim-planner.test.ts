@@ -63,6 +63,7 @@ const stepRows: [string, Partial<WorkerLoad>, ReturnType<typeof planNext>][] = [
   ["a partial claim that filled the slots: sleep until woken", { concurrency: 4, executing: 4, lastClaim: { limit: 6, claimed: 4 } }, { kind: "sleep", until: "woken", reason: "nothing-due" }],
   ["an empty claim while storing is bound is impossible, but reports storing", { storing: 500, lastClaim: { limit: 1, claimed: 0 } }, { kind: "sleep", until: "woken", reason: "storing" }],
   ["batch: an empty claim with nothing in flight drains", { batch: true, lastClaim: { limit: 1, claimed: 0 } }, { kind: "exit", reason: "drained" }],
+  ["batch: an empty claim during which a task settled looks again (a retry stored meanwhile was locked)", { batch: true, lastClaim: { limit: 1, claimed: 0, settledDuring: true } }, { kind: "claim", limit: 1, reason: "slot-free" }],
   ["batch: an empty claim with a task running waits for it", { batch: true, concurrency: 2, executing: 1, lastClaim: { limit: 1, claimed: 0 } }, { kind: "sleep", until: "woken", reason: "nothing-due" }],
   ["batch: an empty claim with an outcome being stored waits for it", { batch: true, concurrency: 2, storing: 1, lastClaim: { limit: 2, claimed: 0 } }, { kind: "sleep", until: "woken", reason: "nothing-due" }],
   ["batch: a partial claim does not drain", { batch: true, concurrency: 4, executing: 1, lastClaim: { limit: 4, claimed: 1 } }, { kind: "sleep", until: "woken", reason: "nothing-due" }],

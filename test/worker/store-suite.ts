@@ -82,7 +82,7 @@ export function storePortSuite(test: TestFn, makeStore: () => Promise<StoreHarne
     const batches = await Promise.all(["a", "b", "c", "d", "e"].map((w) => h.store.claim(claimReq(w, ["race.t"], 6))));
     const got = batches.flat().map((c) => readable(c).id);
     t.is(new Set(got).size, got.length, "no task claimed twice");
-    t.deepEqual(new Set(got), ids);
+    t.deepEqual([...got].sort(), [...ids].sort(), "every task claimed once (in any order: claimers race)");
   });
 
   withStore("outcomes are fenced on the worker, per task", async (h, t) => {
@@ -143,6 +143,9 @@ export function storePortSuite(test: TestFn, makeStore: () => Promise<StoreHarne
     t.truthy((await h.store.get(last))?.finishedAt);
     t.deepEqual((await h.store.storeOutcomes("w", [ok(h, lost)])).get(lost), { kind: "refused" });
     t.deepEqual(await h.store.recoverExpired(), { retried: [], failed: [] }, "taken back once");
+    t.deepEqual(await h.store.recoverOwn("other"), { retried: [], failed: [] }, "only the given worker's tasks");
+    t.deepEqual(await h.store.recoverOwn("w"), { retried: [kept], failed: [] }, "a clean exit takes back its own, lease or not");
+    t.is((await h.store.get(kept))?.errors.at(-1)?.exceptionClassPath, "WorkerLostError");
   });
 
   withStore("claimById takes READY tasks whatever their due time, FAILED ones only with allowRetry", async (h, t) => {
@@ -185,7 +188,9 @@ export function storePortSuite(test: TestFn, makeStore: () => Promise<StoreHarne
       { queueName: "q2", status: "READY", count: 1 },
       { queueName: "q2", status: "RUNNING", count: 1 },
     ]);
-    t.deepEqual(await h.store.countUnrunnable(["count.a", "count.run"]), [{ taskPath: "count.unknown", count: 1 }]);
+    t.deepEqual(await h.store.countUnrunnable(["count.a", "count.run"]), [{ taskPath: "count.unknown", queueName: "q1", count: 1 }]);
+    t.deepEqual(await h.store.countUnrunnable(["count.a", "count.run"], ["q2"]), [], "scoped to the worker's queues");
+    t.deepEqual(await h.store.countUnrunnable(["count.a", "count.run"], null, ["q1"]), [], "excluded queues are left out");
     t.like(await h.store.listRunning(10), [{ id: running, taskPath: "count.run", lockedBy: "w", attempts: 1 }]);
   });
 

@@ -1,4 +1,13 @@
-import type { QueryContext, RawRow } from "./context.js";
+import type { Claimed } from "../../../src/worker/task-record.js";
+import { decodeClaimed } from "../decode-row.js";
+import type { DialectName } from "../dialect.js";
+import type { QueryContext } from "./context.js";
+
+/** `worker_ids` with one more id (the `?` parameter) appended, per dialect. */
+const APPEND_WORKER: Record<DialectName, string> = {
+  postgresql: "worker_ids || jsonb_build_array(?::text)",
+  sqlite: "json_insert(worker_ids, '$[#]', ?)",
+};
 
 /** Parameters of {@link claimTaskById}. */
 export interface ClaimByIdParams {
@@ -15,12 +24,12 @@ export interface ClaimByIdParams {
 /**
  * Claims one task by id, whatever its due time, if it is READY (or FAILED with `allowRetry`).
  * A retried FAILED task gets one more attempt than it has used, so the run is not its last by default.
- * @returns the claimed row, or `undefined` when the task does not exist or is not in a runnable status.
+ * @returns the claimed task, decoded, or `undefined` when the task does not exist or is not in a runnable status.
  */
-export async function claimTaskById(ctx: QueryContext, p: ClaimByIdParams): Promise<RawRow | undefined> {
+export async function claimTaskById(ctx: QueryContext, p: ClaimByIdParams): Promise<Claimed | undefined> {
   const { dialect, table } = ctx;
   const now = dialect.toDb(p.now);
-  const appendWorker = dialect.name === "postgresql" ? "worker_ids || jsonb_build_array(?::text)" : "json_insert(worker_ids, '$[#]', ?)";
+  const appendWorker = APPEND_WORKER[dialect.name];
   const statuses = p.allowRetry ? "('READY', 'FAILED')" : "('READY')";
   const rows = await ctx.execute(
     `UPDATE ${table} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
@@ -29,5 +38,5 @@ export async function claimTaskById(ctx: QueryContext, p: ClaimByIdParams): Prom
      WHERE id = ? AND status IN ${statuses} RETURNING *`,
     [now, now, p.workerId, p.workerId, Math.round(p.leaseMs), p.id],
   );
-  return rows[0];
+  return rows[0] && decodeClaimed(rows[0], dialect);
 }

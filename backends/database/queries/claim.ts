@@ -1,4 +1,6 @@
-import type { Dialect } from "../dialect.js";
+import type { Claimed } from "../../../src/worker/task-record.js";
+import { decodeClaimed } from "../decode-row.js";
+import type { Dialect, DialectName } from "../dialect.js";
 import { placeholders, type QueryContext, type RawRow } from "./context.js";
 
 /** What to claim, and for whom. */
@@ -48,51 +50,63 @@ const PG_CLAIMED_COLUMNS = "id, task_path, queue_name, backend_name, priority, a
  * became due, then enqueue time; marks them RUNNING for `workerId` with a lease, counting the attempt.
  * "Due" and the lease deadline are read from the database's clock ({@link Dialect.nowSql}), so a
  * worker whose clock runs ahead neither claims early nor hands out leases that others see as expired.
- *
+ * Each dialect's statement is below, side by side ({@link CLAIM}).
+ * @returns the claimed tasks, decoded, in claim order (a row that cannot be decoded as an `UnreadableClaim`).
+ */
+export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<Claimed[]> {
+  if (p.taskNames.length === 0 || p.limit <= 0) return [];
+  const rows = await CLAIM[ctx.dialect.name](ctx, p);
+  return rows.map((row) => decodeClaimed(row, ctx.dialect));
+}
+
+/**
  * PostgreSQL: a CTE selecting `FOR UPDATE SKIP LOCKED` feeds the UPDATE, so concurrent workers take
  * disjoint rows without waiting. The UPDATE finds the locked rows by their physical address
  * (`ctid = ANY(ARRAY(…))`, a TID scan: no second descent of the primary key per row; a join would let
  * the planner hash the whole table on every claim). The rows are locked by this statement, so nothing
  * can move them in between; a row another transaction updated just before the lock is skipped this
  * time, never claimed twice. The text is fixed (filters are array parameters) so it runs as a
- * prepared statement, and the rows come back already in claim order. SQLite has no row locks: the
- * single `UPDATE … WHERE id IN (SELECT …) RETURNING` statement takes the database write lock, which
- * serializes claimers.
- * @returns the claimed rows, in claim order.
+ * prepared statement, and the rows come back already in claim order.
  */
-export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<RawRow[]> {
-  if (p.taskNames.length === 0 || p.limit <= 0) return [];
+async function claimSkipLocked(ctx: QueryContext, p: ClaimParams): Promise<RawRow[]> {
   const { dialect, table } = ctx;
   const now = dialect.toDb(p.now);
-  if (dialect.name === "postgresql") {
-    const rows = await ctx.executePrepared(
-      `errand_claim_${table.replace(/\W/g, "")}`,
-      `WITH next AS (
-         SELECT ctid FROM ${table}
-         WHERE status = 'READY' AND available_at <= now() AND task_path = ANY(?::text[])
-           AND (?::text[] IS NULL OR queue_name = ANY(?::text[])) AND NOT (queue_name = ANY(?::text[]))
-         ORDER BY ${ORDER} LIMIT ? FOR UPDATE SKIP LOCKED
-       ), claimed AS (
-         UPDATE ${table} AS t SET status = 'RUNNING', started_at = COALESCE(t.started_at, ?), last_attempted_at = ?,
-           attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array(?::text), locked_by = ?, lease_expires_at = ${dialect.nowPlusMsSql}
-         WHERE t.ctid = ANY(ARRAY(SELECT ctid FROM next))
-         RETURNING ${PG_RETURNING}
-       )
-       SELECT ${PG_CLAIMED_COLUMNS} FROM claimed ORDER BY ${ORDER}`,
-      [p.taskNames, p.queues, p.queues, p.excludeQueues ?? [], p.limit, now, now, p.workerId, p.workerId, p.leaseMs],
-    );
-    // What the statement left out because the claim itself set it: the status and attempt time, the
-    // start of a first attempt, no earlier errors, only this worker.
-    const nowMs = p.now.getTime();
-    for (const row of rows) {
-      row.status = "RUNNING";
-      row.last_attempted_at = nowMs;
-      row.started_at ??= nowMs;
-      row.errors ??= [];
-      row.worker_ids ??= [p.workerId];
-    }
-    return rows;
+  const rows = await ctx.executePrepared(
+    `errand_claim_${table.replace(/\W/g, "")}`,
+    `WITH next AS (
+       SELECT ctid FROM ${table}
+       WHERE status = 'READY' AND available_at <= now() AND task_path = ANY(?::text[])
+         AND (?::text[] IS NULL OR queue_name = ANY(?::text[])) AND NOT (queue_name = ANY(?::text[]))
+       ORDER BY ${ORDER} LIMIT ? FOR UPDATE SKIP LOCKED
+     ), claimed AS (
+       UPDATE ${table} AS t SET status = 'RUNNING', started_at = COALESCE(t.started_at, ?), last_attempted_at = ?,
+         attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array(?::text), locked_by = ?, lease_expires_at = ${dialect.nowPlusMsSql}
+       WHERE t.ctid = ANY(ARRAY(SELECT ctid FROM next))
+       RETURNING ${PG_RETURNING}
+     )
+     SELECT ${PG_CLAIMED_COLUMNS} FROM claimed ORDER BY ${ORDER}`,
+    [p.taskNames, p.queues, p.queues, p.excludeQueues ?? [], p.limit, now, now, p.workerId, p.workerId, p.leaseMs],
+  );
+  // What the statement left out because the claim itself set it: the status and attempt time, the
+  // start of a first attempt, no earlier errors, only this worker.
+  const nowMs = p.now.getTime();
+  for (const row of rows) {
+    row.status = "RUNNING";
+    row.last_attempted_at = nowMs;
+    row.started_at ??= nowMs;
+    row.errors ??= [];
+    row.worker_ids ??= [p.workerId];
   }
+  return rows;
+}
+
+/**
+ * SQLite has no row locks: the single `UPDATE … WHERE id IN (SELECT …) RETURNING` statement takes
+ * the database write lock, which serializes claimers.
+ */
+async function claimSerialized(ctx: QueryContext, p: ClaimParams): Promise<RawRow[]> {
+  const { dialect, table } = ctx;
+  const now = dialect.toDb(p.now);
   let filter = "";
   const filterParams: unknown[] = [];
   if (p.queues && p.queues.length > 0) {
@@ -117,12 +131,17 @@ export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<Raw
   return sortClaimed(rows);
 }
 
+/** Each dialect's claim statement. */
+const CLAIM: Record<DialectName, (ctx: QueryContext, p: ClaimParams) => Promise<RawRow[]>> = {
+  postgresql: claimSkipLocked,
+  sqlite: claimSerialized,
+};
+
 /** SQLite's RETURNING has no order: restore the claim order (timestamps are epoch-ms numbers there). */
 function sortClaimed(rows: RawRow[]): RawRow[] {
   return rows.sort(
     (a, b) =>
-      Number(b.priority) - Number(a.priority) ||
-      Number(a.available_at) - Number(b.available_at) ||
-      Number(a.enqueued_at) - Number(b.enqueued_at),
+      // Raw values: a corrupt row must not fail the whole claim (it is decoded as unreadable later).
+      Number(b.priority) - Number(a.priority) || Number(a.available_at) - Number(b.available_at) || Number(a.enqueued_at) - Number(b.enqueued_at),
   );
 }

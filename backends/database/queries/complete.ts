@@ -1,7 +1,9 @@
 import type { JsonValue } from "../../../src/json.js";
 import type { TaskError } from "../../../src/task-error.js";
 import { epochMs } from "../dialect.js";
-import type { QueryContext } from "./context.js";
+import { ids as idsOf } from "../decode-row.js";
+import type { DialectName } from "../dialect.js";
+import type { QueryContext, RawRow } from "./context.js";
 
 /** How an attempt ends in storage. */
 export type Completion =
@@ -33,7 +35,6 @@ export async function completeTasks(
   finishedChannel?: string,
 ): Promise<Set<string>> {
   if (items.length === 0) return new Set();
-  const { dialect, table } = ctx;
   // Times as epoch milliseconds on both dialects: cheaper to build here and to parse there than ISO text.
   const records = items.map(({ id, at, completion: c }) => ({
     id,
@@ -45,45 +46,8 @@ export async function completeTasks(
     // must not push the retry later by its skew.
     retry_in: c.status === "READY" ? Math.max(0, epochMs(c.retryAt) - epochMs(at)) : null,
   }));
-  let rows;
-  if (dialect.name === "postgresql") {
-    // The ids again as an array: it pins the row lookup to the primary key. (Matching only
-    // RUNNING rows through the lease index looked cheaper to the planner, whose statistics lag
-    // behind a busy queue, and scanned every running task on each completion.) `locked_by = me` is
-    // the whole fence: only a claim sets it, and every way out of RUNNING clears it.
-    const ids = items.map((i) => i.id);
-    const updateSql =
-      `UPDATE ${table} AS t SET status = v.status,
-         return_value = CASE WHEN v.status = 'SUCCESSFUL' THEN v.return_value ELSE t.return_value END,
-         errors = CASE WHEN v.status = 'SUCCESSFUL' THEN t.errors ELSE v.errors END,
-         finished_at = CASE WHEN v.status = 'READY' THEN t.finished_at ELSE to_timestamp(v.at / 1000) END,
-         available_at = CASE WHEN v.status = 'READY' THEN now() + v.retry_in * interval '1 millisecond' ELSE t.available_at END,
-         locked_by = NULL, lease_expires_at = NULL
-       FROM jsonb_to_recordset(?::jsonb) AS v(id text, status text, return_value jsonb, errors jsonb, at float8, retry_in float8)
-       WHERE t.id = ANY(?::text[]) AND t.id = v.id AND t.locked_by = ? RETURNING t.id`;
-    // Prepared (fixed text): planning this statement costs more than running it for a few dozen rows.
-    const name = `errand_complete_${table.replace(/\W/g, "")}`;
-    if (finishedChannel && items.some((i) => i.completion.status !== "READY")) {
-      // One wake-up per statement, not per task: waiters re-read their own result.
-      rows = await ctx.executePrepared(`${name}_n`, `WITH done AS (${updateSql}) SELECT id, pg_notify(?, '') FROM done`, [JSON.stringify(records), ids, workerId, finishedChannel]);
-    } else {
-      rows = await ctx.executePrepared(name, updateSql, [JSON.stringify(records), ids, workerId]);
-    }
-  } else {
-    // `->` yields JSON text (what the JSON columns hold); `->>` yields SQL values (status, epoch ms).
-    rows = await ctx.execute(
-      `UPDATE ${table} SET status = v.value ->> '$.status',
-         return_value = CASE WHEN v.value ->> '$.status' = 'SUCCESSFUL' THEN v.value -> '$.return_value' ELSE ${table}.return_value END,
-         errors = CASE WHEN v.value ->> '$.status' = 'SUCCESSFUL' THEN ${table}.errors ELSE v.value -> '$.errors' END,
-         finished_at = CASE WHEN v.value ->> '$.status' = 'READY' THEN ${table}.finished_at ELSE v.value ->> '$.at' END,
-         available_at = CASE WHEN v.value ->> '$.status' = 'READY' THEN ${dialect.nowSql} + (v.value ->> '$.retry_in') ELSE ${table}.available_at END,
-         locked_by = NULL, lease_expires_at = NULL
-       FROM json_each(?) AS v
-       WHERE ${table}.id = v.value ->> '$.id' AND ${table}.locked_by = ? AND ${table}.status = 'RUNNING' RETURNING ${table}.id`,
-      [JSON.stringify(records), workerId],
-    );
-  }
-  return new Set(rows.map((r) => String(r.id)));
+  const rows = await COMPLETE[ctx.dialect.name](ctx, workerId, items, JSON.stringify(records), finishedChannel);
+  return new Set(idsOf(rows));
 }
 
 /**
@@ -99,21 +63,7 @@ export async function deleteSucceededTasks(
   finishedChannel?: string,
 ): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const { dialect, table } = ctx;
-  let rows;
-  if (dialect.name === "postgresql") {
-    const deleteSql = `DELETE FROM ${table} AS t WHERE t.id = ANY(?::text[]) AND t.locked_by = ? RETURNING t.id`;
-    const name = `errand_delete_succeeded_${table.replace(/\W/g, "")}`;
-    rows = finishedChannel
-      ? await ctx.executePrepared(`${name}_n`, `WITH done AS (${deleteSql}) SELECT id, pg_notify(?, '') FROM done`, [ids, workerId, finishedChannel])
-      : await ctx.executePrepared(name, deleteSql, [ids, workerId]);
-  } else {
-    rows = await ctx.execute(
-      `DELETE FROM ${table} WHERE id IN (SELECT value FROM json_each(?)) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
-      [JSON.stringify(ids), workerId],
-    );
-  }
-  return new Set(rows.map((r) => String(r.id)));
+  return new Set(idsOf(await DELETE_SUCCEEDED[ctx.dialect.name](ctx, workerId, ids, finishedChannel)));
 }
 
 /**
@@ -124,7 +74,7 @@ export async function deleteSucceededTasks(
  */
 export async function failUnstorable(ctx: QueryContext, workerId: string, id: string, at: Date, record: TaskError): Promise<boolean> {
   const { dialect, table } = ctx;
-  const append = dialect.name === "postgresql" ? "errors || jsonb_build_array(?::jsonb)" : "json_insert(errors, '$[#]', json(?))";
+  const append = APPEND_ERROR[dialect.name];
   const rows = await ctx.execute(
     `UPDATE ${table} SET status = 'FAILED', errors = ${append}, finished_at = ?, locked_by = NULL, lease_expires_at = NULL
      WHERE id = ? AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
@@ -132,3 +82,71 @@ export async function failUnstorable(ctx: QueryContext, workerId: string, id: st
   );
   return rows.length > 0;
 }
+
+type CompleteStatement = (ctx: QueryContext, workerId: string, items: readonly CompletionItem[], records: string, finishedChannel?: string) => Promise<RawRow[]>;
+
+/** Each dialect's completion statement; `records` is the outcomes as one JSON parameter. */
+const COMPLETE: Record<DialectName, CompleteStatement> = {
+  postgresql(ctx, workerId, items, records, finishedChannel) {
+    const { table } = ctx;
+    // The ids again as an array: it pins the row lookup to the primary key. (Matching only
+    // RUNNING rows through the lease index looked cheaper to the planner, whose statistics lag
+    // behind a busy queue, and scanned every running task on each completion.) `locked_by = me` is
+    // the whole fence: only a claim sets it, and every way out of RUNNING clears it.
+    const ids = items.map((i) => i.id);
+    const updateSql = `UPDATE ${table} AS t SET status = v.status,
+         return_value = CASE WHEN v.status = 'SUCCESSFUL' THEN v.return_value ELSE t.return_value END,
+         errors = CASE WHEN v.status = 'SUCCESSFUL' THEN t.errors ELSE v.errors END,
+         finished_at = CASE WHEN v.status = 'READY' THEN t.finished_at ELSE to_timestamp(v.at / 1000) END,
+         available_at = CASE WHEN v.status = 'READY' THEN now() + v.retry_in * interval '1 millisecond' ELSE t.available_at END,
+         locked_by = NULL, lease_expires_at = NULL
+       FROM jsonb_to_recordset(?::jsonb) AS v(id text, status text, return_value jsonb, errors jsonb, at float8, retry_in float8)
+       WHERE t.id = ANY(?::text[]) AND t.id = v.id AND t.locked_by = ? RETURNING t.id`;
+    // Prepared (fixed text): planning this statement costs more than running it for a few dozen rows.
+    const name = `errand_complete_${table.replace(/\W/g, "")}`;
+    if (finishedChannel && items.some((i) => i.completion.status !== "READY")) {
+      // One wake-up per statement, not per task: waiters re-read their own result.
+      return ctx.executePrepared(`${name}_n`, `WITH done AS (${updateSql}) SELECT id, pg_notify(?, '') FROM done`, [records, ids, workerId, finishedChannel]);
+    }
+    return ctx.executePrepared(name, updateSql, [records, ids, workerId]);
+  },
+  sqlite(ctx, workerId, _items, records) {
+    const { dialect, table } = ctx;
+    // `->` yields JSON text (what the JSON columns hold); `->>` yields SQL values (status, epoch ms).
+    return ctx.execute(
+      `UPDATE ${table} SET status = v.value ->> '$.status',
+         return_value = CASE WHEN v.value ->> '$.status' = 'SUCCESSFUL' THEN v.value -> '$.return_value' ELSE ${table}.return_value END,
+         errors = CASE WHEN v.value ->> '$.status' = 'SUCCESSFUL' THEN ${table}.errors ELSE v.value -> '$.errors' END,
+         finished_at = CASE WHEN v.value ->> '$.status' = 'READY' THEN ${table}.finished_at ELSE v.value ->> '$.at' END,
+         available_at = CASE WHEN v.value ->> '$.status' = 'READY' THEN ${dialect.nowSql} + (v.value ->> '$.retry_in') ELSE ${table}.available_at END,
+         locked_by = NULL, lease_expires_at = NULL
+       FROM json_each(?) AS v
+       WHERE ${table}.id = v.value ->> '$.id' AND ${table}.locked_by = ? AND ${table}.status = 'RUNNING' RETURNING ${table}.id`,
+      [records, workerId],
+    );
+  },
+};
+
+/** Each dialect's delete of succeeded tasks (`keepSuccessfulResults: false`). */
+const DELETE_SUCCEEDED: Record<DialectName, (ctx: QueryContext, workerId: string, ids: readonly string[], finishedChannel?: string) => Promise<RawRow[]>> = {
+  postgresql(ctx, workerId, ids, finishedChannel) {
+    const { table } = ctx;
+    const deleteSql = `DELETE FROM ${table} AS t WHERE t.id = ANY(?::text[]) AND t.locked_by = ? RETURNING t.id`;
+    const name = `errand_delete_succeeded_${table.replace(/\W/g, "")}`;
+    return finishedChannel
+      ? ctx.executePrepared(`${name}_n`, `WITH done AS (${deleteSql}) SELECT id, pg_notify(?, '') FROM done`, [ids, workerId, finishedChannel])
+      : ctx.executePrepared(name, deleteSql, [ids, workerId]);
+  },
+  sqlite(ctx, workerId, ids) {
+    return ctx.execute(
+      `DELETE FROM ${ctx.table} WHERE id IN (SELECT value FROM json_each(?)) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
+      [JSON.stringify(ids), workerId],
+    );
+  },
+};
+
+/** `errors` with one more record (the `?` parameter, JSON text) appended, per dialect. */
+const APPEND_ERROR: Record<DialectName, string> = {
+  postgresql: "errors || jsonb_build_array(?::jsonb)",
+  sqlite: "json_insert(errors, '$[#]', json(?))",
+};

@@ -1,18 +1,23 @@
+import type { QueueStatusCount, RunningTaskInfo, UnrunnableCount } from "../../../src/worker/task-record.js";
+import { count, decodeRunning, int, text } from "../decode-row.js";
 import { placeholders, queueFilter, type QueryContext } from "./context.js";
+import { isTaskResultStatus } from "../../../src/task-result-status.js";
 
 /** The number of tasks per status and queue. */
-export interface StatusCount {
-  queueName: string;
-  status: string;
-  count: number;
-}
+export type StatusCount = QueueStatusCount;
 
-/** Counts every task by queue and status (for `errand status`). */
-export async function countByQueueAndStatus(ctx: QueryContext): Promise<StatusCount[]> {
+/** A RUNNING task with its worker and lease (for `errand status`). */
+export type RunningTask = RunningTaskInfo;
+
+/** Counts every task by queue and status (for `errand status`). @throws TypeError for a status errand never writes. */
+export async function countByQueueAndStatus(ctx: QueryContext): Promise<QueueStatusCount[]> {
   const rows = await ctx.execute(
     `SELECT queue_name, status, COUNT(*) AS n FROM ${ctx.table} GROUP BY queue_name, status ORDER BY queue_name, status`,
   );
-  return rows.map((r) => ({ queueName: String(r.queue_name), status: String(r.status), count: Number(r.n) }));
+  return rows.map((r) => {
+    if (!isTaskResultStatus(r.status)) throw new TypeError(`Unknown task status ${JSON.stringify(String(r.status))}`);
+    return { queueName: text(r.queue_name), status: r.status, count: int(r.n) };
+  });
 }
 
 /**
@@ -25,7 +30,7 @@ export async function countPending(ctx: QueryContext, _now: Date, queues: readon
     `SELECT COUNT(*) AS n FROM ${ctx.table} WHERE status = 'READY' AND available_at <= ${ctx.dialect.nowSql}${queue.sql}`,
     queue.params,
   );
-  return Number(rows[0]?.n ?? 0);
+  return count(rows[0]?.n);
 }
 
 /** READY tasks per name that none of `knownNames` can run (they wait for a worker that knows them). */
@@ -35,36 +40,17 @@ export async function countUnrunnable(ctx: QueryContext, knownNames: readonly st
     `SELECT task_path, COUNT(*) AS n FROM ${ctx.table} WHERE status = 'READY'${notIn} GROUP BY task_path ORDER BY task_path`,
     [...knownNames],
   );
-  return rows.map((r) => ({ taskPath: String(r.task_path), count: Number(r.n) }));
-}
-
-/** A RUNNING task with its worker and lease (for `errand status`). */
-export interface RunningTask {
-  id: string;
-  taskPath: string;
-  queueName: string;
-  lockedBy: string | null;
-  leaseExpiresAt: Date | null;
-  lastAttemptedAt: Date | null;
-  attempts: number;
+  return rows.map((r) => ({ taskPath: text(r.task_path), count: int(r.n) }));
 }
 
 /** The RUNNING tasks, oldest attempt first, at most `limit`. */
-export async function listRunning(ctx: QueryContext, limit: number): Promise<RunningTask[]> {
+export async function listRunning(ctx: QueryContext, limit: number): Promise<RunningTaskInfo[]> {
   const rows = await ctx.execute(
     `SELECT id, task_path, queue_name, locked_by, lease_expires_at, last_attempted_at, attempts FROM ${ctx.table}
      WHERE status = 'RUNNING' ORDER BY last_attempted_at LIMIT ?`,
     [limit],
   );
-  return rows.map((r) => ({
-    id: String(r.id),
-    taskPath: String(r.task_path),
-    queueName: String(r.queue_name),
-    lockedBy: r.locked_by == null ? null : String(r.locked_by),
-    leaseExpiresAt: ctx.dialect.fromDb(r.lease_expires_at),
-    lastAttemptedAt: ctx.dialect.fromDb(r.last_attempted_at),
-    attempts: Number(r.attempts),
-  }));
+  return rows.map((r) => decodeRunning(r, ctx.dialect));
 }
 
 /**
@@ -76,7 +62,7 @@ export async function countUnrunnableIn(
   knownNames: readonly string[],
   queues: readonly string[] | null,
   excludeQueues: readonly string[] = [],
-): Promise<{ taskPath: string; queueName: string; count: number }[]> {
+): Promise<UnrunnableCount[]> {
   const notIn = knownNames.length > 0 ? ` AND task_path NOT IN (${placeholders(knownNames.length)})` : "";
   const queue = queueFilter(queues, excludeQueues);
   const rows = await ctx.execute(
@@ -84,5 +70,5 @@ export async function countUnrunnableIn(
      GROUP BY task_path, queue_name ORDER BY task_path, queue_name`,
     [...knownNames, ...queue.params],
   );
-  return rows.map((r) => ({ taskPath: String(r.task_path), queueName: String(r.queue_name), count: Number(r.n) }));
+  return rows.map((r) => ({ taskPath: text(r.task_path), queueName: text(r.queue_name), count: int(r.n) }));
 }

@@ -1,3 +1,4 @@
+import type { DialectName } from "../dialect.js";
 import type { QueryContext } from "./context.js";
 
 /** What every task of one `enqueue`/`enqueueMany` call shares. */
@@ -19,6 +20,23 @@ export interface NewTaskItem {
 
 const COLUMNS =
   "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at";
+
+/**
+ * The INSERT per dialect; with `notify` (dialects that support it), the statement also sends
+ * `NOTIFY channel, payload` (two more parameters) in the same round trip.
+ */
+const INSERT: Record<DialectName, (table: string, nowSql: string, notify: boolean) => string> = {
+  postgresql: (table, nowSql, notify) => {
+    const insert = `INSERT INTO ${table} (${COLUMNS})
+      SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?::timestamptz, ?::timestamptz, COALESCE(?::timestamptz, ${nowSql})
+      FROM jsonb_to_recordset(?::jsonb) AS v(id text, args jsonb)`;
+    // A data-modifying CTE always runs; the SELECT adds the wake-up to the same round trip.
+    return notify ? `WITH ins AS (${insert} RETURNING 1) SELECT pg_notify(?, ?)` : insert;
+  },
+  sqlite: (table, nowSql) => `INSERT INTO ${table} (${COLUMNS})
+     SELECT v.value ->> '$.id', ?, ?, ?, ?, 'READY', v.value -> '$.args', '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${nowSql})
+     FROM json_each(?) AS v`,
+};
 
 /**
  * Inserts READY rows for one enqueue call in a single statement, whatever their number: the ids and
@@ -49,22 +67,6 @@ export async function insertTasks(
   // does not delay its immediate tasks.
   const runAfter = common.runAfter ? dialect.toDb(common.runAfter) : null;
   const json = JSON.stringify(items.map((i) => ({ id: i.id, args: i.args })));
-  if (dialect.name === "postgresql") {
-    const insert = `INSERT INTO ${table} (${COLUMNS})
-      SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?::timestamptz, ?::timestamptz, COALESCE(?::timestamptz, now())
-      FROM jsonb_to_recordset(?::jsonb) AS v(id text, args jsonb)`;
-    if (notify) {
-      // A data-modifying CTE always runs; the SELECT adds the wake-up to the same round trip.
-      await ctx.execute(`WITH ins AS (${insert} RETURNING 1) SELECT pg_notify(?, ?)`, [...shared, runAfter, json, notify.channel, notify.payload]);
-    } else {
-      await ctx.execute(insert, [...shared, runAfter, json]);
-    }
-    return;
-  }
-  await ctx.execute(
-    `INSERT INTO ${table} (${COLUMNS})
-     SELECT v.value ->> '$.id', ?, ?, ?, ?, 'READY', v.value -> '$.args', '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${dialect.nowSql})
-     FROM json_each(?) AS v`,
-    [...shared, runAfter, json],
-  );
+  const wake = notify && dialect.supportsNotify ? notify : undefined;
+  await ctx.execute(INSERT[dialect.name](table, dialect.nowSql, wake !== undefined), [...shared, runAfter, json, ...(wake ? [wake.channel, wake.payload] : [])]);
 }

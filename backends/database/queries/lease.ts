@@ -1,4 +1,19 @@
+import { ids as idsOf } from "../decode-row.js";
+import type { DialectName } from "../dialect.js";
 import { placeholders, type QueryContext } from "./context.js";
+
+/** The renewal per dialect, with the ids as one parameter (a text[] on PostgreSQL, JSON text on SQLite). */
+const RENEW: Record<DialectName, { sql: (table: string, deadline: string) => string; ids: (ids: readonly string[]) => unknown }> = {
+  postgresql: {
+    sql: (table, deadline) => `UPDATE ${table} SET lease_expires_at = ${deadline} WHERE id = ANY(?::text[]) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
+    ids: (ids) => ids,
+  },
+  sqlite: {
+    sql: (table, deadline) =>
+      `UPDATE ${table} SET lease_expires_at = ${deadline} WHERE id IN (SELECT value FROM json_each(?)) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
+    ids: (ids) => JSON.stringify(ids),
+  },
+};
 
 /**
  * Extends the leases of exactly the tasks `ids` that `workerId` still holds (the attempts in flight
@@ -11,26 +26,18 @@ import { placeholders, type QueryContext } from "./context.js";
 export async function renewLeases(ctx: QueryContext, workerId: string, ids: readonly string[], leaseMs: number): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const { dialect, table } = ctx;
-  const rows =
-    dialect.name === "postgresql"
-      ? await ctx.execute(
-          `UPDATE ${table} SET lease_expires_at = ${dialect.nowPlusMsSql} WHERE id = ANY(?::text[]) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
-          [Math.round(leaseMs), ids, workerId],
-        )
-      : await ctx.execute(
-          `UPDATE ${table} SET lease_expires_at = ${dialect.nowPlusMsSql}
-           WHERE id IN (SELECT value FROM json_each(?)) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
-          [Math.round(leaseMs), JSON.stringify(ids), workerId],
-        );
-  return new Set(rows.map((r) => String(r.id)));
+  const renew = RENEW[dialect.name];
+  const rows = await ctx.execute(renew.sql(table, dialect.nowPlusMsSql), [Math.round(leaseMs), renew.ids(ids), workerId]);
+  return new Set(idsOf(rows));
 }
 
 /**
  * Returns tasks to READY (due now, by the database's clock) whose worker gave them up on shutdown,
- * without counting the interrupted attempt against `maxAttempts`.
+ * without counting the interrupted attempt against `maxAttempts`. Fenced on `locked_by = workerId`.
+ * @returns the ids released.
  */
-export async function releaseTasks(ctx: QueryContext, workerId: string, ids: readonly string[]): Promise<number> {
-  if (ids.length === 0) return 0;
+export async function releaseTasks(ctx: QueryContext, workerId: string, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
   const { dialect, table } = ctx;
   const rows = await ctx.execute(
     `UPDATE ${table} SET status = 'READY', locked_by = NULL, lease_expires_at = NULL, available_at = ${dialect.nowSql},
@@ -38,5 +45,5 @@ export async function releaseTasks(ctx: QueryContext, workerId: string, ids: rea
      WHERE locked_by = ? AND status = 'RUNNING' AND id IN (${placeholders(ids.length)}) RETURNING id`,
     [workerId, ...ids],
   );
-  return rows.length;
+  return idsOf(rows);
 }

@@ -1,18 +1,17 @@
+import type { PurgeFilter } from "../../../src/worker/task-record.js";
+import { count } from "../decode-row.js";
 import { placeholders, type QueryContext } from "./context.js";
 
-/** Which finished tasks to delete. */
-export interface PurgeFilter {
-  /** Only tasks finished before this instant. */
-  finishedBefore: Date;
-  /** Among SUCCESSFUL and FAILED. */
-  statuses: readonly ("SUCCESSFUL" | "FAILED")[];
-  queueName?: string;
-  taskPath?: string;
-}
+export type { PurgeFilter } from "../../../src/worker/task-record.js";
 
+/**
+ * The purge condition. The age is measured on the database's clock (`finished_at` older than now
+ * minus `finishedMoreThanMsAgo`), as every deadline is; `finished_at` is the worker's clock, so a
+ * window is off by the hosts' skew, harmless at the scale of days.
+ */
 function where(ctx: QueryContext, f: PurgeFilter): { sql: string; params: unknown[] } {
-  let sql = `status IN (${placeholders(f.statuses.length)}) AND finished_at < ?`;
-  const params: unknown[] = [...f.statuses, ctx.dialect.toDb(f.finishedBefore)];
+  let sql = `status IN (${placeholders(f.statuses.length)}) AND finished_at < ${ctx.dialect.nowPlusMsSql}`;
+  const params: unknown[] = [...f.statuses, -Math.max(0, Math.round(f.finishedMoreThanMsAgo))];
   if (f.queueName !== undefined) {
     sql += " AND queue_name = ?";
     params.push(f.queueName);
@@ -28,7 +27,7 @@ function where(ctx: QueryContext, f: PurgeFilter): { sql: string; params: unknow
 export async function countPurgeable(ctx: QueryContext, f: PurgeFilter): Promise<number> {
   const w = where(ctx, f);
   const rows = await ctx.execute(`SELECT COUNT(*) AS n FROM ${ctx.table} WHERE ${w.sql}`, w.params);
-  return Number(rows[0]?.n ?? 0);
+  return count(rows[0]?.n);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { storableText, type TaskError } from "../../../src/task-error.js";
+import { int, text, textOrNull } from "../decode-row.js";
 import type { Dialect } from "../dialect.js";
 import type { QueryContext } from "./context.js";
 
@@ -53,23 +54,24 @@ async function takeBack(
   const out: RecoveryResult = { retried: [], failed: [] };
   for (const row of expired) {
     const errors = (dialect.jsonFromDb(row.errors) as TaskError[] | null) ?? [];
-    const lostBy = row.locked_by == null ? "unknown" : String(row.locked_by);
-    errors.push({ exceptionClassPath: "WorkerLostError", traceback: storableText(describe(lostBy, Number(row.attempts))) });
-    const retry = Number(row.attempts) < Number(row.max_attempts);
+    const id = text(row.id);
+    const attempts = int(row.attempts);
+    errors.push({ exceptionClassPath: "WorkerLostError", traceback: storableText(describe(textOrNull(row.locked_by) ?? "unknown", attempts)) });
+    const retry = attempts < int(row.max_attempts);
     // The condition is repeated: the UPDATE is the atomic step, so two workers recovering at once,
     // or a worker that renewed (or stored) just in time, never lose or double-handle a task.
     const updated = retry
       ? await ctx.execute(
           `UPDATE ${table} SET status = 'READY', errors = ?, locked_by = NULL, lease_expires_at = NULL, available_at = ${dbNow}
            WHERE id = ? AND status = 'RUNNING' AND ${condition} RETURNING id`,
-          [dialect.jsonToDb(errors), row.id, ...params],
+          [dialect.jsonToDb(errors), id, ...params],
         )
       : await ctx.execute(
           `UPDATE ${table} SET status = 'FAILED', errors = ?, locked_by = NULL, lease_expires_at = NULL, finished_at = ?
            WHERE id = ? AND status = 'RUNNING' AND ${condition} RETURNING id`,
-          [dialect.jsonToDb(errors), t, row.id, ...params],
+          [dialect.jsonToDb(errors), t, id, ...params],
         );
-    if (updated.length > 0) (retry ? out.retried : out.failed).push(String(row.id));
+    if (updated.length > 0) (retry ? out.retried : out.failed).push(id);
   }
   return out;
 }

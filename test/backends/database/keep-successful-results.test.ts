@@ -1,8 +1,6 @@
 import test from "ava";
 import { task, taskBackends, taskFinished, TaskResultDoesNotExistError, type TaskResult } from "../../../src/index.js";
 import { DatabaseBackend, processOneTask, Worker } from "../../../backends/database/index.js";
-import { claimTasks } from "../../../backends/database/queries/claim.js";
-import { storeOutcomes } from "../../../backends/database/execute-claimed.js";
 import { useBackendPerKind } from "../../helpers/backend-per-kind.js";
 import { DATABASE_KINDS } from "../../helpers/databases.js";
 
@@ -85,21 +83,17 @@ for (const kind of DATABASE_KINDS) {
     const b = await ok.using({ backend: kind }).enqueue(2);
     const c = await broken.using({ backend: kind }).enqueue();
     const now = new Date();
-    const claimed = await claimTasks(ctx, { workerId: "w1", taskNames: [ok.name, broken.name], queues: null, limit: 10, now, leaseMs: 30_000 });
+    const store = backend.taskStore;
+    const claimed = await store.claim({ workerId: "w1", taskNames: [ok.name, broken.name], queues: null, excludeQueues: [], limit: 10, leaseMs: 30_000 });
     t.is(claimed.length, 3);
     // b is taken over by another worker (its lease expired): w1 may no longer delete it.
     await ctx.execute(`UPDATE ${ctx.table} SET locked_by = 'w2' WHERE id = ?`, [b.id]);
-    const stored = await storeOutcomes(
-      backend,
-      ctx,
-      "w1",
-      [
-        { id: a.id, at: now, completion: { status: "SUCCESSFUL", returnValue: 2 } },
-        { id: b.id, at: now, completion: { status: "SUCCESSFUL", returnValue: 4 } },
-        { id: c.id, at: now, completion: { status: "FAILED", errors: [{ exceptionClassPath: "Error", traceback: "Error: x" }] } },
-      ],
-    );
-    t.deepEqual([...stored].sort(), [a.id, c.id].sort());
+    const receipts = await store.storeOutcomes("w1", [
+      { id: a.id, endedAt: now, status: "SUCCESSFUL", returnValue: 2 },
+      { id: b.id, endedAt: now, status: "SUCCESSFUL", returnValue: 4 },
+      { id: c.id, endedAt: now, status: "FAILED", errors: [{ exceptionClassPath: "Error", traceback: "Error: x" }] },
+    ]);
+    t.deepEqual(Object.fromEntries(receipts), { [a.id]: { kind: "stored" }, [b.id]: { kind: "refused" }, [c.id]: { kind: "stored" } });
     await t.throwsAsync(() => backend.getResult(a.id), { instanceOf: TaskResultDoesNotExistError });
     t.is((await backend.getResult(b.id)).status, "RUNNING", "the other worker's task is untouched");
     t.is((await backend.getResult(c.id)).status, "FAILED");

@@ -1,6 +1,6 @@
 /**
  * Without MikroORM, or without the driver for the url's database, errand/backends/database gives one
- * ErrandError naming the exact `npm install` line (not Node's ERR_MODULE_NOT_FOUND). Runs in a child
+ * MissingPeerError (an ErrandError) naming the exact `npm install` line (not Node's ERR_MODULE_NOT_FOUND). Runs in a child
  * process whose module resolution hides the packages.
  */
 import { execFile } from "node:child_process";
@@ -29,18 +29,18 @@ test("without @mikro-orm/core: one message naming what to install", async (t) =>
   const out = await run(["@mikro-orm/core", "@mikro-orm/sqlite", "@mikro-orm/postgresql", "@mikro-orm/sql"], `sqlite:${join(dir, "a.sqlite3")}`);
   t.deepEqual(out, {
     error: "errand/backends/database needs MikroORM and its driver for your database: npm install @mikro-orm/sqlite (SQLite) or npm install @mikro-orm/postgresql (PostgreSQL).",
-    name: "ErrandError",
+    name: "MissingPeerError",
   });
 });
 
 test("with core but without the driver: the url's driver is named", async (t) => {
   t.deepEqual(await run(["@mikro-orm/postgresql"], "postgresql://app@127.0.0.1:1/app"), {
     error: "DatabaseBackend with a postgresql:// url needs @mikro-orm/postgresql: npm install @mikro-orm/postgresql",
-    name: "ErrandError",
+    name: "MissingPeerError",
   });
   t.deepEqual(await run(["@mikro-orm/sqlite"], `sqlite:${join(dir, "b.sqlite3")}`), {
     error: "DatabaseBackend with a sqlite: url needs @mikro-orm/sqlite: npm install @mikro-orm/sqlite",
-    name: "ErrandError",
+    name: "MissingPeerError",
   });
 });
 

@@ -1,5 +1,5 @@
 import test from "ava";
-import { task, taskBackends } from "../../../src/index.js";
+import { InvalidOptionError, task, taskBackends } from "../../../src/index.js";
 import { DatabaseBackend, processTasks, purgeCompletedTasks } from "../../../backends/database/index.js";
 import { useBackendPerKind } from "../../helpers/backend-per-kind.js";
 import { DATABASE_KINDS } from "../../helpers/databases.js";
@@ -38,8 +38,8 @@ for (const kind of DATABASE_KINDS) {
   });
 
   test.serial(`${kind}: bad purge options are named`, async (t) => {
-    await t.throwsAsync(purgeCompletedTasks({ backend: kind, days: -1 }), { instanceOf: RangeError, message: /days must be a number >= 0/ });
-    await t.throwsAsync(purgeCompletedTasks({ backend: kind, batchSize: 0 }), { instanceOf: RangeError, message: /batchSize must be a whole number >= 1/ });
-    await t.throwsAsync(purgeCompletedTasks({ backend: kind, statuses: ["READY" as never] }), { instanceOf: RangeError, message: /never purged/ });
+    await t.throwsAsync(purgeCompletedTasks({ backend: kind, days: -1 }), { instanceOf: InvalidOptionError, message: /days must be a number >= 0/ });
+    await t.throwsAsync(purgeCompletedTasks({ backend: kind, batchSize: 0 }), { instanceOf: InvalidOptionError, message: /batchSize must be a whole number >= 1/ });
+    await t.throwsAsync(purgeCompletedTasks({ backend: kind, statuses: ["READY" as never] }), { instanceOf: InvalidOptionError, message: /never purged/ });
   });
 }

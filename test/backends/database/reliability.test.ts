@@ -1,8 +1,8 @@
 import test from "ava";
 import { task, taskBackends } from "../../../src/index.js";
 import { DatabaseBackend, Worker } from "../../../backends/database/index.js";
-import { CompletionBatcher } from "../../../backends/database/completion-batcher.js";
-import { storeOutcomes } from "../../../backends/database/store-outcomes.js";
+import { CompletionBatcher } from "../../../src/worker/completion-batcher.js";
+import type { TaskStore } from "../../../src/worker/store.js";
 import { claimTasks } from "../../../backends/database/queries/claim.js";
 import { recoverExpiredLeases } from "../../../backends/database/queries/recover.js";
 import type { QueryContext } from "../../../backends/database/queries/context.js";
@@ -63,13 +63,13 @@ for (const kind of DATABASE_KINDS) {
     const claimed = await claimTasks(ctx, { workerId: "iso", taskNames: [ok.name], queues: null, limit: 4, now: new Date(), leaseMs: 30_000 });
     const ids = claimed.map((r) => String(r.id));
     // A record that bypassed sanitizing: PostgreSQL rejects it; SQLite stores it.
-    const items = ids.map((id, i) => ({
-      id,
-      at: new Date(),
-      completion: i === 1 ? { status: "FAILED" as const, errors: [{ exceptionClassPath: "E", traceback: "x\u0000y" }] } : { status: "SUCCESSFUL" as const, returnValue: i },
-    }));
-    const stored = await storeOutcomes(backend, ctx, "iso", items);
-    t.is(stored.size, 4);
+    const items = ids.map((id, i) =>
+      i === 1
+        ? { id, endedAt: new Date(), status: "FAILED" as const, errors: [{ exceptionClassPath: "E", traceback: "x\u0000y" }] }
+        : { id, endedAt: new Date(), status: "SUCCESSFUL" as const, returnValue: i },
+    );
+    const receipts = await backend.taskStore.storeOutcomes("iso", items);
+    t.deepEqual([...receipts.values()], ids.map(() => ({ kind: "stored" })));
     const byId = await rows(ctx, ids);
     t.deepEqual(ids.map((id) => byId.get(id)!.status), ["SUCCESSFUL", "FAILED", "SUCCESSFUL", "SUCCESSFUL"]);
     const errors = ctx.dialect.jsonFromDb(byId.get(ids[1]!)!.errors) as { exceptionClassPath: string }[];
@@ -124,21 +124,22 @@ for (const kind of DATABASE_KINDS) {
     t.is(String(row!.id), r.id);
     let downUntil = Date.now() + backend.storeRetryMs + 1_000;
     const refused = () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
-    const flaky: QueryContext = {
-      ...real,
-      execute: (sql, p) => (Date.now() < downUntil ? Promise.reject(refused()) : real.execute(sql, p)),
-      executePrepared: (n, sql, p) => (Date.now() < downUntil ? Promise.reject(refused()) : real.executePrepared(n, sql, p)),
-    };
+    // The store as the worker sees it, with the database unreachable for its outcome writes until downUntil.
+    const store = backend.taskStore;
+    const storeOutcomes: TaskStore["storeOutcomes"] = (...a) => (Date.now() < downUntil ? Promise.reject(refused()) : store.storeOutcomes(...a));
+    const flaky = new Proxy(store, {
+      get: (target, key) => (key === "storeOutcomes" ? storeOutcomes : Reflect.get(target, key, target)),
+    });
     const stop = new AbortController();
-    const batcher = new CompletionBatcher(backend, flaky, "patient", stop.signal);
-    t.true(await batcher.complete(r.id, new Date(), { status: "SUCCESSFUL", returnValue: 7 }), "stored once the database is back");
+    const batcher = new CompletionBatcher(flaky, "patient", stop.signal);
+    t.true(await batcher.complete({ id: r.id, status: "SUCCESSFUL", returnValue: 7, endedAt: new Date() }), "stored once the database is back");
     await r.refresh();
     t.is(r.status, "SUCCESSFUL", "stored although the lease had expired: nobody took the task back");
     // When the worker stops, retrying ends.
     const r2 = await on(ok).enqueue(8);
     await claimTasks(real, { workerId: "patient", taskNames: [ok.name], queues: null, limit: 1, now: new Date(), leaseMs: 1500 });
     downUntil = Infinity;
-    const pending = batcher.complete(r2.id, new Date(), { status: "SUCCESSFUL", returnValue: 8 });
+    const pending = batcher.complete({ id: r2.id, status: "SUCCESSFUL", returnValue: 8, endedAt: new Date() });
     setTimeout(() => stop.abort(), 300);
     await t.throwsAsync(pending, { message: /ECONNREFUSED/ });
     await real.execute(`UPDATE ${real.table} SET status = 'FAILED', locked_by = NULL WHERE id = ?`, [r2.id]);

@@ -289,8 +289,9 @@ test("dialect timestamp and JSON conversions", (t) => {
   // pg returns jsonb parsed: a JSON string must not be parsed a second time.
   t.is(postgresqlDialect.jsonFromDb("42"), "42");
   t.is(postgresqlDialect.quoteIdent('a"b'), '"a""b"');
-  t.true(postgresqlDialect.supportsSkipLocked);
-  t.false(sqliteDialect.supportsSkipLocked);
+  // Capabilities, not names, carry the differences outside queries/.
+  t.like(postgresqlDialect, { supportsNotify: true, clock: "store", migratesOnFirstUse: false, numberedParameters: true });
+  t.like(sqliteDialect, { supportsNotify: false, clock: "host", migratesOnFirstUse: true, numberedParameters: false });
 });
 
 test("sqlite: every connection runs in WAL mode with a busy timeout", async (t) => {

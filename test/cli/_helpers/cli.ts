@@ -20,7 +20,7 @@ export const CONFIG = join(FIXTURES, "errand.config.ts");
  * imports run from dist/. (`npm test` builds first.)
  */
 export function assertBuilt(): void {
-  const main = join(ROOT, "dist", "backends", "database", "cli", "main.js");
+  const main = join(ROOT, "dist", "cli", "main.js");
   if (!existsSync(main)) throw new Error(`The CLI tests run the built binary, but ${main} is missing: run "npm run build" first.`);
 }
 
