@@ -12,14 +12,15 @@ import { promisify } from "node:util";
 import test from "ava";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const hidePackages = fileURLToPath(new URL("../fixtures/hide-packages.mjs", import.meta.url));
 
 test("without @google-cloud/tasks and jose: check() and enqueue name the package, the row stays READY, verifyCloudTasksOidc refuses to start", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "errand-ct-peers-"));
   try {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["--import", "tsx", "--import", fixture("hide-peers.mjs"), fixture("without-peers.ts"), `sqlite:${join(dir, "errand.sqlite3")}`],
-      { env: { ...process.env, ERRAND_LOG_LEVEL: "silent" }, timeout: 60_000 },
+      ["--import", "tsx", "--import", hidePackages, fixture("without-peers.ts"), `sqlite:${join(dir, "errand.sqlite3")}`],
+      { env: { ...process.env, ERRAND_LOG_LEVEL: "silent", ERRAND_HIDE_PACKAGES: "jose,@google-cloud/tasks" }, timeout: 60_000 },
     );
     const out = JSON.parse(stdout) as { problems: string[]; status: string; enqueueLog: string | null; verifyError: string | null; verifyPeer: unknown };
     t.deepEqual(out.problems, ["Backend 'default': CloudTasksBackend needs the Cloud Tasks client: npm install @google-cloud/tasks."]);

@@ -12,11 +12,12 @@ import { promisify } from "node:util";
 import test from "ava";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const hidePackages = fileURLToPath(new URL("../../fixtures/hide-packages.mjs", import.meta.url));
 
 async function run(hidden: string[], url: string): Promise<{ ok?: boolean; error?: string; name?: string }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ["--import", "tsx", "--import", fixture("hide-packages.mjs"), fixture("use-database-backend.ts"), url],
+    ["--import", "tsx", "--import", hidePackages, fixture("use-database-backend.ts"), url],
     { env: { ...process.env, ERRAND_LOG_LEVEL: "silent", ERRAND_HIDE_PACKAGES: hidden.join(",") }, timeout: 60_000 },
   );
   return JSON.parse(stdout) as { ok?: boolean; error?: string; name?: string };
