@@ -33,7 +33,8 @@ const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
  * `@hono/node-server`'s `getRequestListener(tasksApp.fetch)` in Node's http, Express or Fastify.
  *
  * @throws InvalidOptionError when `auth` is missing (pass `"none"` to disable authentication explicitly)
- *   or another option is invalid; MissingPeerError when the `hono` package is not installed.
+ *   or another option is invalid; InvalidScheduleError for an invalid `periodic` entry; MissingPeerError
+ *   when the `hono` package is not installed.
  * @example
  * ```ts
  * import { Hono } from "hono";

@@ -3,6 +3,7 @@ import { DEFAULT_TASK_BACKEND_ALIAS } from "../src/constants.js";
 import { InvalidOptionError } from "../src/errors.js";
 import { getRegisteredTask } from "../src/registry.js";
 import type { Task } from "../src/task.js";
+import { parseSchedules, type PeriodicConfig, type Schedule } from "../src/periodic/schedule.js";
 import { checkAuth, type AuthHook, type TasksAppAuth } from "./auth.js";
 
 /** Options of `createTasksApp`. Only `auth` is required. */
@@ -41,6 +42,12 @@ export interface TasksAppOptions {
    * @defaultValue false
    */
   allowGetForCron?: boolean;
+  /**
+   * The config's periodic tasks (`defineConfig({ periodic })`), listed on the admin page's Schedules
+   * page with their next and last fire times. The app never enqueues them (workers do).
+   * @defaultValue none
+   */
+  periodic?: PeriodicConfig;
 }
 
 /** The defaults of {@link TasksAppOptions}. */
@@ -59,6 +66,8 @@ export interface TasksAppSettings {
   admin: boolean;
   isTaskId: (id: string) => boolean;
   allowGetForCron: boolean;
+  /** The checked `periodic` option. */
+  schedules: readonly Schedule[];
   /** Whether a task of this name may run through this app. */
   mayRun(name: string): boolean;
 }
@@ -98,6 +107,7 @@ export function resolveSettings(options: TasksAppOptions): TasksAppSettings {
     admin: options.admin ?? true,
     isTaskId: options.isTaskId ?? ((id) => UUID_RE.test(id)),
     allowGetForCron: options.allowGetForCron ?? false,
+    schedules: parseSchedules(options.periodic),
     mayRun: (name) => (names ? names.has(name) : getRegisteredTask(name) !== undefined),
   };
 }

@@ -16,6 +16,9 @@
 #      drain passes instead of one long-running worker: each pass ends by itself, and the sleep
 #      covers the longest delay enqueue.ts asks for, so nothing is left waiting when results run.
 #   6. results.ts              read every result back by id and print a table
+#   7. errand worker --queue periodic --max-tasks 1: a long-running worker schedules the config's
+#      periodic task (every 2 s), runs the first slot it enqueued, and exits (bounded by `timeout`)
+#   8. errand schedules        the periodic task's next and last fire times
 #
 # A failing task is an expected FAILED row, not a failure of this script: it exits 0 when every
 # step ran. Worker logs are pino JSON on stderr; here they go through pretty-logs.mjs to be readable.
@@ -77,3 +80,9 @@ errand worker --batch --config "$config" 2>&1 | pretty
 
 step "results (examples/quickstart/results.ts)"
 node --import tsx "$example/results.ts"
+
+step "errand worker --queue periodic --max-tasks 1 (schedules the periodic task, runs one slot)"
+timeout 60 node bin/errand.js worker --queue periodic --max-tasks 1 --config "$config" 2>&1 | pretty
+
+step "errand schedules"
+errand schedules --config "$config" 2>&1 | pretty

@@ -72,7 +72,7 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
     const args = (options.cloneArgs === false ? result.args : structuredClone(result.args)) as unknown[];
     const call = (): unknown => {
       if (!task.takesContext) return task.func(...args);
-      const context: TaskContext<any> = { taskResult: result, attempt: result.attempts, signal: controller!.signal };
+      const context: TaskContext<any> = { taskResult: result, attempt: result.attempts, scheduledAt: result.scheduledAt, signal: controller!.signal };
       return task.func(context, ...args);
     };
     let value: unknown;

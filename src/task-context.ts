@@ -10,6 +10,11 @@ export interface TaskContext<R = unknown> {
   /** The attempt number: 1 on the first run, 2 on the first retry, … */
   readonly attempt: number;
   /**
+   * The fire time (UTC) of the periodic slot that enqueued this task (`defineConfig({ periodic })`),
+   * or `null` when it was enqueued by a call to `enqueue`. The same for every attempt.
+   */
+  readonly scheduledAt: Date | null;
+  /**
    * Aborted when the task should stop: its `timeout` passed, or the worker is shutting down.
    * Pass it to `fetch`, streams and timers so the task stops promptly.
    */

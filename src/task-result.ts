@@ -24,6 +24,8 @@ export interface TaskResultInit<R> extends TaskResultState {
   task: Task<any, R>;
   args: JsonValue[];
   backend: string;
+  /** The fire time of the periodic slot that enqueued the task (see `TaskResult.scheduledAt`). @defaultValue `null` */
+  scheduledAt?: Date | null;
 }
 
 const STATE = Symbol("errand.taskResultState");
@@ -44,6 +46,11 @@ export class TaskResult<R = unknown> {
   readonly args: JsonValue[];
   /** The alias of the backend that stores this result. */
   readonly backend: string;
+  /**
+   * The fire time (UTC) of the periodic slot that enqueued this task (`defineConfig({ periodic })`),
+   * or `null` for a task enqueued by a call to `enqueue`. Also `context.scheduledAt` while it runs.
+   */
+  readonly scheduledAt: Date | null;
   private [STATE]: TaskResultState;
 
   constructor(init: TaskResultInit<R>) {
@@ -51,6 +58,7 @@ export class TaskResult<R = unknown> {
     this.task = init.task;
     this.args = init.args;
     this.backend = init.backend;
+    this.scheduledAt = init.scheduledAt ?? null;
     this[STATE] = {
       status: init.status,
       enqueuedAt: init.enqueuedAt,
@@ -171,6 +179,7 @@ export class TaskResult<R = unknown> {
       lastAttemptedAt: s.lastAttemptedAt?.toISOString() ?? null,
       finishedAt: s.finishedAt?.toISOString() ?? null,
       runAfter: this.task.runAfter?.toISOString() ?? null,
+      scheduledAt: this.scheduledAt?.toISOString() ?? null,
     };
   }
 }
@@ -179,9 +188,10 @@ export class TaskResult<R = unknown> {
  * For backends: a new READY result of `task` with `args`, stored by `backend` at `enqueuedAt`, not
  * yet attempted.
  */
-export function readyTaskResult<R>(id: string, task: Task<any, R>, args: JsonValue[], backend: string, enqueuedAt: Date): TaskResult<R> {
+export function readyTaskResult<R>(id: string, task: Task<any, R>, args: JsonValue[], backend: string, enqueuedAt: Date, scheduledAt: Date | null = null): TaskResult<R> {
   return new TaskResult<R>({
     id,
+    scheduledAt,
     task,
     args,
     backend,
@@ -214,6 +224,7 @@ export function copyTaskResult<R>(result: TaskResult<R>): TaskResult<R> {
     task: result.task,
     args: structuredClone(result.args),
     backend: result.backend,
+    scheduledAt: result.scheduledAt && new Date(result.scheduledAt),
     status: s.status,
     enqueuedAt: s.enqueuedAt && new Date(s.enqueuedAt),
     startedAt: s.startedAt && new Date(s.startedAt),

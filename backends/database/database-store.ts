@@ -5,6 +5,7 @@ import type {
   Disposer,
   OutcomeReceipt,
   RecoveryResult,
+  SlotStore,
   StoreCapabilities,
   TaskOutcome,
   TaskStore,
@@ -12,6 +13,7 @@ import type {
 } from "../../src/worker/store.js";
 import type { FilterChoices, PurgeFilter, QueueStatusCount, RunningTaskInfo, StatusCounts, TaskFilter, TaskListQuery, TaskPage, TaskRecord, UnrunnableCount } from "../../src/worker/task-record.js";
 import type { DatabaseBackend } from "./database-backend.js";
+import { DatabaseSlotStore } from "./database-slot-store.js";
 import type { Dialect } from "./dialect.js";
 import { TaskListener } from "./notify.js";
 import type { QueryContext } from "./queries/context.js";
@@ -43,8 +45,12 @@ const MAX_BATCH = 500;
 export class DatabaseStore implements TaskStore {
   readonly #backend: DatabaseBackend;
 
+  /** Periodic slots in `<table>_slot` (see `database-slot-store.ts`). */
+  readonly slots: SlotStore;
+
   constructor(backend: DatabaseBackend) {
     this.#backend = backend;
+    this.slots = new DatabaseSlotStore(backend);
   }
 
   /** Exact once {@link open} resolved; before that, the dialect the backend's `OPTIONS` name. */

@@ -83,6 +83,8 @@ function decodeClaimedFields(row: RawRow, dialect: Dialect): Omit<ClaimedRecord,
     runAfter: dialect.fromDb(row.run_after),
     startedAt: dialect.fromDb(row.started_at),
     lastAttemptedAt: dialect.fromDb(row.last_attempted_at),
+    // Absent from a statement that does not select it: read as null (not scheduled).
+    scheduledAt: dialect.fromDb(row.scheduled_at),
   };
 }
 

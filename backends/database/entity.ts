@@ -69,6 +69,8 @@ export interface DBTaskResultRow {
   leaseExpiresAt: Date | null;
   /** Id of the worker holding a RUNNING row, varchar(64). */
   lockedBy: string | null;
+  /** The fire time of the periodic slot that enqueued the task, or null (enqueued by a call). */
+  scheduledAt: Date | null;
   /** Properties `em.create` may leave out: the database (or `onCreate`) fills them. */
   [OptionalProps]?: "priority" | "errors" | "workerIds" | "attempts" | "maxAttempts";
 }
@@ -109,6 +111,15 @@ export function taskResultIndexNames(tableName: string): TaskResultIndexNames {
     finished: `${tableName}_finished_idx`,
     taskPath: `${tableName}_task_path_idx`,
   };
+}
+
+/**
+ * The table of periodic slots that goes with a task table: `<tableName>_slot`, one row per
+ * (schedule key, fire time) enqueued, its primary key (see `migrations/` and `queries/slots.ts`).
+ * At most 51 characters, under PostgreSQL's 63.
+ */
+export function slotTableName(tableName: string): string {
+  return `${tableName}_slot`;
 }
 
 /** The entity name for `tableName`: `DBTaskResult` for the default table, `DBTaskResult_<table>` otherwise. */
@@ -167,6 +178,7 @@ function buildEntity(tableName: string): EntitySchema<DBTaskResultRow> {
       finishedAt: p.datetime().nullable(),
       leaseExpiresAt: p.datetime().nullable(),
       lockedBy: p.string().length(64).nullable(),
+      scheduledAt: p.datetime().nullable(),
     },
     indexes: [
       // Raw statement because MikroORM 7's SQLite introspection drops the DESC (it reads

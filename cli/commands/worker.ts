@@ -19,6 +19,8 @@ interface WorkerCliOptions extends CommonOptions {
   prefetch: number;
   shutdownTimeout: number;
   logFormat?: LogFormat;
+  /** `--no-schedules` sets false. */
+  schedules: boolean;
 }
 
 const REASONS: Record<WorkerSummary["reason"], string> = {
@@ -100,6 +102,8 @@ async function run(options: WorkerCliOptions): Promise<void> {
       concurrency: options.concurrency,
       prefetch: options.prefetch,
       shutdownTimeoutMs: options.shutdownTimeout * 1000,
+      periodic: config.periodic,
+      scheduling: options.schedules,
       ...(options.workerId !== undefined && { workerId: options.workerId }),
     });
     const signals = handleSignals(worker, options.shutdownTimeout * 1000);
@@ -145,6 +149,7 @@ export function registerWorkerCommand(program: Command): Command {
         .choices(LOG_FORMATS)
         .env("ERRAND_LOG_FORMAT"),
     )
+    .option("--no-schedules", "do not enqueue the config's periodic tasks from this worker (by default every worker does; each slot still runs once)")
     .option("--worker-id <id>", "this worker's id, recorded on each attempt (default: <host>:<pid>:<random>)", nonEmptyString("--worker-id", 64))
     .addOption(backendOption())
     .addOption(configOption())
@@ -153,7 +158,8 @@ export function registerWorkerCommand(program: Command): Command {
       `
 Examples:
   $ errand worker                                   run tasks until stopped (SIGINT/SIGTERM)
-  $ errand worker --batch                           run everything that is due, then exit
+  $ errand worker --batch                           run everything that is due, then exit (no scheduling)
+  $ errand worker --no-schedules                    run tasks, leave periodic slots to other workers
   $ errand worker --queue emails,reports --concurrency 8
   $ errand worker --concurrency 24 --prefetch 500     # highest throughput
   $ errand worker --exclude-queues slow --interval 0.5 --max-tasks 1000

@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "errand";
 import { DatabaseBackend } from "errand/backends/database";
-import { allTasks } from "./tasks.js";
+import { allTasks, heartbeat } from "./tasks.js";
 
 const sqliteFile = fileURLToPath(new URL("./out/errand.sqlite3", import.meta.url));
 
@@ -22,4 +22,9 @@ export default defineConfig({
   },
   // The tasks the worker runs: it claims exactly these names.
   tasks: allTasks,
+  // Periodic tasks: every long-running worker schedules them; each slot is enqueued exactly once.
+  // 6 fields = with seconds: every 2 seconds here (a real one would be e.g. "0 3 * * *" with a timezone).
+  periodic: {
+    heartbeat: { task: heartbeat, cron: "*/2 * * * * *" },
+  },
 });

@@ -105,5 +105,16 @@ export const countWords = task(async function countWords(text: string) {
   return { words: words.length, distinct: frequency.size, top: top.map(([word, n]) => `${word}×${n}`) };
 });
 
+/**
+ * A periodic task: errand.config.ts schedules it every 2 seconds (`periodic`), and a long-running
+ * worker enqueues each slot once. `context.scheduledAt` is the slot's fire time.
+ */
+export const heartbeat = task({ takesContext: true, queueName: "periodic" }, async function heartbeat(context: TaskContext) {
+  const slot = context.scheduledAt?.toISOString() ?? "not scheduled";
+  const lagMs = context.scheduledAt ? Date.now() - context.scheduledAt.getTime() : 0;
+  console.log(`[heartbeat] slot ${slot} ran ${lagMs} ms after its fire time`);
+  return { slot, lagMs };
+});
+
 /** Every task of the example: what errand.config.ts lists for the worker. */
-export const allTasks = [sendPasswordReset, sendWelcomeEmail, remindAbandonedCart, syncInventory, chargeCard, writeInvoiceReport, countWords];
+export const allTasks = [sendPasswordReset, sendWelcomeEmail, remindAbandonedCart, syncInventory, chargeCard, writeInvoiceReport, countWords, heartbeat];

@@ -17,6 +17,9 @@ import { cleanBackQuery, parseListParams, readNotice } from "./list-params.js";
 import { listPage } from "./list-page.js";
 import { loginPage, safeNext } from "./login-page.js";
 import { purgePage } from "./purge-page.js";
+import { schedulesPage } from "./schedules-page.js";
+import { scheduleReport } from "../../src/worker/schedule-report.js";
+import { schedulesFor } from "../../src/worker/scheduling.js";
 import { clearSessionCookie, sessionCookie } from "./session.js";
 
 /** Most distinct queues, backends and task names each admin filter offers. */
@@ -161,6 +164,16 @@ export function adminRoutes(settings: TasksAppSettings): TasksRoute[] {
         if (fromDetail) return redirect(`../tasks/${encodeURIComponent(ids[0] ?? "")}/?${done}`);
         for (const [k, v] of done) back.set(k, v);
         return redirect(`../?${back}`);
+      },
+    },
+    {
+      endpoint: "admin.schedules",
+      paths: ["/admin/schedules/"],
+      methods: ["GET"],
+      handler: async (c) => {
+        const backend = backendOf();
+        const lines = await scheduleReport(schedulesFor(settings.schedules, backend.alias), backend.taskStore.slots);
+        return page({ title: "Schedules", body: schedulesPage(lines, backend.alias), root: "../", logout: c.get("adminSession") });
       },
     },
     {

@@ -7,3 +7,5 @@ export { getStatusReport, type StatusReport } from "./status-report.js";
 export { resolveStoreBackend } from "./resolve-store-backend.js";
 export { isStoreBackend, type StoreBackend, type TaskStore } from "./store.js";
 export type * from "./store.js";
+export { scheduleReport, formatInZone, type ScheduleLine } from "./schedule-report.js";
+export type { SlotStore, RecordedSlot } from "./slot-store.js";

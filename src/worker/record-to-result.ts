@@ -63,6 +63,7 @@ export function recordToResult(record: TaskRecord | ClaimedRecord): TaskResult<u
     task,
     args: record.args,
     backend,
+    scheduledAt: record.scheduledAt ?? null,
     status: record.status,
     enqueuedAt: record.enqueuedAt,
     startedAt: record.startedAt,

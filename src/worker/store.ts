@@ -40,6 +40,7 @@ import type { BackoffFunction } from "../backoff.js";
 import type { JsonValue } from "../json.js";
 import type { Task } from "../task.js";
 import type { TaskError } from "../task-error.js";
+import type { SlotStore } from "./slot-store.js";
 import type {
   Claimed,
   FilterChoices,
@@ -55,6 +56,7 @@ import type {
 } from "./task-record.js";
 
 export type * from "./task-record.js";
+export type { SlotStore } from "./slot-store.js";
 
 /** What a store declares about itself, so the worker adapts without asking which store it is. */
 export interface StoreCapabilities {
@@ -150,6 +152,12 @@ export type Disposer = () => Promise<void>;
  */
 export interface TaskStore {
   readonly capabilities: StoreCapabilities;
+
+  /**
+   * Periodic slots (DESIGN §6), on stores that keep them: what a Worker's scheduler and
+   * `errand schedules` use. `undefined` on a store without them: its workers do not schedule.
+   */
+  readonly slots?: SlotStore;
 
   // ---- the worker side -------------------------------------------------------------------
 

@@ -47,6 +47,11 @@ export interface TaskRecord {
   lockedBy: string | null;
   /** When the holder's lease runs out (store clock); `null` unless RUNNING. */
   leaseExpiresAt: Date | null;
+  /**
+   * The fire time of the periodic slot that enqueued the task, or `null` (enqueued by a call).
+   * Optional: a store without periodic slots (`SlotStore`) leaves it out, which means `null`.
+   */
+  scheduledAt?: Date | null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from "../errors.js";
+import type { PeriodicConfig, Schedule } from "../periodic/schedule.js";
 import type { Task } from "../task.js";
 
 /** Options of a {@link Worker}. Durations in milliseconds. */
@@ -35,6 +36,19 @@ export interface WorkerOptions {
   shutdownTimeoutMs?: number;
   /** How often to look for tasks of dead workers (expired leases). @defaultValue min(5000, leaseMs / 2) */
   recoveryIntervalMs?: number;
+  /**
+   * Periodic tasks (DESIGN §6): `defineConfig`'s `periodic` (or schedules from `parseSchedules`).
+   * A long-running worker enqueues the slots of those whose backend is its own, exactly once per
+   * slot across every worker (the store's slot row decides); the CLI passes the config's.
+   * Needs a store with slots (`TaskStore.slots`); otherwise a warning is logged.
+   * @defaultValue none
+   */
+  periodic?: PeriodicConfig | readonly Schedule[];
+  /**
+   * Whether this worker enqueues the slots of `periodic` (`errand worker --no-schedules` sets
+   * false). Batch workers (`batch: true`) never do. @defaultValue true
+   */
+  scheduling?: boolean;
 }
 
 /** Why a worker's `run()` returned. */

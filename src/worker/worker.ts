@@ -9,6 +9,8 @@ import { installExitHook } from "./exit-hook.js";
 import { startLeaseKeeper } from "./lease-keeper.js";
 import { resolveStoreBackend } from "./resolve-store-backend.js";
 import { withRetry } from "./retry.js";
+import type { Schedule } from "../periodic/schedule.js";
+import { schedulesFor, startScheduling, type RunningScheduler } from "./scheduling.js";
 import { drainRunning, releaseBuffered, takeBackOrphans } from "./shutdown.js";
 import type { Claimed, Disposer, StoreBackend, TaskStore } from "./store.js";
 import { UnrunnableWarning } from "./unrunnable-warning.js";
@@ -62,11 +64,15 @@ export class Worker {
   #noteStoreError: (error: unknown) => void = () => undefined;
   #stopping = false;
   #executeOptions: ExecuteOptions | undefined;
+  /** The schedules this worker enqueues (its backend's, when scheduling). */
+  readonly #schedules: Schedule[];
+  #scheduler: RunningScheduler | undefined;
   #stats = { processed: 0, succeeded: 0, failed: 0, retried: 0, interrupted: 0 };
 
   /**
    * @throws InvalidOptionError for an invalid numeric option or worker id (naming the option).
    * @throws InvalidTaskBackendError when the backend alias is unknown or its backend has no store.
+   * @throws InvalidScheduleError for an invalid `periodic` entry, naming it.
    */
   constructor(options: WorkerOptions = {}) {
     checkOptions(options);
@@ -78,6 +84,8 @@ export class Worker {
     this.#maxStoring = maxStoringFor(this.#options.concurrency, this.#options.prefetch);
     this.#taskNames = [...new Set((options.tasks ?? registeredTasks()).map((t) => t.name))];
     this.#queues = !options.queues || options.queues === "*" || options.queues.includes("*") ? null : [...options.queues];
+    const scheduling = options.scheduling !== false && !this.#options.batch;
+    this.#schedules = scheduling ? schedulesFor(options.periodic, this.#backend.alias) : [];
   }
 
   /** The task names this worker claims. */
@@ -105,6 +113,7 @@ export class Worker {
     }
     this.#stopping = true;
     this.#stopRetries.abort();
+    void this.#scheduler?.stop();
     this.#wake.wake();
   }
 
@@ -163,7 +172,9 @@ export class Worker {
           if (queue === undefined || this.#servesQueue(queue)) this.#wake.wake();
         });
       }
+      this.#startScheduling();
       reason = await this.#loop(unrunnable);
+      await this.#scheduler?.stop();
       const ctx = { store, workerId: this.id, isTransient };
       await releaseBuffered(ctx, this.#buffer.splice(0).map((claimed) => claimed.id));
       await drainRunning({
@@ -177,6 +188,7 @@ export class Worker {
       });
       await takeBackOrphans(ctx);
     } finally {
+      await this.#scheduler?.stop();
       keeper.stop();
       removeExitHook();
       await unwatch?.();
@@ -184,6 +196,16 @@ export class Worker {
     const summary: WorkerSummary = { reason, ...this.#stats, durationMs: Math.round(performance.now() - started) };
     logger.info({ workerId: this.id, ...summary }, "worker stopped");
     return summary;
+  }
+
+  #startScheduling(): void {
+    if (this.#schedules.length === 0 || this.#stopping) return;
+    const slots = this.#store.slots;
+    if (!slots) {
+      logger.warn({ workerId: this.id, backend: this.#backend.alias }, "periodic: this backend's store keeps no slots; its schedules are not run");
+      return;
+    }
+    this.#scheduler = startScheduling({ schedules: this.#schedules, slots, workerId: this.id, onEnqueued: () => this.#wake.wake() });
   }
 
   /** The claim loop: start buffered tasks, ask the planner, claim or sleep, until it says exit. */

@@ -11,7 +11,7 @@ assertBuilt();
 test("errand --help lists the commands and shows the config shape", async (t) => {
   const r = await runCli(["--help"]);
   t.is(r.code, 0);
-  for (const name of ["worker", "migrate", "status", "purge"]) t.regex(r.stdout, new RegExp(`^  ${name} \\[options\\]`, "m"));
+  for (const name of ["worker", "migrate", "status", "purge", "schedules"]) t.regex(r.stdout, new RegExp(`^  ${name} \\[options\\]`, "m"));
   t.regex(r.stdout, /defineConfig\(\{/);
 });
 
@@ -22,9 +22,10 @@ test("errand --version prints the package version", async (t) => {
 });
 
 const commandFlags: Record<string, string[]> = {
-  worker: ["--batch", "--queue <names>", "--exclude-queues <names>", "--interval <seconds>", "--max-tasks <n>", "--concurrency <n>", "--shutdown-timeout <seconds>", "--worker-id <id>"],
+  worker: ["--batch", "--queue <names>", "--exclude-queues <names>", "--interval <seconds>", "--max-tasks <n>", "--concurrency <n>", "--shutdown-timeout <seconds>", "--worker-id <id>", "--no-schedules"],
   migrate: ["--check"],
   status: ["--json"],
+  schedules: ["--json"],
   purge: ["--days <n>", "--status <list>", "--batch-size <n>", "--dry-run", "--queue <name>", "--task <name>"],
 };
 

@@ -131,6 +131,7 @@ test("toJSON: plain data with ISO dates, returnValue only when SUCCESSFUL", (t) 
     lastAttemptedAt: "2030-01-02T03:04:06.000Z",
     finishedAt: "2030-01-02T03:04:07.000Z",
     runAfter: null,
+    scheduledAt: null,
   });
   t.deepEqual(JSON.parse(JSON.stringify(done)), done.toJSON());
   const failed = make({ status: TaskResultStatus.FAILED, returnValue: 3, errors: [{ exceptionClassPath: "E", traceback: "t" }] });

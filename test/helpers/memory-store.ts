@@ -5,6 +5,18 @@ import type {
   ClaimByIdRequest, Claimed, ClaimRequest, OutcomeReceipt, PurgeFilter, RecoveryResult, StoreCapabilities, TaskFilter,
   TaskListQuery, TaskOutcome, TaskPage, TaskRecord, TaskStore, WakeListener,
 } from "../../src/worker/store.js";
+import type { SlotStore } from "../../src/worker/slot-store.js";
+import { scheduledTask } from "../../src/periodic/schedule.js";
+import { slotId } from "../../src/periodic/slots.js";
+
+/** A slot row of the memory store. */
+export interface SlotRow {
+  key: string;
+  fireTime: Date;
+  cron: string;
+  timezone: string;
+  taskId: string;
+}
 
 /** A task to add to a test store; omitted fields take the defaults of `task()`. */
 export interface SeedTask {
@@ -16,6 +28,8 @@ export interface SeedTask {
   delayMs?: number;
   maxAttempts?: number;
   backendName?: string;
+  /** The periodic slot's fire time, for a task a slot enqueued. @defaultValue null */
+  scheduledAt?: Date | null;
 }
 
 /** A clock the test moves by hand (epoch milliseconds). */
@@ -39,6 +53,31 @@ export class MemoryStore implements TaskStore {
   readonly capabilities: StoreCapabilities = { supportsNotify: true, clock: "store", maxBatchSize: 500 };
   readonly records = new Map<string, TaskRecord>();
   readonly #wakes = new EventEmitter();
+  /** Slot rows by slot id (`slotId(key, fireTime)`): the unique constraint. */
+  readonly slotRows = new Map<string, SlotRow>();
+
+  /**
+   * Periodic slots: the check-and-set and the task insert happen before the first `await`, so one
+   * call per slot wins however many schedulers share the store.
+   */
+  readonly slots: SlotStore = {
+    lastSlot: async (key) => {
+      let last: SlotRow | null = null;
+      for (const row of this.slotRows.values()) if (row.key === key && (last === null || row.fireTime > last.fireTime)) last = row;
+      return last && { fireTime: last.fireTime, cron: last.cron, timezone: last.timezone };
+    },
+    enqueueSlot: async (schedule, fireTime) => {
+      const id = slotId(schedule.key, fireTime);
+      if (this.slotRows.has(id)) return "taken";
+      const task = scheduledTask(schedule);
+      const record = this.add({
+        taskPath: task.name, queueName: task.queueName, priority: task.priority, args: [...schedule.args], backendName: task.backend,
+        maxAttempts: task.maxAttempts ?? 1, scheduledAt: fireTime,
+      });
+      this.slotRows.set(id, { key: schedule.key, fireTime, cron: schedule.cron, timezone: schedule.timezone, taskId: record.id });
+      return "enqueued";
+    },
+  };
 
   constructor(readonly clock: FakeClock = new FakeClock()) {}
 
@@ -50,7 +89,7 @@ export class MemoryStore implements TaskStore {
       id: randomUUID(), taskPath: seed.taskPath, queueName: seed.queueName ?? "default", backendName: seed.backendName ?? "default",
       priority: seed.priority ?? 0, status: "READY", args: seed.args ?? [], returnValue: null, errors: [], workerIds: [], attempts: 0,
       maxAttempts: seed.maxAttempts ?? 1, enqueuedAt: now, runAfter, availableAt: runAfter ?? now, startedAt: null,
-      lastAttemptedAt: null, finishedAt: null, lockedBy: null, leaseExpiresAt: null,
+      lastAttemptedAt: null, finishedAt: null, lockedBy: null, leaseExpiresAt: null, scheduledAt: seed.scheduledAt ?? null,
     };
     this.records.set(record.id, record);
     if (!runAfter) this.#wakes.emit("wake", record.queueName);

@@ -6,6 +6,7 @@
 import test from "ava";
 import { createTasksApp } from "../../http/index.js";
 import { configureTasks, task, taskBackends } from "../../src/index.js";
+import { parseSchedules } from "../../src/periodic/schedule.js";
 import { MemoryBackend } from "../helpers/memory-backend.js";
 import { MemoryStore, type FakeClock } from "../helpers/memory-store.js";
 
@@ -57,4 +58,26 @@ test.serial("backend_name must name a store backend", async (t) => {
   const res = await app.request("/status/?backend_name=plain");
   t.is(res.status, 400);
   t.like(await res.json(), { error: "Invalid backend name" });
+});
+
+test.serial("the admin's Schedules page lists periodic tasks with their next fire time and the last slot enqueued", async (t) => {
+  const store = new MemoryStore(realClock);
+  configureTasks({ default: { BACKEND: MemoryBackend, QUEUES: [], OPTIONS: { store } } });
+  const periodic = {
+    nightly: { task: add, cron: "30 2 * * *", timezone: "Europe/Paris", args: [1, 2] },
+    hourly: { task: add, cron: "0 * * * *", args: [3, 4] },
+  };
+  const app = createTasksApp({ auth: "none", periodic });
+  const empty = await (await app.request("/admin/schedules/")).text();
+  t.regex(empty, /<td>nightly<\/td><td>memory-http\.add<\/td><td><code>30 2 \* \* \*<\/code><\/td><td>Europe\/Paris<\/td>/);
+  t.regex(empty, /\d{4}-\d\d-\d\d 02:30:00 GMT\+0[12]:00<br><span class="muted">\d{4}-\d\d-\d\d 0[01]:30:00 UTC/);
+  t.true((await (await app.request("/admin/")).text()).includes('href="schedules/"'), "the nav links the page");
+
+  const [nightly] = parseSchedules(periodic);
+  t.is(await store.slots.enqueueSlot(nightly!, new Date("2026-03-29T00:30:00Z")), "enqueued");
+  t.is(await store.slots.enqueueSlot(nightly!, new Date("2026-03-29T00:30:00Z")), "taken");
+  const shown = await (await app.request("/admin/schedules/")).text();
+  t.true(shown.includes("2026-03-29 01:30:00 GMT+01:00<br><span class=\"muted\">2026-03-29 00:30:00 UTC"), shown);
+  t.is((await app.request("/admin/schedules/")).status, 200);
+  t.throws(() => createTasksApp({ auth: "none", periodic: { bad: { task: add, cron: "0 3 * *" } } }), { message: /periodic\.bad\.cron/ });
 });

@@ -2,11 +2,13 @@
  * PostgreSQL migrations for the task result table. SQL is hand-written to match what MikroORM's
  * schema generator derives from `entity.ts` (the schema test fails on any difference).
  */
-import { assertTableName, taskResultIndexNames } from "../entity.js";
+import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
 import type { ErrandMigration } from "./migration.js";
 
 /** Stable name recorded in the migrations table; never rename it, or the table is created twice. */
 const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
+/** Periodic tasks (DESIGN §6): the slot table and the task's `scheduled_at`. */
+const PERIODIC_SLOTS_MIGRATION_NAME = "Migration20261129000000_periodic_slots";
 
 /**
  * The PostgreSQL migrations for `tableName`, oldest first, as plain SQL.
@@ -49,5 +51,23 @@ export function postgresqlMigrations(tableName: string): ErrandMigration[] {
   // Dropping the table drops its indexes too.
   const down = [`drop table if exists ${t}`];
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }];
+  const slots = `"${slotTableName(tableName)}"`;
+  const periodic: ErrandMigration = {
+    name: PERIODIC_SLOTS_MIGRATION_NAME,
+    up: [
+      `alter table ${t} add column "scheduled_at" timestamptz null`,
+      // The primary key is the exactly-once guarantee: one row, hence one task, per slot.
+      `create table ${slots} (` +
+        `"key" varchar(255) not null, ` +
+        `"fire_time" timestamptz not null, ` +
+        `"cron" varchar(255) not null, ` +
+        `"timezone" varchar(255) not null, ` +
+        `"task_id" varchar(64) not null, ` +
+        `"enqueued_at" timestamptz not null, ` +
+        `primary key ("key", "fire_time"))`,
+    ],
+    down: [`drop table if exists ${slots}`, `alter table ${t} drop column "scheduled_at"`],
+  };
+
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic];
 }

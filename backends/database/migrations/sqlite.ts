@@ -4,11 +4,13 @@
  * spells varchar as `text`, and MikroORM declares `json` and `datetime` columns, which SQLite
  * stores as TEXT and INTEGER (epoch milliseconds) values; see `dialect.ts`.
  */
-import { assertTableName, taskResultIndexNames } from "../entity.js";
+import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
 import type { ErrandMigration } from "./migration.js";
 
 /** Stable name recorded in the migrations table; never rename it, or the table is created twice. */
 const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
+/** Periodic tasks (DESIGN §6): the slot table and the task's `scheduled_at`. */
+const PERIODIC_SLOTS_MIGRATION_NAME = "Migration20261129000000_periodic_slots";
 
 /**
  * The SQLite migrations for `tableName`, oldest first, as plain SQL.
@@ -50,5 +52,24 @@ export function sqliteMigrations(tableName: string): ErrandMigration[] {
   // Dropping the table drops its indexes too.
   const down = [`drop table if exists ${t}`];
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }];
+  const slots = `\`${slotTableName(tableName)}\``;
+  const periodic: ErrandMigration = {
+    name: PERIODIC_SLOTS_MIGRATION_NAME,
+    up: [
+      `alter table ${t} add column \`scheduled_at\` datetime null`,
+      // The primary key is the exactly-once guarantee: one row, hence one task, per slot.
+      `create table ${slots} (` +
+        "`key` text not null, " +
+        "`fire_time` datetime not null, " +
+        "`cron` text not null, " +
+        "`timezone` text not null, " +
+        "`task_id` text not null, " +
+        "`enqueued_at` datetime not null, " +
+        "primary key (`key`, `fire_time`))",
+    ],
+    // SQLite >= 3.35 drops columns.
+    down: [`drop table if exists ${slots}`, `alter table ${t} drop column \`scheduled_at\``],
+  };
+
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic];
 }

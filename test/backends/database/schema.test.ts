@@ -21,6 +21,9 @@ import {
 } from "../../../backends/database/orm.js";
 
 const INITIAL = "Migration20261121000000_initial";
+const PERIODIC = "Migration20261129000000_periodic_slots";
+/** Every migration, oldest first. */
+const ALL = [INITIAL, PERIODIC];
 const PG_URL = process.env.ERRAND_TEST_PG_URL;
 
 const tmp = mkdtempSync(join(tmpdir(), "errand-schema-"));
@@ -98,8 +101,8 @@ for (const target of targets) {
   test(`${t}: migrate applies the initial migration once, and the entity matches the migrated schema`, async (tt) => {
     // The default table on PostgreSQL lives alone in the scratch database; other tests use custom names.
     await withOrm(target.url("default"), undefined, async (orm) => {
-      tt.deepEqual(await pendingMigrations(orm), [INITIAL]);
-      tt.deepEqual(await migrate(orm), [INITIAL]);
+      tt.deepEqual(await pendingMigrations(orm), ALL);
+      tt.deepEqual(await migrate(orm), ALL);
       tt.deepEqual(await migrate(orm), []);
       tt.deepEqual(await pendingMigrations(orm), []);
       // Same idea as django-tasks-db's "no missing migrations" CI check.
@@ -111,7 +114,7 @@ for (const target of targets) {
       const history = await orm.em.execute<{ name: string }[]>(`select name from errand_migrations`);
       tt.deepEqual(
         history.map((r) => r.name),
-        [INITIAL],
+        ALL,
       );
     });
     // A new process sees the applied migration.
@@ -202,19 +205,19 @@ for (const target of targets) {
     const tableName = `custom_${t}`;
     const url = target.url("custom");
     await withOrm(url, tableName, async (orm) => {
-      tt.deepEqual(await migrate(orm), [INITIAL]);
+      tt.deepEqual(await migrate(orm), ALL);
       tt.is(await schemaDiff(orm), "");
       tt.regex(await indexSql(orm, `${tableName}_claim_idx`), /priority.? desc/i);
       const history = await orm.em.execute<{ name: string }[]>(`select name from ${migrationsTableName(tableName)}`);
       tt.deepEqual(
         history.map((r) => r.name),
-        [INITIAL],
+        ALL,
       );
     });
     // The default table migrates independently in the same database (SQLite: same file).
     if (t === "sqlite") {
       await withOrm(url, undefined, async (orm) => {
-        tt.deepEqual(await migrate(orm), [INITIAL]);
+        tt.deepEqual(await migrate(orm), ALL);
         tt.is(await schemaDiff(orm), "");
       });
     }
@@ -319,7 +322,7 @@ for (const target of targets) {
   test(`${t}: a database migrated by MikroORM's migrator (its table and rows) is up to date; a check creates nothing`, async (tt) => {
     const table = `compat_${randomBytes(3).toString("hex")}`;
     await withOrm(target.url("compat"), table, async (orm) => {
-      tt.deepEqual(await pendingMigrations(orm), [INITIAL]);
+      tt.deepEqual(await pendingMigrations(orm), ALL);
       const book = migrationsTableName(table);
       const exists = async () =>
         (t === "sqlite"
@@ -330,8 +333,11 @@ for (const target of targets) {
       for (const sql of (await import("../../../backends/database/migrations/index.js")).migrationsFor(t, table)[0]!.up) await orm.em.execute(sql);
       await orm.em.execute(MIKRO_ORM_BOOKKEEPING[t].replace(/errand_migrations/, book));
       await orm.em.execute(`insert into ${t === "sqlite" ? `\`${book}\`` : `"${book}"`} (name) values ('${INITIAL}')`);
-      tt.deepEqual(await pendingMigrations(orm), []);
+      // A database of an earlier errand version gets the newer migrations only.
+      tt.deepEqual(await pendingMigrations(orm), [PERIODIC]);
+      tt.deepEqual(await migrate(orm), [PERIODIC]);
       tt.deepEqual(await migrate(orm), []);
+      tt.is(await schemaDiff(orm), "");
     });
   });
 
@@ -342,9 +348,9 @@ for (const target of targets) {
     const orms = await Promise.all([1, 2, 3].map(() => createOrm({ url: target.url("race"), tableName: table })));
     try {
       const results = await Promise.all(orms.map((orm) => migrate(orm)));
-      tt.deepEqual(results.flat(), [INITIAL]);
+      tt.deepEqual(results.flat(), ALL);
       const rows = await orms[0]!.em.execute<{ name: string }[]>(`select name from ${migrationsTableName(table)}`);
-      tt.deepEqual(rows.map((r) => r.name), [INITIAL]);
+      tt.deepEqual(rows.map((r) => r.name), ALL);
     } finally {
       await Promise.all(orms.map((orm) => closeOrm(orm)));
     }
