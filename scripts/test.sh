@@ -13,6 +13,7 @@
 #      (scripts/pg-test-server.sh) and export its URL as ERRAND_TEST_PG_URL. If this
 #      run started it, it is stopped again on exit (success, failure or Ctrl-C); a
 #      server that was already running is left running;
+#   3b. likewise the throwaway MariaDB (scripts/mariadb-test-server.sh) as ERRAND_TEST_MARIADB_URL;
 #   4. `npm run typecheck`, then `npm run build` (the CLI tests run the built `errand` binary);
 #   5. `npx ava "$@"`; the exit status is ava's.
 #
@@ -26,6 +27,7 @@ log() { echo "$ME: $*" >&2; }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 PG_SCRIPT="$ROOT/scripts/pg-test-server.sh"
+MARIADB_SCRIPT="$ROOT/scripts/mariadb-test-server.sh"
 CALLER_DIR="$(pwd -P)"
 
 # --- ava arguments: make caller-relative paths root-relative ---------------------
@@ -58,9 +60,14 @@ fi
 
 # --- PostgreSQL --------------------------------------------------------------------
 STARTED_PG=0
+STARTED_MARIADB=0
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM HUP
+    if [ "$STARTED_MARIADB" -eq 1 ]; then
+        log "stopping the throwaway MariaDB started by this run"
+        bash "$MARIADB_SCRIPT" stop || log "warning: could not stop the test MariaDB"
+    fi
     if [ "$STARTED_PG" -eq 1 ]; then
         log "stopping the throwaway PostgreSQL started by this run"
         bash "$PG_SCRIPT" stop || log "warning: could not stop the test PostgreSQL"
@@ -85,6 +92,20 @@ else
     ERRAND_TEST_PG_URL="$(bash "$PG_SCRIPT" start)"
     export ERRAND_TEST_PG_URL
     log "ERRAND_TEST_PG_URL=$ERRAND_TEST_PG_URL"
+fi
+
+# --- MariaDB (both mysql:// and mariadb:// tests run against it) ------------------------
+if [ -n "${ERRAND_TEST_MARIADB_URL:-}" ]; then
+    log "using ERRAND_TEST_MARIADB_URL from the environment"
+else
+    if bash "$MARIADB_SCRIPT" status >/dev/null 2>&1; then
+        log "throwaway MariaDB already running; leaving it running afterwards"
+    else
+        STARTED_MARIADB=1
+    fi
+    ERRAND_TEST_MARIADB_URL="$(bash "$MARIADB_SCRIPT" start)"
+    export ERRAND_TEST_MARIADB_URL
+    log "ERRAND_TEST_MARIADB_URL=$ERRAND_TEST_MARIADB_URL"
 fi
 
 # --- typecheck, then the tests -------------------------------------------------------

@@ -12,7 +12,7 @@ import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
 import { describeDatabaseUrl, translateDatabaseError } from "./database-errors.js";
 import { DatabaseStore } from "./database-store.js";
-import { dialectOf, postgresqlDialect, sqliteDialect, type Dialect } from "./dialect.js";
+import { dialectOf, mysqlDialect, postgresqlDialect, sqliteDialect, type Dialect } from "./dialect.js";
 import { InFlight } from "./in-flight.js";
 import { finishedChannel, notifyChannel, TaskListener } from "./notify.js";
 import { checkDatabaseOptions, DATABASE_DEFAULTS, pgSettings, type DatabaseBackendOptions } from "./options.js";
@@ -91,7 +91,9 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
     if (this.#dialect) return this.#dialect;
     const o = this.databaseOptions;
     if (o.orm) return dialectOf(o.orm as unknown as MikroORM);
-    return /^postgres(ql)?:/i.test((o.url ?? DATABASE_DEFAULTS.url).trim()) ? postgresqlDialect : sqliteDialect;
+    const url = (o.url ?? DATABASE_DEFAULTS.url).trim();
+    if (/^(mysql|mariadb):/i.test(url)) return mysqlDialect;
+    return /^postgres(ql)?:/i.test(url) ? postgresqlDialect : sqliteDialect;
   }
 
   /** The MikroORM instance (opened, and on SQLite migrated, on first call). */

@@ -12,7 +12,8 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * Where a url points, for messages: `PostgreSQL at 127.0.0.1:5432/app` (no user, no password) or
+ * Where a url points, for messages: `PostgreSQL at 127.0.0.1:5432/app` (no user, no password; likewise
+ * `MySQL at …`/`MariaDB at …`, default port 3306) or
  * `SQLite file /abs/path/errand.sqlite3` (relative paths resolved against the working directory).
  */
 export function describeDatabaseUrl(url: string): string {
@@ -23,6 +24,16 @@ export function describeDatabaseUrl(url: string): string {
       return `PostgreSQL at ${u.hostname || "localhost"}:${u.port || "5432"}${u.pathname}`;
     } catch {
       return `PostgreSQL (unparseable url ${JSON.stringify(redactUrl(trimmed))})`;
+    }
+  }
+  const mysql = /^(mysql|mariadb):\/\//i.exec(trimmed);
+  if (mysql) {
+    const product = mysql[1]!.toLowerCase() === "mariadb" ? "MariaDB" : "MySQL";
+    try {
+      const u = new URL(trimmed);
+      return `${product} at ${u.hostname || "localhost"}:${u.port || "3306"}${u.pathname}`;
+    } catch {
+      return `${product} (unparseable url ${JSON.stringify(redactUrl(trimmed))})`;
     }
   }
   const path = trimmed.replace(/^sqlite:(\/\/)?/i, "");
@@ -36,11 +47,11 @@ export class TaskTableMissingError extends ErrandError {
   }
 }
 
-/** The PostgreSQL database named in the url does not exist; errand never creates one. */
+/** The PostgreSQL or MySQL-family database named in the url does not exist; errand never creates one. */
 export class DatabaseMissingError extends ErrandError {
   static of(where: string, cause?: unknown): DatabaseMissingError {
     return new DatabaseMissingError(
-      `The database does not exist: ${where}. errand never creates databases: create it (e.g. createdb) or fix OPTIONS.url.`,
+      `The database does not exist: ${where}. errand never creates databases: create it (e.g. createdb, or CREATE DATABASE on MySQL/MariaDB) or fix OPTIONS.url.`,
       { cause },
     );
   }
@@ -50,8 +61,10 @@ function codeChain(error: unknown): { codes: string[]; messages: string[] } {
   const codes: string[] = [];
   const messages: string[] = [];
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, message } = e as { code?: unknown; message?: unknown };
+    const { code, errno, message } = e as { code?: unknown; errno?: unknown; message?: unknown };
     if (typeof code === "string") codes.push(code);
+    // mysql2: `code` is the symbol (ER_BAD_DB_ERROR), `errno` the number (1049).
+    if (typeof errno === "number") codes.push(`mysql:${errno}`);
     if (typeof message === "string") messages.push(message);
   }
   return { codes, messages };
@@ -65,8 +78,10 @@ function codeChain(error: unknown): { codes: string[]; messages: string[] } {
 export function translateDatabaseError(error: unknown, where: string, detail: string): unknown {
   if (error instanceof ErrandError) return error;
   const { codes, messages } = codeChain(error);
-  if (codes.includes("3D000")) return DatabaseMissingError.of(where, error);
-  if (codes.includes("42P01") || messages.some((m) => /no such table|relation .* does not exist/i.test(m))) {
+  // 3D000: PostgreSQL; 1049 ER_BAD_DB_ERROR: MySQL/MariaDB.
+  if (codes.includes("3D000") || codes.includes("mysql:1049")) return DatabaseMissingError.of(where, error);
+  // 42P01: PostgreSQL; 1146 ER_NO_SUCH_TABLE: MySQL/MariaDB.
+  if (codes.includes("42P01") || codes.includes("mysql:1146") || messages.some((m) => /no such table|relation .* does not exist/i.test(m))) {
     return TaskTableMissingError.of(where, detail, error);
   }
   return error;

@@ -17,11 +17,11 @@
 import type { MikroORM } from "@mikro-orm/core";
 
 /** The database kinds errand's database backend supports. */
-export type DialectName = "postgresql" | "sqlite";
+export type DialectName = "postgresql" | "sqlite" | "mysql";
 
 /** Per-dialect conversions and capabilities for hand-written SQL. */
 export interface Dialect {
-  /** `"postgresql"` or `"sqlite"`. */
+  /** `"postgresql"`, `"sqlite"` or `"mysql"` (MySQL and MariaDB, through either MikroORM driver). */
   readonly name: DialectName;
   /**
    * Whether the database delivers wake-ups (PostgreSQL LISTEN/NOTIFY): enqueues and completions
@@ -66,7 +66,7 @@ export interface Dialect {
    * @throws SyntaxError when SQLite text is not JSON.
    */
   jsonFromDb(raw: unknown): unknown;
-  /** Quotes an identifier with double quotes (standard SQL, accepted by both), doubling inner quotes. */
+  /** Quotes an identifier: double quotes (PostgreSQL, SQLite) or backticks (MySQL family), doubling inner quotes. */
   quoteIdent(name: string): string;
   /**
    * SQL for the database's current time, in the representation of a timestamp column. Lease
@@ -190,10 +190,57 @@ export const sqliteDialect: Dialect = {
   nowPlusMsSql: `(${SQLITE_NOW} + CAST(? AS INTEGER))`,
 };
 
-/** Both dialects by name. */
+/** A `Date` as a MySQL `DATETIME(3)` literal in UTC: `2026-11-21 03:14:27.755`. @throws RangeError for an invalid `Date`. */
+function mysqlDatetime(date: Date): string {
+  return new Date(epochMs(date)).toISOString().replace("T", " ").replace("Z", "");
+}
+
+/**
+ * The MySQL family's clock: UTC_TIMESTAMP(3) reads the server's clock in UTC whatever the session
+ * time_zone (an application's own ORM may have set another), matching the UTC DATETIME(3) columns.
+ */
+const MYSQL_NOW = "UTC_TIMESTAMP(3)";
+
+/**
+ * MySQL 8 and MariaDB 10.6+: DATETIME(3) columns holding UTC, JSON columns (MariaDB: LONGTEXT with a
+ * JSON check), row locks with `FOR UPDATE SKIP LOCKED` in a short transaction (no UPDATE … RETURNING;
+ * see queries/mysql-update.ts), no NOTIFY (workers and `wait()` poll).
+ */
+export const mysqlDialect: Dialect = {
+  name: "mysql",
+  supportsNotify: false,
+  clock: "store",
+  migratesOnFirstUse: false,
+  numberedParameters: false,
+  toDb: mysqlDatetime,
+  // MikroORM's mysql2 pool sets dateStrings: DATETIME comes back as text without an offset (UTC).
+  fromDb: timestampFromDb,
+  jsonToDb,
+  jsonFromDb: (raw) => {
+    if (raw === null || raw === undefined) return null;
+    if (Buffer.isBuffer(raw)) return JSON.parse(raw.toString("utf8"));
+    // mysql2 may hand a JSON column over already parsed (MySQL's JSON type without jsonStrings).
+    return typeof raw === "string" ? JSON.parse(raw) : raw;
+  },
+  quoteIdent: (name) => `\`${name.replace(/`/g, "``")}\``,
+  nowSql: MYSQL_NOW,
+  nowPlusMsSql: `TIMESTAMPADD(MICROSECOND, ? * 1000, ${MYSQL_NOW})`,
+};
+
+/**
+ * The MySQL dialect for an application's MikroORM whose mysql2 pool parses JSON columns itself
+ * (`@mikro-orm/mysql` without `driverOptions.jsonStrings`): JSON values arrive parsed.
+ */
+export const mysqlParsedJsonDialect: Dialect = {
+  ...mysqlDialect,
+  jsonFromDb: (raw) => (raw === undefined ? null : Buffer.isBuffer(raw) ? JSON.parse(raw.toString("utf8")) : raw),
+};
+
+/** Every dialect by name. */
 export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
   postgresql: postgresqlDialect,
   sqlite: sqliteDialect,
+  mysql: mysqlDialect,
 };
 
 const known = new WeakMap<object, DialectName>();
@@ -205,7 +252,7 @@ export function rememberDialect(orm: object, name: DialectName): void {
 
 /**
  * The dialect of a MikroORM instance: the one recorded by `createOrm`, else found from the
- * platform's class names (`SqlitePlatform`, `PostgreSqlPlatform`).
+ * platform's class names (`SqlitePlatform`, `PostgreSqlPlatform`, `MySqlPlatform`, `MariaDbPlatform`).
  * @throws Error for any other database (MySQL, MSSQL, …).
  */
 export function dialectOf(orm: MikroORM): Dialect {
@@ -216,6 +263,11 @@ export function dialectOf(orm: MikroORM): Dialect {
     if (typeof className !== "string") continue;
     if (/sqlite/i.test(className)) return sqliteDialect;
     if (/postgre/i.test(className)) return postgresqlDialect;
+    if (/mariadb/i.test(className)) return mysqlDialect;
+    if (/mysql/i.test(className)) {
+      const driverOptions = orm.config.get("driverOptions") as { jsonStrings?: unknown } | undefined;
+      return driverOptions?.jsonStrings === true ? mysqlDialect : mysqlParsedJsonDialect;
+    }
   }
-  throw new Error("errand's database backend supports PostgreSQL and SQLite only; this ORM uses another database");
+  throw new Error("errand's database backend supports PostgreSQL, SQLite, MySQL and MariaDB only; this ORM uses another database");
 }

@@ -7,7 +7,9 @@
  *
  * Every run is one transaction (all pending migrations or none). Concurrent runs (several workers
  * starting at once) are serialized: PostgreSQL by a transaction-scoped advisory lock (the same key
- * earlier versions locked), SQLite by `begin immediate`, which takes the write lock up front.
+ * earlier versions locked), SQLite by `begin immediate`, which takes the write lock up front, and
+ * the MySQL family by a named lock (`GET_LOCK`); there DDL commits by itself, so each migration is
+ * written as statements that are each atomic.
  */
 import type { DialectName } from "./dialect.js";
 import { migrationsFor } from "./migrations/index.js";
@@ -40,7 +42,12 @@ interface MigrationDialect {
   begin(run: Run): Promise<void>;
   /** `?` placeholders → what the driver wants. */
   placeholders(sql: string): string;
+  /** Releases what {@link begin} took beyond the transaction (a session-level lock), after commit or rollback. */
+  end?(run: Run): Promise<void>;
 }
+
+/** Name of the MySQL-family named lock (GET_LOCK) held while migrating. */
+export const MYSQL_MIGRATION_LOCK = "errand_migrations";
 
 const MIGRATION_DIALECTS: Record<DialectName, MigrationDialect> = {
   postgresql: {
@@ -68,6 +75,24 @@ const MIGRATION_DIALECTS: Record<DialectName, MigrationDialect> = {
     // Takes the write lock up front: a second runner waits here, then finds everything applied.
     begin: async (run) => void (await run("begin immediate")),
     placeholders: (sql) => sql,
+  },
+  mysql: {
+    // What MikroORM's migrator creates on MySQL (same columns).
+    bookkeepingDdl: (table) =>
+      `create table if not exists \`${table}\` (\`id\` int unsigned not null auto_increment primary key, \`name\` varchar(255), \`executed_at\` datetime default current_timestamp) default character set utf8mb4 engine = InnoDB`,
+    quote: (table) => `\`${table}\``,
+    tableExists: async (run, table) =>
+      (await run("select 1 as found from information_schema.tables where table_schema = database() and table_name = ?", [table])).length > 0,
+    // MySQL commits every DDL statement by itself, so the transaction cannot make the run all or
+    // nothing (each errand migration is one CREATE, atomic on its own); a session-level named lock
+    // serializes concurrent runners instead, released by `end` on the same connection.
+    async begin(run) {
+      const rows = await run("select get_lock(?, 600) as locked", [MYSQL_MIGRATION_LOCK]);
+      if (Number(rows[0]?.locked) !== 1) throw new Error(`Timed out after 600 s waiting for the migration lock ${MYSQL_MIGRATION_LOCK} (another "errand migrate" is running)`);
+      await run("begin");
+    },
+    placeholders: (sql) => sql,
+    end: async (run) => void (await run("select release_lock(?)", [MYSQL_MIGRATION_LOCK])),
   },
 };
 
@@ -137,6 +162,8 @@ export async function applyMigrations(target: MigrationTarget): Promise<string[]
     } catch (error) {
       await run("rollback").catch(() => undefined);
       throw error;
+    } finally {
+      await sql.end?.(run).catch(() => undefined);
     }
   });
 }

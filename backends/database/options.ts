@@ -9,7 +9,8 @@ import type { PgConnectionSettings } from "./orm.js";
 export interface DatabaseBackendOptions {
   /**
    * Where tasks are stored: `sqlite:<path>` (a file, created as needed; `sqlite::memory:` for tests)
-   * or `postgresql://user:password@host:5432/db`. Ignored when `orm` is given. An explicit
+   * `postgresql://user:password@host:5432/db`, `mysql://user:password@host:3306/db` (`@mikro-orm/mysql`)
+   * or `mariadb://…` (`@mikro-orm/mariadb`). Ignored when `orm` is given. An explicit
    * `undefined` (e.g. `url: process.env.DATABASE_URL` with the variable unset) is an error: only
    * leaving the key out means the default.
    * @defaultValue `"sqlite:./errand.sqlite3"` (relative to the working directory), unless a
@@ -113,9 +114,9 @@ export function checkDatabaseOptions(alias: string, options: Record<string, unkn
       `${field("url")} is undefined: is DATABASE_URL (or the variable you read it from) set? Leave the key out for the SQLite default "${DATABASE_DEFAULTS.url}".`,
     );
   }
-  if (o.url !== undefined && (typeof o.url !== "string" || !/^(sqlite:.+|postgres(ql)?:\/\/.+)$/i.test(o.url.trim()))) {
+  if (o.url !== undefined && (typeof o.url !== "string" || !/^(sqlite:.+|postgres(ql)?:\/\/.+|(mysql|mariadb):\/\/.+)$/i.test(o.url.trim()))) {
     const shown = typeof o.url === "string" ? JSON.stringify(redactUrl(o.url)) : String(o.url);
-    throw new InvalidTaskBackendError(`${field("url")} must be "sqlite:<path>" or "postgresql://user:password@host:5432/db"; got ${shown}.`);
+    throw new InvalidTaskBackendError(`${field("url")} must be "sqlite:<path>", "postgresql://user:password@host:5432/db", "mysql://user:password@host:3306/db" or "mariadb://user:password@host:3306/db"; got ${shown}.`);
   }
   for (const name of PG_SETTINGS) {
     const v = o[name];

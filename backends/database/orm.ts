@@ -29,11 +29,21 @@ export type ParsedDatabaseUrl =
       dialect: "postgresql";
       /** The url as given (`postgresql://…` or `postgres://…`), for MikroORM's `clientUrl`. */
       clientUrl: string;
+    }
+  | {
+      dialect: "mysql";
+      /** Which MikroORM driver package: `@mikro-orm/mysql` (`mysql://`) or `@mikro-orm/mariadb` (`mariadb://`). */
+      driver: MysqlDriverName;
+      /** The url with a `mysql://` scheme (both drivers connect through mysql2), for MikroORM's `clientUrl`. */
+      clientUrl: string;
     };
+
+/** The MySQL-family MikroORM drivers: `mysql` (`@mikro-orm/mysql`) and `mariadb` (`@mikro-orm/mariadb`). */
+export type MysqlDriverName = "mysql" | "mariadb";
 
 /** Options of {@link createOrm}. */
 export interface CreateOrmOptions {
-  /** `sqlite:<path>`, `sqlite://<path>`, `sqlite::memory:`, `postgresql://…` or `postgres://…`. */
+  /** `sqlite:<path>`, `sqlite://<path>`, `sqlite::memory:`, `postgresql://…`, `postgres://…`, `mysql://…` or `mariadb://…`. */
   url: string;
   /** Task result table; default `errand_task_result`. */
   tableName?: string;
@@ -81,7 +91,11 @@ export function pgPoolOptions(settings: Partial<PgConnectionSettings> = {}): Rec
   };
 }
 
-const ACCEPTED_URLS = '"sqlite:<path>" (or "sqlite::memory:") or "postgresql://user:password@host:5432/dbname"';
+const ACCEPTED_URLS =
+  '"sqlite:<path>" (or "sqlite::memory:"), "postgresql://user:password@host:5432/dbname", "mysql://user:password@host:3306/dbname" or "mariadb://user:password@host:3306/dbname"';
+
+/** MySQL pool bounds: no idle connections kept (min 0), at most 10 per process (as for PostgreSQL). */
+export const MYSQL_POOL = { min: 0, max: 10 } as const;
 
 /**
  * Splits `OPTIONS.url` into the dialect and what MikroORM needs to connect.
@@ -91,6 +105,7 @@ const ACCEPTED_URLS = '"sqlite:<path>" (or "sqlite::memory:") or "postgresql://u
  *   `process.cwd()`, so `sqlite:///var/db/errand.sqlite3` is absolute and `sqlite://errand.sqlite3`
  *   is relative.
  * - `postgresql://…` / `postgres://…`: passed to MikroORM (and pg) unchanged.
+ * - `mysql://…` / `mariadb://…`: the MySQL family, through `@mikro-orm/mysql` or `@mikro-orm/mariadb`.
  *
  * @throws InvalidTaskBackendError naming `OPTIONS.url`, showing the value (password hidden) and the
  *   accepted forms, for anything else, including an empty SQLite path.
@@ -99,6 +114,8 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
   if (typeof url === "string") {
     const trimmed = url.trim();
     if (/^postgres(ql)?:\/\//i.test(trimmed)) return { dialect: "postgresql", clientUrl: trimmed };
+    const mysql = /^(mysql|mariadb):\/\/(.*)$/i.exec(trimmed);
+    if (mysql) return { dialect: "mysql", driver: mysql[1]!.toLowerCase() as MysqlDriverName, clientUrl: `mysql://${mysql[2]}` };
     const sqlite = /^sqlite:(?:\/\/)?(.*)$/i.exec(trimmed);
     const path = sqlite?.[1];
     if (path === ":memory:") return { dialect: "sqlite", dbName: ":memory:" };
@@ -108,27 +125,38 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
   throw new InvalidTaskBackendError(`DatabaseBackend OPTIONS.url must be ${ACCEPTED_URLS}; got ${shown}`);
 }
 
-/** The one package a dialect needs installed (it brings `@mikro-orm/core`, `kysely` and the driver). */
-export function driverPackage(dialect: DialectName): string {
+/**
+ * The one package a dialect needs installed (it brings `@mikro-orm/core`, `kysely` and the driver).
+ * @param mysqlDriver - for `"mysql"`: which driver the url named. @defaultValue `"mysql"`
+ */
+export function driverPackage(dialect: DialectName, mysqlDriver: MysqlDriverName = "mysql"): string {
+  if (dialect === "mysql") return `@mikro-orm/${mysqlDriver}`;
   return dialect === "sqlite" ? "@mikro-orm/sqlite" : "@mikro-orm/postgresql";
 }
 
-function missingPackageError(dialect: DialectName, cause: unknown): MissingPeerError {
-  const pkg = driverPackage(dialect);
-  const scheme = dialect === "sqlite" ? "sqlite:" : "postgresql://";
-  return new MissingPeerError({ packageName: pkg, feature: "DatabaseBackend", message: `DatabaseBackend with a ${scheme} url needs ${pkg}: npm install ${pkg}` }, { cause });
+/** The scheme a url of each dialect starts with, for messages. */
+const SCHEMES: Record<DialectName, string> = { sqlite: "sqlite:", postgresql: "postgresql://", mysql: "mysql://" };
+
+function missingPackageError(parsed: ParsedDatabaseUrl, cause: unknown): MissingPeerError {
+  const driver = parsed.dialect === "mysql" ? parsed.driver : undefined;
+  const pkg = driverPackage(parsed.dialect, driver);
+  const scheme = driver ? `${driver}://` : SCHEMES[parsed.dialect];
+  return new MissingPeerError({ packageName: pkg, feature: "DatabaseBackend", message: `DatabaseBackend with a ${scheme} url needs ${pkg}: npm install ${driver ? "errand " : ""}${pkg}` }, { cause });
 }
 
-async function loadModules(dialect: DialectName) {
+function importDriver(parsed: ParsedDatabaseUrl) {
+  if (parsed.dialect === "sqlite") return import("@mikro-orm/sqlite");
+  if (parsed.dialect === "postgresql") return import("@mikro-orm/postgresql");
+  return parsed.driver === "mariadb" ? import("@mikro-orm/mariadb") : import("@mikro-orm/mysql");
+}
+
+async function loadModules(parsed: ParsedDatabaseUrl) {
   try {
-    const [driver, entity] = await Promise.all([
-      dialect === "sqlite" ? import("@mikro-orm/sqlite") : import("@mikro-orm/postgresql"),
-      import("./entity.js"),
-    ]);
+    const [driver, entity] = await Promise.all([importDriver(parsed), import("./entity.js")]);
     return { MikroORM: driver.MikroORM, entity };
   } catch (error) {
     // Any module the driver needs (core, sql, kysely, pg, better-sqlite3) missing: the driver's install brings it.
-    if (isModuleNotFound(error)) throw missingPackageError(dialect, error);
+    if (isModuleNotFound(error)) throw missingPackageError(parsed, error);
     throw error;
   }
 }
@@ -145,7 +173,7 @@ export function migrationsTableName(tableName: string): string {
   return tableName === DEFAULT_TABLE_NAME ? "errand_migrations" : `${tableName}_migrations`;
 }
 
-/** Minimal shape of the Kysely connection MikroORM's SQLite driver hands to `onCreateConnection`. */
+/** Minimal shape of the Kysely connection MikroORM's SQLite and MySQL drivers hand to `onCreateConnection`. */
 interface SqliteSetupConnection {
   executeQuery(query: { sql: string; parameters: readonly unknown[] }): Promise<unknown>;
 }
@@ -172,12 +200,13 @@ const SQLITE_PRAGMAS = [
  *
  * @throws InvalidTaskBackendError from {@link parseDatabaseUrl} for an unsupported url.
  * @throws MissingPeerError `DatabaseBackend with a postgresql:// url needs @mikro-orm/postgresql: npm install
- *   @mikro-orm/postgresql` when the driver package is not installed.
+ *   errand @mikro-orm/postgresql` when the driver package is not installed (likewise `@mikro-orm/mysql`,
+ *   `@mikro-orm/mariadb`, `@mikro-orm/sqlite`).
  * @throws Error from `assertTableName` for an unusable `tableName`.
  */
 export async function createOrm(options: CreateOrmOptions): Promise<ErrandOrm> {
   const parsed = parseDatabaseUrl(options.url);
-  const { MikroORM, entity } = await loadModules(parsed.dialect);
+  const { MikroORM, entity } = await loadModules(parsed);
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   const taskResult = entity.createTaskResultEntity(tableName);
   // ensureDatabase: MikroORM would otherwise create a missing database on connect (a mistyped name
@@ -196,6 +225,20 @@ export async function createOrm(options: CreateOrmOptions): Promise<ErrandOrm> {
         // The Kysely SQLite driver only reads `sql` and `parameters` of a compiled query.
         const conn = connection as SqliteSetupConnection;
         for (const sql of SQLITE_PRAGMAS) await conn.executeQuery({ sql, parameters: [] });
+      },
+    });
+  } else if (parsed.dialect === "mysql") {
+    orm = await MikroORM.init({
+      ...common,
+      clientUrl: parsed.clientUrl,
+      pool: { ...MYSQL_POOL },
+      // UTC sessions: errand's DATETIME(3) columns hold UTC and it reads UTC_TIMESTAMP(3); the
+      // session zone keeps anything zone-dependent (NOW(), TIMESTAMP columns) consistent with them.
+      // jsonStrings: JSON columns as text on both drivers (mysql2 would parse them for @mikro-orm/mysql,
+      // and a parsed JSON string could not be told from JSON text); see dialect.ts.
+      driverOptions: { timezone: "Z", jsonStrings: true, connectTimeout: PG_CONNECTION_DEFAULTS.connectTimeoutMs },
+      onCreateConnection: async (connection: unknown) => {
+        await (connection as SqliteSetupConnection).executeQuery({ sql: "SET time_zone = '+00:00'", parameters: [] });
       },
     });
   } else {

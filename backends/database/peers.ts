@@ -14,7 +14,7 @@ async function load() {
         packageName: "@mikro-orm/core",
         feature: "DatabaseBackend",
         message:
-          "errand/backends/database needs MikroORM and its driver for your database: npm install @mikro-orm/sqlite (SQLite) or npm install @mikro-orm/postgresql (PostgreSQL).",
+          "errand/backends/database needs MikroORM and its driver for your database: npm install @mikro-orm/sqlite (SQLite), npm install @mikro-orm/postgresql (PostgreSQL), npm install @mikro-orm/mysql (MySQL) or npm install @mikro-orm/mariadb (MariaDB).",
       },
       { cause: loaded },
     );

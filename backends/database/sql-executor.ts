@@ -28,7 +28,7 @@ export async function createExecute(
   orm: ErrandOrm,
   dialect: Dialect,
   options: { where: string; detail: string; inFlight: InFlight },
-): Promise<{ execute: Execute; executePrepared: PreparedExecute }> {
+): Promise<{ execute: Execute; executePrepared: PreparedExecute; transaction: Transaction }> {
   const { CompiledQuery } = await import("kysely");
   const connection = orm.driver.getConnection();
   await connection.ensureConnection();
@@ -58,12 +58,30 @@ export async function createExecute(
       const trx = orm.em.getContext(false).getTransactionContext<KyselyLike & object>();
       return (await (trx ?? pool).executeQuery(CompiledQuery.raw(textOf(sql), params as unknown[]))).rows;
     });
-  if (!numbered) return { execute, executePrepared: (_name, sql, params) => execute(sql, params) };
+  const transaction: Transaction = (fn) =>
+    guarded(async () => {
+      // Inside the application's transaction: its statements already share one connection.
+      if (orm.em.getContext(false).getTransactionContext()) return fn(execute);
+      // READ COMMITTED: no gap locks on the MySQL family, so concurrent claimers lock only their rows.
+      return (pool as unknown as KyselyTransactional)
+        .transaction()
+        .setIsolationLevel("read committed")
+        .execute((trx) => fn(async (sql, params = []) => (await trx.executeQuery(CompiledQuery.raw(textOf(sql), params as unknown[]))).rows));
+    });
+  if (!numbered) return { execute, executePrepared: (_name, sql, params) => execute(sql, params), transaction };
   // The pg pool behind MikroORM: named statements are prepared once per connection by pg itself.
   const pgPool = (await connection.getNativeClient()) as { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: RawRow[] }> };
   const executePrepared: PreparedExecute = (name, sql, params = []) =>
     guarded(async () => (await pgPool.query({ name, text: textOf(sql), values: params as unknown[] })).rows);
-  return { execute, executePrepared };
+  return { execute, executePrepared, transaction };
+}
+
+/** See `QueryContext.transaction`. */
+export type Transaction = <T>(fn: (execute: Execute) => Promise<T>) => Promise<T>;
+
+/** The part of Kysely's transaction builder the executor uses. */
+interface KyselyTransactional {
+  transaction(): { setIsolationLevel(level: "read committed"): { execute<T>(fn: (trx: KyselyLike) => Promise<T>): Promise<T> } };
 }
 
 /** See `QueryContext.executePrepared`. */

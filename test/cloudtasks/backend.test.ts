@@ -75,7 +75,7 @@ test("OPTIONS: each invalid field is named with the fix", (t) => {
     [{ queueMap: ["a"] }, /OPTIONS\.queueMap must be an object/],
     [{ queueMap: { emails: "email_queue" } }, /OPTIONS\.queueMap\.emails must be a Cloud Tasks queue id/],
     [{ client: {} }, /OPTIONS\.client must be a CloudTasksClient/],
-    [{ url: "mysql://x" }, /OPTIONS\.url must be "sqlite:<path>"/],
+    [{ url: "mssql://x" }, /OPTIONS\.url must be "sqlite:<path>"/],
     [{ maxAttempts: 0 }, /OPTIONS\.maxAttempts must be a whole number >= 1/],
   ];
   for (const [options, message] of cases) {

@@ -3,14 +3,16 @@
  * database (when ERRAND_TEST_PG_URL is set). `drain` runs the real worker in batch mode.
  */
 import { DatabaseBackend, Worker } from "../../backends/database/index.js";
-import { freshDatabase, type TestDatabase } from "../helpers/databases.js";
+import { freshDatabase, type DatabaseKind, type TestDatabase } from "../helpers/databases.js";
 import type { ConformanceTarget } from "./targets.js";
 
+const KIND_NAMES: Record<DatabaseKind, string> = { sqlite: "SQLite", postgresql: "PostgreSQL", mysql: "MariaDB via mysql://", mariadb: "MariaDB via mariadb://" };
+
 /** A DatabaseBackend target on a fresh database of `kind`. */
-export function databaseTarget(kind: "sqlite" | "postgresql"): ConformanceTarget {
+export function databaseTarget(kind: DatabaseKind): ConformanceTarget {
   let db: TestDatabase | undefined;
   const target: ConformanceTarget = {
-    name: `DatabaseBackend (${kind === "sqlite" ? "SQLite" : "PostgreSQL"})`,
+    name: `DatabaseBackend (${KIND_NAMES[kind]})`,
     BACKEND: DatabaseBackend,
     runsAtEnqueue: false,
     async setup() {

@@ -131,10 +131,65 @@ async function claimSerialized(ctx: QueryContext, p: ClaimParams): Promise<RawRo
   return sortClaimed(rows);
 }
 
+/**
+ * MySQL family (no UPDATE … RETURNING): in one short READ COMMITTED transaction, `SELECT … FOR UPDATE
+ * SKIP LOCKED` walks the claim index (status, priority DESC, available_at, enqueued_at) in claim
+ * order and locks only the rows it returns (no gap locks under READ COMMITTED), so concurrent
+ * claimers take disjoint rows without waiting; the UPDATE then marks exactly those rows. The rows
+ * come back from the SELECT, in claim order, with what the UPDATE set filled in here (as PostgreSQL's
+ * claim does), so no third statement holds the locks longer.
+ */
+async function claimLockedRows(ctx: QueryContext, p: ClaimParams): Promise<RawRow[]> {
+  const { dialect, table } = ctx;
+  const now = dialect.toDb(p.now);
+  let filter = "";
+  const filterParams: unknown[] = [];
+  if (p.queues && p.queues.length > 0) {
+    filter += ` AND queue_name IN (${placeholders(p.queues.length)})`;
+    filterParams.push(...p.queues);
+  }
+  if (p.excludeQueues && p.excludeQueues.length > 0) {
+    filter += ` AND queue_name NOT IN (${placeholders(p.excludeQueues.length)})`;
+    filterParams.push(...p.excludeQueues);
+  }
+  // The index is forced: ordered by it, the scan stops after `limit` rows; a filesort through another
+  // index would lock every matching row before sorting.
+  const claimIndex = `\`${table.slice(1, -1)}_claim_idx\``;
+  return ctx.transaction(async (execute) => {
+    const rows = await execute(
+      `SELECT ${CLAIMED_COLUMNS} FROM ${table} FORCE INDEX (${claimIndex})
+       WHERE status = 'READY' AND available_at <= ${dialect.nowSql} AND task_path IN (${placeholders(p.taskNames.length)})${filter}
+       ORDER BY ${ORDER} LIMIT ? FOR UPDATE SKIP LOCKED`,
+      [...p.taskNames, ...filterParams, p.limit],
+    );
+    if (rows.length === 0) return rows;
+    const ids = rows.map((r) => String(r.id));
+    await execute(
+      `UPDATE ${table} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
+         attempts = attempts + 1, worker_ids = JSON_ARRAY_APPEND(worker_ids, '$', ?), locked_by = ?, lease_expires_at = ${dialect.nowPlusMsSql}
+       WHERE id IN (${placeholders(ids.length)})`,
+      [now, now, p.workerId, p.workerId, Math.round(p.leaseMs), ...ids],
+    );
+    for (const row of rows) {
+      row.status = "RUNNING";
+      row.started_at ??= now;
+      row.last_attempted_at = now;
+      row.attempts = Number(row.attempts) + 1;
+      try {
+        row.worker_ids = JSON.stringify([...(dialect.jsonFromDb(row.worker_ids) as unknown[]), p.workerId]);
+      } catch {
+        // A corrupt row: left as read, it is decoded as an UnreadableClaim.
+      }
+    }
+    return rows;
+  });
+}
+
 /** Each dialect's claim statement. */
 const CLAIM: Record<DialectName, (ctx: QueryContext, p: ClaimParams) => Promise<RawRow[]>> = {
   postgresql: claimSkipLocked,
   sqlite: claimSerialized,
+  mysql: claimLockedRows,
 };
 
 /** SQLite's RETURNING has no order: restore the claim order (timestamps are epoch-ms numbers there). */

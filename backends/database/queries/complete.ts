@@ -3,7 +3,8 @@ import type { TaskError } from "../../../src/task-error.js";
 import { epochMs } from "../dialect.js";
 import { ids as idsOf } from "../decode-row.js";
 import type { DialectName } from "../dialect.js";
-import type { QueryContext, RawRow } from "./context.js";
+import { placeholders, type QueryContext, type RawRow } from "./context.js";
+import { lockedWrite } from "./mysql-write.js";
 
 /** How an attempt ends in storage. */
 export type Completion =
@@ -75,11 +76,13 @@ export async function deleteSucceededTasks(
 export async function failUnstorable(ctx: QueryContext, workerId: string, id: string, at: Date, record: TaskError): Promise<boolean> {
   const { dialect, table } = ctx;
   const append = APPEND_ERROR[dialect.name];
-  const rows = await ctx.execute(
-    `UPDATE ${table} SET status = 'FAILED', errors = ${append}, finished_at = ?, locked_by = NULL, lease_expires_at = NULL
-     WHERE id = ? AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
-    [JSON.stringify(record), dialect.toDb(at), id, workerId],
-  );
+  const set = `status = 'FAILED', errors = ${append}, finished_at = ?, locked_by = NULL, lease_expires_at = NULL`;
+  const setParams = [JSON.stringify(record), dialect.toDb(at)];
+  const where = "id = ? AND locked_by = ? AND status = 'RUNNING'";
+  const rows =
+    dialect.name === "mysql"
+      ? await lockedWrite(ctx, { columns: "id", where, params: [id, workerId], write: (idsIn) => `UPDATE ${table} SET ${set} WHERE ${idsIn}`, writeParams: setParams })
+      : await ctx.execute(`UPDATE ${table} SET ${set} WHERE ${where} RETURNING id`, [...setParams, id, workerId]);
   return rows.length > 0;
 }
 
@@ -125,6 +128,28 @@ const COMPLETE: Record<DialectName, CompleteStatement> = {
       [records, workerId],
     );
   },
+  mysql(ctx, workerId, items, records) {
+    const { dialect, table } = ctx;
+    const ids = items.map((i) => i.id);
+    // One UPDATE per batch, joined to the outcomes unpacked by JSON_TABLE; the locking read before it
+    // says which rows it wrote (no RETURNING). Times: epoch milliseconds added to the epoch, so no
+    // session time zone is involved; a retry is due after its delay on the database's clock.
+    return lockedWrite(ctx, {
+      columns: "id",
+      where: `id IN (${placeholders(ids.length)}) AND locked_by = ? AND status = 'RUNNING'`,
+      params: [...ids, workerId],
+      write: (idsIn) => `UPDATE ${table} AS t JOIN JSON_TABLE(?, '$[*]' COLUMNS (
+           id VARCHAR(64) PATH '$.id', status VARCHAR(16) PATH '$.status', return_value JSON PATH '$.return_value',
+           errors JSON PATH '$.errors', at DOUBLE PATH '$.at', retry_in DOUBLE PATH '$.retry_in')) AS v ON t.id = v.id
+         SET t.return_value = CASE WHEN v.status = 'SUCCESSFUL' THEN v.return_value ELSE t.return_value END,
+           t.errors = CASE WHEN v.status = 'SUCCESSFUL' THEN t.errors ELSE v.errors END,
+           t.finished_at = CASE WHEN v.status = 'READY' THEN t.finished_at ELSE TIMESTAMPADD(MICROSECOND, v.at * 1000, '1970-01-01 00:00:00') END,
+           t.available_at = CASE WHEN v.status = 'READY' THEN TIMESTAMPADD(MICROSECOND, v.retry_in * 1000, ${dialect.nowSql}) ELSE t.available_at END,
+           t.status = v.status, t.locked_by = NULL, t.lease_expires_at = NULL
+         WHERE t.${idsIn}`,
+      writeParams: [records],
+    });
+  },
 };
 
 /** Each dialect's delete of succeeded tasks (`keepSuccessfulResults: false`). */
@@ -143,10 +168,21 @@ const DELETE_SUCCEEDED: Record<DialectName, (ctx: QueryContext, workerId: string
       [JSON.stringify(ids), workerId],
     );
   },
+  mysql(ctx, workerId, ids) {
+    return lockedWrite(ctx, {
+      columns: "id",
+      where: `id IN (${placeholders(ids.length)}) AND locked_by = ? AND status = 'RUNNING'`,
+      params: [...ids, workerId],
+      write: (idsIn) => `DELETE FROM ${ctx.table} WHERE ${idsIn}`,
+      writeParams: [],
+    });
+  },
 };
 
 /** `errors` with one more record (the `?` parameter, JSON text) appended, per dialect. */
 const APPEND_ERROR: Record<DialectName, string> = {
   postgresql: "errors || jsonb_build_array(?::jsonb)",
   sqlite: "json_insert(errors, '$[#]', json(?))",
+  // JSON_EXTRACT(?, '$') is JSON (not a string) to JSON_ARRAY_APPEND on MySQL and MariaDB alike.
+  mysql: "JSON_ARRAY_APPEND(errors, '$', JSON_EXTRACT(?, '$'))",
 };

@@ -18,6 +18,12 @@ export interface QueryContext {
    * `execute` where there is no such thing (SQLite).
    */
   executePrepared: (name: string, sql: string, params?: readonly unknown[]) => Promise<RawRow[]>;
+  /**
+   * Runs `fn` in one short READ COMMITTED transaction on one connection (joining the application's
+   * transaction when there is one), its statements through the `execute` it is given. The MySQL
+   * family uses it for a locking read followed by the write, as it has no UPDATE … RETURNING.
+   */
+  transaction: <T>(fn: (execute: Execute) => Promise<T>) => Promise<T>;
   dialect: Dialect;
   /** The table name, already quoted for SQL. */
   table: string;

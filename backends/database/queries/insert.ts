@@ -36,6 +36,10 @@ const INSERT: Record<DialectName, (table: string, nowSql: string, notify: boolea
   sqlite: (table, nowSql) => `INSERT INTO ${table} (${COLUMNS})
      SELECT v.value ->> '$.id', ?, ?, ?, ?, 'READY', v.value -> '$.args', '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${nowSql})
      FROM json_each(?) AS v`,
+  // JSON_TABLE unpacks the ids and arguments (MySQL 8, MariaDB 10.6+); arguments stay JSON text.
+  mysql: (table, nowSql) => `INSERT INTO ${table} (${COLUMNS})
+     SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${nowSql})
+     FROM JSON_TABLE(?, '$[*]' COLUMNS (id VARCHAR(64) PATH '$.id', args JSON PATH '$.args')) AS v`,
 };
 
 /**

@@ -1,18 +1,30 @@
 import { ids as idsOf } from "../decode-row.js";
 import type { DialectName } from "../dialect.js";
-import { placeholders, type QueryContext } from "./context.js";
+import { placeholders, type QueryContext, type RawRow } from "./context.js";
+import { lockedWrite } from "./mysql-write.js";
+
+type Renew = (ctx: QueryContext, workerId: string, ids: readonly string[], leaseMs: number) => Promise<RawRow[]>;
 
 /** The renewal per dialect, with the ids as one parameter (a text[] on PostgreSQL, JSON text on SQLite). */
-const RENEW: Record<DialectName, { sql: (table: string, deadline: string) => string; ids: (ids: readonly string[]) => unknown }> = {
-  postgresql: {
-    sql: (table, deadline) => `UPDATE ${table} SET lease_expires_at = ${deadline} WHERE id = ANY(?::text[]) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
-    ids: (ids) => ids,
-  },
-  sqlite: {
-    sql: (table, deadline) =>
-      `UPDATE ${table} SET lease_expires_at = ${deadline} WHERE id IN (SELECT value FROM json_each(?)) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
-    ids: (ids) => JSON.stringify(ids),
-  },
+const RENEW: Record<DialectName, Renew> = {
+  postgresql: (ctx, workerId, ids, leaseMs) =>
+    ctx.execute(
+      `UPDATE ${ctx.table} SET lease_expires_at = ${ctx.dialect.nowPlusMsSql} WHERE id = ANY(?::text[]) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
+      [leaseMs, ids, workerId],
+    ),
+  sqlite: (ctx, workerId, ids, leaseMs) =>
+    ctx.execute(
+      `UPDATE ${ctx.table} SET lease_expires_at = ${ctx.dialect.nowPlusMsSql} WHERE id IN (SELECT value FROM json_each(?)) AND locked_by = ? AND status = 'RUNNING' RETURNING id`,
+      [leaseMs, JSON.stringify(ids), workerId],
+    ),
+  mysql: (ctx, workerId, ids, leaseMs) =>
+    lockedWrite(ctx, {
+      columns: "id",
+      where: `id IN (${placeholders(ids.length)}) AND locked_by = ? AND status = 'RUNNING'`,
+      params: [...ids, workerId],
+      write: (idsIn) => `UPDATE ${ctx.table} SET lease_expires_at = ${ctx.dialect.nowPlusMsSql} WHERE ${idsIn}`,
+      writeParams: [leaseMs],
+    }),
 };
 
 /**
@@ -25,10 +37,7 @@ const RENEW: Record<DialectName, { sql: (table: string, deadline: string) => str
  */
 export async function renewLeases(ctx: QueryContext, workerId: string, ids: readonly string[], leaseMs: number): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const { dialect, table } = ctx;
-  const renew = RENEW[dialect.name];
-  const rows = await ctx.execute(renew.sql(table, dialect.nowPlusMsSql), [Math.round(leaseMs), renew.ids(ids), workerId]);
-  return new Set(idsOf(rows));
+  return new Set(idsOf(await RENEW[ctx.dialect.name](ctx, workerId, ids, Math.round(leaseMs))));
 }
 
 /**
@@ -39,11 +48,11 @@ export async function renewLeases(ctx: QueryContext, workerId: string, ids: read
 export async function releaseTasks(ctx: QueryContext, workerId: string, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const { dialect, table } = ctx;
-  const rows = await ctx.execute(
-    `UPDATE ${table} SET status = 'READY', locked_by = NULL, lease_expires_at = NULL, available_at = ${dialect.nowSql},
-       attempts = attempts - 1
-     WHERE locked_by = ? AND status = 'RUNNING' AND id IN (${placeholders(ids.length)}) RETURNING id`,
-    [workerId, ...ids],
-  );
+  const set = `status = 'READY', locked_by = NULL, lease_expires_at = NULL, available_at = ${dialect.nowSql}, attempts = attempts - 1`;
+  const where = `locked_by = ? AND status = 'RUNNING' AND id IN (${placeholders(ids.length)})`;
+  const rows =
+    dialect.name === "mysql"
+      ? await lockedWrite(ctx, { columns: "id", where, params: [workerId, ...ids], write: (idsIn) => `UPDATE ${table} SET ${set} WHERE ${idsIn}`, writeParams: [] })
+      : await ctx.execute(`UPDATE ${table} SET ${set} WHERE ${where} RETURNING id`, [workerId, ...ids]);
   return idsOf(rows);
 }

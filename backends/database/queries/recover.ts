@@ -1,7 +1,8 @@
 import { storableText, type TaskError } from "../../../src/task-error.js";
 import { int, text, textOrNull } from "../decode-row.js";
 import type { Dialect } from "../dialect.js";
-import type { QueryContext } from "./context.js";
+import type { QueryContext, RawRow } from "./context.js";
+import { lockedWrite } from "./mysql-write.js";
 
 /** What a recovery pass did. */
 export interface RecoveryResult {
@@ -60,17 +61,15 @@ async function takeBack(
     const retry = attempts < int(row.max_attempts);
     // The condition is repeated: the UPDATE is the atomic step, so two workers recovering at once,
     // or a worker that renewed (or stored) just in time, never lose or double-handle a task.
-    const updated = retry
-      ? await ctx.execute(
-          `UPDATE ${table} SET status = 'READY', errors = ?, locked_by = NULL, lease_expires_at = NULL, available_at = ${dbNow}
-           WHERE id = ? AND status = 'RUNNING' AND ${condition} RETURNING id`,
-          [dialect.jsonToDb(errors), id, ...params],
-        )
-      : await ctx.execute(
-          `UPDATE ${table} SET status = 'FAILED', errors = ?, locked_by = NULL, lease_expires_at = NULL, finished_at = ?
-           WHERE id = ? AND status = 'RUNNING' AND ${condition} RETURNING id`,
-          [dialect.jsonToDb(errors), t, id, ...params],
-        );
+    const set = retry
+      ? `status = 'READY', errors = ?, locked_by = NULL, lease_expires_at = NULL, available_at = ${dbNow}`
+      : "status = 'FAILED', errors = ?, locked_by = NULL, lease_expires_at = NULL, finished_at = ?";
+    const setParams = retry ? [dialect.jsonToDb(errors)] : [dialect.jsonToDb(errors), t];
+    const where = `id = ? AND status = 'RUNNING' AND ${condition}`;
+    const updated: RawRow[] =
+      dialect.name === "mysql"
+        ? await lockedWrite(ctx, { columns: "id", where, params: [id, ...params], write: (idsIn) => `UPDATE ${table} SET ${set} WHERE ${idsIn}`, writeParams: setParams })
+        : await ctx.execute(`UPDATE ${table} SET ${set} WHERE ${where} RETURNING id`, [...setParams, id, ...params]);
     if (updated.length > 0) (retry ? out.retried : out.failed).push(id);
   }
   return out;

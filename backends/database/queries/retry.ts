@@ -1,5 +1,6 @@
 import { ids as idsOf } from "../decode-row.js";
 import { placeholders, type QueryContext } from "./context.js";
+import { lockedWrite } from "./mysql-write.js";
 
 /**
  * Moves FAILED tasks `ids` back to READY, due now (store clock), with one more attempt when they
@@ -11,11 +12,14 @@ export async function retryFailed(ctx: QueryContext, ids: readonly string[], not
   const unique = [...new Set(ids)];
   if (unique.length === 0) return [];
   const { dialect, table } = ctx;
-  const update = `UPDATE ${table} SET status = 'READY', finished_at = NULL, available_at = ${dialect.nowSql}, locked_by = NULL, lease_expires_at = NULL,
-       max_attempts = CASE WHEN max_attempts <= attempts THEN attempts + 1 ELSE max_attempts END
-     WHERE status = 'FAILED' AND id IN (${placeholders(unique.length)}) RETURNING id, queue_name`;
+  const set = `status = 'READY', finished_at = NULL, available_at = ${dialect.nowSql}, locked_by = NULL, lease_expires_at = NULL,
+       max_attempts = CASE WHEN max_attempts <= attempts THEN attempts + 1 ELSE max_attempts END`;
+  const where = `status = 'FAILED' AND id IN (${placeholders(unique.length)})`;
+  const update = `UPDATE ${table} SET ${set} WHERE ${where} RETURNING id, queue_name`;
   const rows =
-    notify && dialect.supportsNotify
+    dialect.name === "mysql"
+      ? await lockedWrite(ctx, { columns: "id, queue_name", where, params: unique, write: (idsIn) => `UPDATE ${table} SET ${set} WHERE ${idsIn}`, writeParams: [] })
+      : notify && dialect.supportsNotify
       ? await ctx.execute(`WITH moved AS (${update}) SELECT id, pg_notify(?, queue_name) FROM moved`, [...unique, notify.channel])
       : await ctx.execute(update, unique);
   const moved = new Set(idsOf(rows));

@@ -13,7 +13,7 @@ export function escapeLike(text: string): string {
  * The `WHERE` clause (possibly empty) and its parameters for a filter. Every value is a parameter;
  * only constant SQL is concatenated.
  */
-export function filterWhere(_ctx: QueryContext, f: TaskFilter): { sql: string; params: unknown[] } {
+export function filterWhere(ctx: QueryContext, f: TaskFilter): { sql: string; params: unknown[] } {
   const clauses: string[] = [];
   const params: unknown[] = [];
   if (f.status !== undefined && isTaskResultStatus(f.status)) {
@@ -29,7 +29,9 @@ export function filterWhere(_ctx: QueryContext, f: TaskFilter): { sql: string; p
   const search = f.search?.trim();
   if (search) {
     const pattern = escapeLike(search.toLowerCase());
-    clauses.push("(LOWER(id) LIKE ? ESCAPE '\\' OR LOWER(task_path) LIKE ? ESCAPE '\\')");
+    // MySQL reads '\' as an escaped quote, and backslash is already its LIKE escape character.
+    const escape = ctx.dialect.name === "mysql" ? "" : " ESCAPE '\\'";
+    clauses.push(`(LOWER(id) LIKE ?${escape} OR LOWER(task_path) LIKE ?${escape})`);
     params.push(`${pattern}%`, `%${pattern}%`);
   }
   return { sql: clauses.length > 0 ? ` WHERE ${clauses.join(" AND ")}` : "", params };

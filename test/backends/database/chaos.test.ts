@@ -4,7 +4,11 @@ import { configureTasks, taskBackends } from "../../../src/index.js";
 import { DatabaseBackend, getStatusReport } from "../../../backends/database/index.js";
 import { exited, spawnWorker } from "../../fixtures/chaos/spawn.js";
 import { chaosWork } from "../../fixtures/chaos/tasks.js";
-import { freshPostgres, PG_URL } from "../../helpers/databases.js";
+import { freshMysql, freshPostgres, MARIADB_URL, PG_URL } from "../../helpers/databases.js";
+
+/** The servers the chaos test runs on, one after another (configureTasks is global): PostgreSQL, and MariaDB (mariadb://) when configured. */
+const KINDS = [...(PG_URL ? (["postgresql"] as const) : []), ...(MARIADB_URL ? (["mariadb"] as const) : [])];
+if (KINDS.length === 0) test("chaos (skipped: neither ERRAND_TEST_PG_URL nor ERRAND_TEST_MARIADB_URL is set)", (t) => t.pass());
 
 const TASKS = 5_000;
 const WORKERS = 3;
@@ -19,11 +23,11 @@ const WAVE = TASKS / (KILL_AT.length + 1);
  * however fast or slow the machine is.
  */
 
-(PG_URL ? test : test.skip)(
-  `chaos: ${TASKS} tasks, ${WORKERS} worker processes, one SIGKILLed at 20/40/60/80 % done and replaced — none lost`,
+for (const kind of KINDS) test.serial(
+  `chaos (${kind}): ${TASKS} tasks, ${WORKERS} worker processes, one SIGKILLed at 20/40/60/80 % done and replaced — none lost`,
   async (t) => {
     t.timeout(150_000);
-    const db = await freshPostgres("errand_chaos");
+    const db = kind === "postgresql" ? await freshPostgres("errand_chaos") : await freshMysql(kind, "errand_chaos");
     configureTasks({ default: { BACKEND: DatabaseBackend, OPTIONS: { url: db.url, autoMigrate: true } } });
     const backend = taskBackends.default as DatabaseBackend;
     const live = new Map<string, ChildProcess>();

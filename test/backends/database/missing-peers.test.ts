@@ -29,7 +29,7 @@ test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 test("without @mikro-orm/core: one message naming what to install", async (t) => {
   const out = await run(["@mikro-orm/core", "@mikro-orm/sqlite", "@mikro-orm/postgresql", "@mikro-orm/sql"], `sqlite:${join(dir, "a.sqlite3")}`);
   t.deepEqual(out, {
-    error: "errand/backends/database needs MikroORM and its driver for your database: npm install @mikro-orm/sqlite (SQLite) or npm install @mikro-orm/postgresql (PostgreSQL).",
+    error: "errand/backends/database needs MikroORM and its driver for your database: npm install @mikro-orm/sqlite (SQLite), npm install @mikro-orm/postgresql (PostgreSQL), npm install @mikro-orm/mysql (MySQL) or npm install @mikro-orm/mariadb (MariaDB).",
     name: "MissingPeerError",
   });
 });
@@ -41,6 +41,14 @@ test("with core but without the driver: the url's driver is named", async (t) =>
   });
   t.deepEqual(await run(["@mikro-orm/sqlite"], `sqlite:${join(dir, "b.sqlite3")}`), {
     error: "DatabaseBackend with a sqlite: url needs @mikro-orm/sqlite: npm install @mikro-orm/sqlite",
+    name: "MissingPeerError",
+  });
+  t.deepEqual(await run(["@mikro-orm/mysql"], "mysql://app@127.0.0.1:1/app"), {
+    error: "DatabaseBackend with a mysql:// url needs @mikro-orm/mysql: npm install errand @mikro-orm/mysql",
+    name: "MissingPeerError",
+  });
+  t.deepEqual(await run(["@mikro-orm/mariadb"], "mariadb://app@127.0.0.1:1/app"), {
+    error: "DatabaseBackend with a mariadb:// url needs @mikro-orm/mariadb: npm install errand @mikro-orm/mariadb",
     name: "MissingPeerError",
   });
 });

@@ -24,10 +24,12 @@ test("url: undefined (an unset DATABASE_URL) is an error; only a missing key mea
 });
 
 test("a bad url's message hides the password", (t) => {
-  const error = t.throws(() => make({ url: "mysql://app:hunter2@db/app" }));
-  t.regex(error.message, /must be "sqlite:<path>" or "postgresql:\/\/user:password@host:5432\/db"; got "mysql:\/\/app:\*\*\*@db\/app"/);
+  const error = t.throws(() => make({ url: "mssql://app:hunter2@db/app" }));
+  t.regex(error.message, /must be "sqlite:<path>", "postgresql:\/\/user:password@host:5432\/db", "mysql:\/\/user:password@host:3306\/db" or "mariadb:\/\/user:password@host:3306\/db"; got "mssql:\/\/app:\*\*\*@db\/app"/);
   t.notRegex(error.message, /hunter2/);
   t.is(make({ url: "postgresql://app:hunter2@db.internal:6543/app" }).location, "PostgreSQL at db.internal:6543/app");
+  t.is(make({ url: "mysql://app:hunter2@db.internal/app" }).location, "MySQL at db.internal:3306/app");
+  t.is(make({ url: "mariadb://app:hunter2@db.internal:3307/app" }).location, "MariaDB at db.internal:3307/app");
 });
 
 test("PostgreSQL connections get a connect timeout, statement and query timeouts and TCP keepalive, configurable", (t) => {

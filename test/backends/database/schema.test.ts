@@ -249,10 +249,12 @@ test("parseDatabaseUrl: accepted forms", (t) => {
   t.deepEqual(parseDatabaseUrl("sqlite://data/e.sqlite3"), { dialect: "sqlite", dbName: join(process.cwd(), "data/e.sqlite3") });
   t.deepEqual(parseDatabaseUrl("postgres://u@h/db"), { dialect: "postgresql", clientUrl: "postgres://u@h/db" });
   t.deepEqual(parseDatabaseUrl("postgresql://u@h:5432/db"), { dialect: "postgresql", clientUrl: "postgresql://u@h:5432/db" });
+  t.deepEqual(parseDatabaseUrl("mysql://u:p@h:3306/db"), { dialect: "mysql", driver: "mysql", clientUrl: "mysql://u:p@h:3306/db" });
+  t.deepEqual(parseDatabaseUrl("mariadb://u@h/db"), { dialect: "mysql", driver: "mariadb", clientUrl: "mysql://u@h/db" });
 });
 
 test("an invalid url gives one clear error naming the option, the value and the accepted forms", async (t) => {
-  for (const bad of ["mysql://root:hunter2@localhost/db", "errand.sqlite3", "sqlite:", ""]) {
+  for (const bad of ["mssql://root:hunter2@localhost/db", "errand.sqlite3", "sqlite:", ""]) {
     const error = await t.throwsAsync(createOrm({ url: bad }));
     t.regex(error!.message, /OPTIONS\.url/);
     t.regex(error!.message, /sqlite:<path>/);

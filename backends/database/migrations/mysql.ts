@@ -1,0 +1,61 @@
+/**
+ * MySQL-family migrations for the task result table (MySQL 8, MariaDB 10.6+): InnoDB, utf8mb4 with a
+ * binary collation (ids and task names compare exactly, as on the other dialects), JSON columns
+ * (MariaDB: LONGTEXT with a JSON check, which is what its JSON type is) and DATETIME(3) holding UTC.
+ *
+ * MySQL has no partial indexes: every index leads with `status`, so the claim's
+ * `WHERE status = 'READY' … ORDER BY priority DESC, available_at, enqueued_at LIMIT n FOR UPDATE
+ * SKIP LOCKED` walks the claim index in order and InnoDB locks only the rows it takes. The indexes
+ * are part of the one CREATE TABLE: MySQL commits every DDL statement on its own, so a migration
+ * that is one statement is all or nothing.
+ */
+import { assertTableName, taskResultIndexNames } from "../entity.js";
+import type { ErrandMigration } from "./migration.js";
+
+/** Stable name recorded in the migrations table; the same as on the other dialects. */
+const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
+
+/**
+ * The MySQL-family migrations for `tableName`, oldest first, as plain SQL.
+ *
+ * @throws Error from `assertTableName` for an unusable table name.
+ */
+export function mysqlMigrations(tableName: string): ErrandMigration[] {
+  assertTableName(tableName);
+  const t = `\`${tableName}\``;
+  const idx = taskResultIndexNames(tableName);
+
+  const up = [
+    `create table ${t} (` +
+      "`id` varchar(64) not null, " +
+      "`task_path` varchar(255) not null, " +
+      "`queue_name` varchar(255) not null, " +
+      "`backend_name` varchar(255) not null, " +
+      "`priority` int not null default 0, " +
+      "`status` varchar(16) not null, " +
+      "`args` json not null, " +
+      "`return_value` json null, " +
+      // No literal defaults: MySQL allows none on JSON columns (errand always writes both).
+      "`errors` json not null, " +
+      "`worker_ids` json not null, " +
+      "`attempts` int not null default 0, " +
+      "`max_attempts` int not null default 1, " +
+      "`enqueued_at` datetime(3) not null, " +
+      "`run_after` datetime(3) null, " +
+      "`available_at` datetime(3) not null, " +
+      "`started_at` datetime(3) null, " +
+      "`last_attempted_at` datetime(3) null, " +
+      "`finished_at` datetime(3) null, " +
+      "`lease_expires_at` datetime(3) null, " +
+      "`locked_by` varchar(64) null, " +
+      "primary key (`id`), " +
+      `index \`${idx.claim}\` (\`status\`, \`priority\` desc, \`available_at\`, \`enqueued_at\`), ` +
+      `index \`${idx.lease}\` (\`status\`, \`lease_expires_at\`), ` +
+      `index \`${idx.finished}\` (\`status\`, \`finished_at\`), ` +
+      `index \`${idx.taskPath}\` (\`status\`, \`task_path\`)` +
+      ") engine = InnoDB default character set utf8mb4 collate utf8mb4_bin",
+  ];
+  const down = [`drop table if exists ${t}`];
+
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }];
+}
