@@ -57,8 +57,7 @@ function jsonArray<T>(dialect: Dialect, value: unknown): T[] {
 /** A full row (`SELECT *`). @throws TypeError for a value of the wrong shape. */
 export function decodeTask(row: RawRow, dialect: Dialect): TaskRecord {
   return {
-    ...decodeClaimedFields(row, dialect),
-    status: status(row.status),
+    ...decodeClaimedFields(row, dialect, status(row.status)),
     returnValue: (dialect.jsonFromDb(row.return_value) as JsonValue | null) ?? null,
     availableAt: date(dialect, row.available_at),
     finishedAt: dialect.fromDb(row.finished_at),
@@ -67,7 +66,12 @@ export function decodeTask(row: RawRow, dialect: Dialect): TaskRecord {
   };
 }
 
-function decodeClaimedFields(row: RawRow, dialect: Dialect): Omit<ClaimedRecord, "status"> {
+/**
+ * The fields a claim returns, with `status` given: one object literal, no spread, since a claim
+ * decodes every row it takes (the worker's hot path).
+ */
+function decodeClaimedFields<S extends TaskResultStatus>(row: RawRow, dialect: Dialect, status: S, fill?: ClaimFill): Omit<ClaimedRecord, "status"> & { status: S } {
+  if (fill) return decodeFilled(row, dialect, status, fill);
   return {
     id: text(row.id),
     taskPath: text(row.task_path),
@@ -85,6 +89,41 @@ function decodeClaimedFields(row: RawRow, dialect: Dialect): Omit<ClaimedRecord,
     lastAttemptedAt: dialect.fromDb(row.last_attempted_at),
     // Absent from a statement that does not select it: read as null (not scheduled).
     scheduledAt: dialect.fromDb(row.scheduled_at),
+    status,
+  };
+}
+
+/**
+ * What a claim set itself and so may leave out of the row it returns (PostgreSQL's RETURNING list):
+ * the attempt's start (`last_attempted_at`; `started_at` too when NULL: a first attempt), no earlier
+ * errors (`errors` NULL), and this worker alone (`worker_ids` NULL).
+ */
+export interface ClaimFill {
+  /** The attempt's start, epoch milliseconds (the claimer's clock, as the claim stored it). */
+  attemptedAtMs: number;
+  workerId: string;
+}
+
+/** {@link decodeClaimedFields} of a row that left out what {@link ClaimFill} knows (the raw row is not touched). */
+function decodeFilled<S extends TaskResultStatus>(row: RawRow, dialect: Dialect, status: S, fill: ClaimFill): Omit<ClaimedRecord, "status"> & { status: S } {
+  return {
+    id: text(row.id),
+    taskPath: text(row.task_path),
+    queueName: text(row.queue_name),
+    backendName: text(row.backend_name),
+    priority: int(row.priority),
+    args: jsonArray<JsonValue>(dialect, row.args),
+    errors: jsonArray<TaskError>(dialect, row.errors),
+    workerIds: row.worker_ids === null || row.worker_ids === undefined ? [fill.workerId] : jsonArray<string>(dialect, row.worker_ids),
+    attempts: int(row.attempts),
+    maxAttempts: int(row.max_attempts),
+    enqueuedAt: date(dialect, row.enqueued_at),
+    runAfter: dialect.fromDb(row.run_after),
+    startedAt: row.started_at === null || row.started_at === undefined ? new Date(fill.attemptedAtMs) : dialect.fromDb(row.started_at),
+    lastAttemptedAt: new Date(fill.attemptedAtMs),
+    // Absent from a statement that does not select it: read as null (not scheduled).
+    scheduledAt: dialect.fromDb(row.scheduled_at),
+    status,
   };
 }
 
@@ -92,9 +131,9 @@ function decodeClaimedFields(row: RawRow, dialect: Dialect): Omit<ClaimedRecord,
  * A row a claim returned. Never throws: a row that cannot be decoded becomes an `UnreadableClaim`
  * carrying the cause and whatever error records could still be read, so the worker fails it at once.
  */
-export function decodeClaimed(row: RawRow, dialect: Dialect): Claimed {
+export function decodeClaimed(row: RawRow, dialect: Dialect, fill?: ClaimFill): Claimed {
   try {
-    return { ...decodeClaimedFields(row, dialect), status: "RUNNING" };
+    return decodeClaimedFields(row, dialect, "RUNNING", fill);
   } catch (cause) {
     let errors: TaskError[] = [];
     try {

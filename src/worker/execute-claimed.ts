@@ -7,7 +7,7 @@ import { TaskResultStatus } from "../task-result-status.js";
 import { recordToResult } from "./record-to-result.js";
 import { withRetry } from "./retry.js";
 import { unstorableReason } from "./storable-json.js";
-import type { AttemptRecord, Claimed, ClaimedRecord, StoreBackend, TaskOutcome, UnreadableClaim } from "./store.js";
+import type { Claimed, ClaimedRecord, StoreBackend, TaskOutcome, UnreadableClaim } from "./store.js";
 import { storeOutcomesRetrying } from "./store-outcomes.js";
 
 /** Options of {@link executeClaimed}. */
@@ -99,14 +99,16 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
     if (delay !== null && Number.isFinite(delay) && delay >= 0) retryDelayMs = delay;
   }
   endAttempt(result, outcome, now, retryDelayMs === null ? null : new Date(now.getTime() + retryDelayMs));
-  const attempt: AttemptRecord =
+  // Built in one object per task (no spread): the outcome waits in the batcher until stored.
+  const id = result.id;
+  const taskOutcome: TaskOutcome =
     outcome.error === null
-      ? { status: "SUCCESSFUL", returnValue: outcome.returnValue }
+      ? { status: "SUCCESSFUL", returnValue: outcome.returnValue, id, endedAt: now }
       : retryDelayMs !== null
-        ? { status: "RETRY", errors: [...result.errors], retryDelayMs }
-        : { status: "FAILED", errors: [...result.errors] };
+        ? { status: "RETRY", errors: [...result.errors], retryDelayMs, id, endedAt: now }
+        : { status: "FAILED", errors: [...result.errors], id, endedAt: now };
   // The worker's store retries until the worker stops; giving up means the task runs again after its lease expires.
-  const stored = await (options.store ?? storeOne(backend, options.workerId))({ ...attempt, id: result.id, endedAt: now });
+  const stored = await (options.store ?? storeOne(backend, options.workerId))(taskOutcome);
   if (!stored) {
     logger.warn({ ...log(), workerId: options.workerId }, "task outcome not stored: the lease was lost and another worker took the task over");
   } else if (result.status === TaskResultStatus.SUCCESSFUL) {

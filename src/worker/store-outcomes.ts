@@ -34,7 +34,7 @@ export async function storeOutcomesRetrying(
     const again: TaskOutcome[] = [];
     let lastError: unknown;
     for (let i = 0; i < todo.length; i += max) {
-      const batch = todo.slice(i, i + max);
+      const batch = todo.length <= max ? todo : todo.slice(i, i + max);
       let receipts: Map<string, OutcomeReceipt>;
       try {
         receipts = await store.storeOutcomes(workerId, batch);
@@ -42,6 +42,9 @@ export async function storeOutcomesRetrying(
         const failed: OutcomeReceipt = { kind: "failed", error, transient: store.isTransient(error) };
         receipts = new Map(batch.map((o) => [o.id, failed]));
       }
+      // The busy worker's case, once per batch: a first call that settled every outcome is the
+      // answer as it is (no second map of receipts to build and throw away).
+      if (batch === outcomes && receipts.size === batch.length && batch.every((o) => isFinal(receipts.get(o.id)))) return receipts;
       for (const o of batch) {
         const receipt = receipts.get(o.id) ?? { kind: "failed", error: new Error(`the store returned no receipt for task ${o.id}`), transient: false };
         final.set(o.id, receipt);
@@ -57,3 +60,7 @@ export async function storeOutcomesRetrying(
   }
 }
 
+/** A receipt that needs no retry: stored, refused, or failed for good. */
+function isFinal(receipt: OutcomeReceipt | undefined): boolean {
+  return receipt !== undefined && !(receipt.kind === "failed" && receipt.transient);
+}

@@ -1,5 +1,5 @@
 import type { Claimed } from "../../../src/worker/task-record.js";
-import { decodeClaimed } from "../decode-row.js";
+import { decodeClaimed, type ClaimFill } from "../decode-row.js";
 import type { Dialect, DialectName } from "../dialect.js";
 import { placeholders, type QueryContext, type RawRow } from "./context.js";
 
@@ -55,8 +55,11 @@ const PG_CLAIMED_COLUMNS = "id, task_path, queue_name, backend_name, priority, a
  */
 export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<Claimed[]> {
   if (p.taskNames.length === 0 || p.limit <= 0) return [];
-  const rows = await CLAIM[ctx.dialect.name](ctx, p);
-  return rows.map((row) => decodeClaimed(row, ctx.dialect));
+  const { dialect } = ctx;
+  const rows = await CLAIM[dialect.name](ctx, p);
+  // PostgreSQL's statement leaves out what the claim itself set (see PG_RETURNING): the decoder fills it in.
+  const fill: ClaimFill | undefined = dialect.name === "postgresql" ? { attemptedAtMs: p.now.getTime(), workerId: p.workerId } : undefined;
+  return rows.map((row) => decodeClaimed(row, dialect, fill));
 }
 
 /**
@@ -87,16 +90,9 @@ async function claimSkipLocked(ctx: QueryContext, p: ClaimParams): Promise<RawRo
      SELECT ${PG_CLAIMED_COLUMNS} FROM claimed ORDER BY ${ORDER}`,
     [p.taskNames, p.queues, p.queues, p.excludeQueues ?? [], p.limit, now, now, p.workerId, p.workerId, p.leaseMs],
   );
-  // What the statement left out because the claim itself set it: the status and attempt time, the
-  // start of a first attempt, no earlier errors, only this worker.
-  const nowMs = p.now.getTime();
-  for (const row of rows) {
-    row.status = "RUNNING";
-    row.last_attempted_at = nowMs;
-    row.started_at ??= nowMs;
-    row.errors ??= [];
-    row.worker_ids ??= [p.workerId];
-  }
+  // What the statement left out because the claim itself set it (the status and attempt time, the
+  // start of a first attempt, no earlier errors, only this worker) is filled in by the decoder: no
+  // property is added to pg's row objects, which die as soon as they are decoded.
   return rows;
 }
 
