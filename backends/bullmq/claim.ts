@@ -13,9 +13,13 @@
 import type { Job } from "bullmq";
 import { logger } from "../../src/logger.js";
 import type { ClaimRequest, Claimed, ClaimedRecord } from "../../src/worker/store.js";
+import { withTimeout } from "./connection.js";
 import type { ErrandJobData } from "./job-data.js";
 import { errandDataOf, type HeldJobs } from "./held-jobs.js";
 import type { RedisContext } from "./redis-context.js";
+
+/** How long one `getNextJob` may take before the claim fails (transient), in milliseconds. */
+const CLAIM_TIMEOUT_MS = 10_000;
 
 /** Most jobs of unknown names one claim holds before it gives up looking further. */
 export const MAX_SKIPPED_PER_CLAIM = 100;
@@ -32,7 +36,7 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, r: ClaimReque
     while (out.length < r.limit && open.size > 0 && skipped.length < MAX_SKIPPED_PER_CLAIM) {
       const queueName = await nextQueue(ctx, [...open]);
       if (queueName === undefined) break;
-      const job = await ctx.worker(queueName).getNextJob(r.workerId, { block: false });
+      const job = await withTimeout(ctx.worker(queueName).getNextJob(r.workerId, { block: false }), CLAIM_TIMEOUT_MS, ctx.where);
       if (!job?.id) {
         open.delete(queueName);
         continue;

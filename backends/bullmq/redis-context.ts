@@ -19,6 +19,7 @@ export class RedisContext {
   readonly #workers = new Map<string, Worker>();
   readonly #registered = new Set<string>();
   readonly scripts: Scripts;
+  #workerClient: Redis | undefined;
 
   private constructor(
     readonly peers: BullMQPeers,
@@ -60,8 +61,12 @@ export class RedisContext {
   worker(queueName: string): Worker {
     let worker = this.#workers.get(queueName);
     if (!worker) {
+      // BullMQ demands maxRetriesPerRequest: null on a Worker's connections (it derives its blocking
+      // one from it): the Workers share one such duplicate, and callers bound their waits themselves.
+      this.#workerClient ??= this.client.duplicate({ maxRetriesPerRequest: null });
+      this.#workerClient.on("error", () => undefined);
       worker = new this.peers.bullmq.Worker(queueName, undefined, {
-        connection: this.client,
+        connection: this.#workerClient,
         prefix: this.prefix,
         autorun: false,
         lockDuration: this.lockDurationMs,
@@ -92,6 +97,8 @@ export class RedisContext {
     this.#queues.clear();
     // A Worker or Queue whose connection is down may never finish closing: bounded.
     await Promise.all(all.map((o) => withTimeout(o.close(), 5_000, this.where).catch(() => undefined)));
+    this.#workerClient?.disconnect();
+    this.#workerClient = undefined;
     if (this.owned) await this.client.quit().catch(() => this.client.disconnect());
   }
 }
