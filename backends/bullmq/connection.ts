@@ -46,12 +46,15 @@ export async function openClient(options: BullMQBackendOptions): Promise<OwnedCl
     ? new ioredis.Redis({ ...bounded, ...(given as RedisOptions) })
     : new ioredis.Redis(options.url ?? BULLMQ_DEFAULTS.url, bounded);
   // Without a listener, ioredis prints every reconnection failure; errand reports them itself.
-  client.on("error", () => undefined);
+  let lastError: Error | undefined;
+  client.on("error", (error: Error) => (lastError = error));
   try {
     await withTimeout(client.connect(), options.connectTimeoutMs ?? BULLMQ_DEFAULTS.connectTimeoutMs, where);
   } catch (error) {
     client.disconnect();
-    throw new RedisUnavailableError(`Cannot reach ${where}: ${(error as Error).message}. Is Redis running there? (OPTIONS.url sets where.)`, { cause: error });
+    // connect() rejects with "Connection is closed"; the socket's own error says why (ECONNREFUSED, …).
+    const cause = lastError ?? (error as Error);
+    throw new RedisUnavailableError(`Cannot reach ${where}: ${cause.message.replace(/\.$/, "")}. Is Redis running there? (OPTIONS.url sets where.)`, { cause });
   }
   return { client, owned: true, where };
 }
