@@ -9,7 +9,7 @@ import { parseErrandData } from "./job-data.js";
 import { isPossibleId } from "./keys.js";
 import { readTask, readTasks } from "./read-jobs.js";
 import * as q from "./record-queries.js";
-import { recoverExpired } from "./recover.js";
+import { recoverExpired, recoverOwn } from "./recover.js";
 import type { RedisContext } from "./redis-context.js";
 import { settle } from "./settle.js";
 import { watchQueues } from "./watch.js";
@@ -109,6 +109,12 @@ export class BullMQStore implements TaskStore {
     return recoverExpired(await this.context(), limit);
   }
 
+  async recoverOwn(workerId: string, limit = 500): Promise<RecoveryResult> {
+    const r = await recoverOwn(await this.context(), workerId, limit);
+    for (const id of [...r.retried, ...r.failed]) this.#held.forget(id);
+    return r;
+  }
+
   async watch(listener: WakeListener): Promise<Disposer> {
     return watchQueues(await this.context(), listener);
   }
@@ -139,8 +145,10 @@ export class BullMQStore implements TaskStore {
     return readTasks(ctx, queueName === undefined ? await ctx.knownQueues() : [queueName]);
   }
 
-  async countUnrunnable(knownNames: readonly string[]): Promise<UnrunnableCount[]> {
-    return q.unrunnableOf(await this.#all(), knownNames);
+  async countUnrunnable(knownNames: readonly string[], queues: readonly string[] | null = null, excludeQueues: readonly string[] = []): Promise<UnrunnableCount[]> {
+    const ctx = await this.context();
+    const names = (queues ?? (await ctx.knownQueues())).filter((n) => !excludeQueues.includes(n));
+    return q.unrunnableOf(await readTasks(ctx, names), knownNames);
   }
 
   async countByQueueAndStatus(): Promise<QueueStatusCount[]> {

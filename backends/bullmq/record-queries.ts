@@ -63,10 +63,13 @@ export function byQueueAndStatus(records: TaskRecord[]): QueueStatusCount[] {
   });
 }
 
-/** READY tasks per name not in `known`, sorted by name. */
+/** READY tasks per name not in `known` and queue, sorted by name then queue. */
 export function unrunnableOf(records: TaskRecord[], known: readonly string[]): UnrunnableCount[] {
   const names = new Set(known);
-  return groupCount(records.filter((t) => t.status === "READY" && !names.has(t.taskPath)), (t) => t.taskPath).map(([taskPath, count]) => ({ taskPath, count }));
+  return groupCount(records.filter((t) => t.status === "READY" && !names.has(t.taskPath)), (t) => `${t.taskPath}\u0000${t.queueName}`).map(([key, count]) => {
+    const [taskPath = "", queueName = ""] = key.split("\u0000");
+    return { taskPath, queueName, count };
+  });
 }
 
 /** RUNNING tasks, oldest attempt first. */

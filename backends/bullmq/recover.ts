@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import type { RecoveryResult } from "../../src/worker/store.js";
 import { parseErrandData, type ErrandJobData } from "./job-data.js";
+import type { QueueKeys } from "./keys.js";
 import type { RedisContext } from "./redis-context.js";
 import { errorForBullMQ } from "./settle.js";
 
@@ -17,20 +18,44 @@ import { errorForBullMQ } from "./settle.js";
 const RECOVERY_LOCK_MS = 60_000;
 
 /** Takes back at most `limit` active jobs whose lock expired, across errand's queues. */
-export async function recoverExpired(ctx: RedisContext, limit: number): Promise<RecoveryResult> {
+export function recoverExpired(ctx: RedisContext, limit: number): Promise<RecoveryResult> {
+  return takeBack(ctx, limit, (k, ids) => lockless(ctx, k, ids), (k, id, token) => ctx.scripts.takeExpired(k, id, token, RECOVERY_LOCK_MS),
+    (by, attempt) => `WorkerLostError: worker '${by}' stopped renewing its lease during attempt ${attempt}.`);
+}
+
+/**
+ * On a worker's clean exit: takes back at most `limit` active jobs still held by `workerId`
+ * (outcomes it could not store, a claim whose answer was lost), whatever their lock's expiry.
+ */
+export function recoverOwn(ctx: RedisContext, workerId: string, limit: number): Promise<RecoveryResult> {
+  return takeBack(ctx, limit, async (_k, ids) => ids, (k, id, token) => ctx.scripts.takeOwn(k, id, workerId, token, RECOVERY_LOCK_MS),
+    (by, attempt) => `WorkerLostError: worker '${by}' stopped without storing the outcome of attempt ${attempt}; the attempt may have run.`);
+}
+
+/** The ids among `ids` whose lock is gone. */
+async function lockless(ctx: RedisContext, k: QueueKeys, ids: string[]): Promise<string[]> {
+  const p = ctx.client.pipeline();
+  for (const id of ids) p.exists(k.lock(id));
+  const locked = (await p.exec()) ?? [];
+  return ids.filter((_, i) => locked[i]?.[1] === 0);
+}
+
+async function takeBack(
+  ctx: RedisContext,
+  limit: number,
+  candidates: (k: QueueKeys, activeIds: string[]) => Promise<string[]>,
+  take: (k: QueueKeys, id: string, token: string) => Promise<string | null>,
+  describe: (lostBy: string, attempt: number) => string,
+): Promise<RecoveryResult> {
   const out: RecoveryResult = { retried: [], failed: [] };
   for (const queueName of await ctx.knownQueues()) {
     const k = ctx.keys(queueName);
     const active = await ctx.client.lrange(k.key("active"), 0, -1);
     if (active.length === 0) continue;
-    const p = ctx.client.pipeline();
-    for (const id of active) p.exists(k.lock(id));
-    const locked = (await p.exec()) ?? [];
-    for (const [i, id] of active.entries()) {
+    for (const id of await candidates(k, active)) {
       if (out.retried.length + out.failed.length >= limit) return out;
-      if (locked[i]?.[1] !== 0) continue;
       const token = `errand-recovery:${randomUUID()}`;
-      const raw = await ctx.scripts.takeExpired(k, id, token, RECOVERY_LOCK_MS);
+      const raw = await take(k, id, token);
       if (raw === null) continue;
       const job = await ctx.peers.bullmq.Job.fromId(ctx.queue(queueName), id);
       if (!job) continue;
@@ -44,10 +69,7 @@ export async function recoverExpired(ctx: RedisContext, limit: number): Promise<
       }
       const e = data.errand;
       const retry = e.attempts < e.maxAttempts;
-      const record = {
-        exceptionClassPath: "WorkerLostError",
-        traceback: `WorkerLostError: worker '${e.lockedBy ?? "unknown"}' stopped renewing its lease during attempt ${e.attempts}.`,
-      };
+      const record = { exceptionClassPath: "WorkerLostError", traceback: describe(e.lockedBy ?? "unknown", e.attempts) };
       const now = Date.now();
       const errand = { ...e, errors: [...e.errors, record], lockedBy: null, ...(retry ? { availableAt: now } : { finishedAt: now }) };
       await ctx.scripts.fencedWrite(k, id, token, 0, { args: data.args, errand });

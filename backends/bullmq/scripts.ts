@@ -48,6 +48,24 @@ return redis.call("HGET", KEYS[1], "data") or false
 `;
 
 /**
+ * KEYS job, lock, active; ARGV id, owner, token, ms. An active job still held by `owner` (its lock,
+ * or, the lock expired, its errand data's `lockedBy`) is locked for the recoverer `token`;
+ * returns its data, or false.
+ */
+const TAKE_OWN = `
+if not redis.call("LPOS", KEYS[3], ARGV[1]) then return false end
+local lock = redis.call("GET", KEYS[2])
+local raw = redis.call("HGET", KEYS[1], "data")
+if lock ~= ARGV[2] then
+  if lock or not raw then return false end
+  local ok, data = pcall(cjson.decode, raw)
+  if not ok or type(data) ~= "table" or type(data.errand) ~= "table" or data.errand.lockedBy ~= ARGV[2] then return false end
+end
+redis.call("SET", KEYS[2], ARGV[3], "PX", ARGV[4])
+return raw or false
+`;
+
+/**
  * KEYS job, lock, active, wait, paused, prioritized, delayed, failed, events; ARGV id, token,
  * leaseMs, now, allowRetry ("1"). Moves one waiting, prioritized or delayed job (or a failed one
  * with allowRetry) to active under `token`, as BullMQ's moveToActive does for the next job.
@@ -95,6 +113,11 @@ export class Scripts {
   /** Locks an active job whose lock expired for `token`; its data, or `null`. */
   async takeExpired(k: QueueKeys, id: string, token: string, ms: number): Promise<string | null> {
     return ((await this.client.eval(TAKE_EXPIRED, 3, k.job(id), k.lock(id), k.key("active"), id, token, ms)) as string | null) ?? null;
+  }
+
+  /** Locks an active job still held by `owner` for `token`; its data, or `null`. */
+  async takeOwn(k: QueueKeys, id: string, owner: string, token: string, ms: number): Promise<string | null> {
+    return ((await this.client.eval(TAKE_OWN, 3, k.job(id), k.lock(id), k.key("active"), id, owner, token, ms)) as string | null) ?? null;
   }
 
   /** Moves job `id` to active under `token`; where it came from and its hash, or `null`. */

@@ -38,7 +38,7 @@ test("a job whose name a worker cannot run is put back untouched, and runs once 
     t.deepEqual((await claim(["interop.known"])).map((c) => c.id), [known]);
     t.deepEqual(await claim(["interop.known"]), [], "held, then put back: not claimed");
     t.like(await backend.taskStore.get(unknown), { status: TaskResultStatus.READY, attempts: 0, workerIds: [], errors: [] });
-    t.deepEqual(await backend.taskStore.countUnrunnable(["interop.known"]), [{ taskPath: "add", count: 1 }]);
+    t.deepEqual(await backend.taskStore.countUnrunnable(["interop.known"]), [{ taskPath: "add", queueName: "default", count: 1 }]);
     t.deepEqual(await drainStore(backend, ["add"]), [unknown]);
     t.is((await backend.getResult(unknown)).status, TaskResultStatus.SUCCESSFUL);
   } finally {
