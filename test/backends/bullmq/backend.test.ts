@@ -4,14 +4,15 @@ import { ErrandError, Task, TaskResultStatus, taskBackends } from "../../../src/
 import { runConformanceSuite } from "../../conformance/suite.js";
 import type { ConformanceTarget } from "../../conformance/targets.js";
 import * as fx from "../../fixtures/tasks.js";
+import { processTasks } from "../../../src/worker/index.js";
 import { drainStore } from "./drain.js";
 import { freshPrefix, startRedis } from "./support.js";
 
 const redis = startRedis("backend", 56382);
 test.after.always(() => redis.stop());
 
-const fixtureNames = Object.values(fx).filter((v): v is Task<any, any> => v instanceof Task).map((t) => t.name);
-const configured = () => taskBackends.default as BullMQBackend;
+const fixtureTasks = Object.values(fx).filter((v): v is Task<any, any> => v instanceof Task);
+const fixtureNames = fixtureTasks.map((t) => t.name);
 
 const target: ConformanceTarget = {
   name: "BullMQBackend",
@@ -19,7 +20,7 @@ const target: ConformanceTarget = {
   OPTIONS: { url: redis.url, prefix: freshPrefix() },
   runsAtEnqueue: false,
   async drain() {
-    await drainStore(configured(), fixtureNames);
+    await processTasks({ tasks: fixtureTasks });
   },
 };
 runConformanceSuite(target);
