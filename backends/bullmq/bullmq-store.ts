@@ -193,7 +193,8 @@ export class BullMQStore implements TaskStore {
       const raw = await ctx.client.hget(k.job(id), "data");
       const data = parseErrandData(raw ?? undefined);
       const e = data.errand;
-      const errand = { ...e, maxAttempts: Math.max(e.maxAttempts, e.attempts + 1), finishedAt: null, availableAt: Date.now() };
+      // BullMQ's retry resets `ats`: the recorded claim count no longer applies.
+      const errand = { ...e, maxAttempts: Math.max(e.maxAttempts, e.attempts + 1), finishedAt: null, availableAt: Date.now(), lockedBy: null, claimAts: null };
       if (!(await ctx.scripts.writeIfFailed(k, id, { args: data.args, errand }))) continue;
       const job = await ctx.peers.bullmq.Job.fromId(ctx.queue(record.queueName), id);
       await job?.retry("failed");

@@ -106,7 +106,7 @@ export async function startAttempt(
   const e = data.errand;
   const next: ErrandJobData = {
     args: data.args,
-    errand: { ...e, attempts: e.attempts + 1, workerIds: [...e.workerIds, workerId], startedAt: e.startedAt ?? now, lastAttemptedAt: now, finishedAt: null, lockedBy: workerId },
+    errand: { ...e, attempts: e.attempts + 1, workerIds: [...e.workerIds, workerId], startedAt: e.startedAt ?? now, lastAttemptedAt: now, finishedAt: null, lockedBy: workerId, claimAts: job?.attemptsStarted ?? null },
   };
   if (!(await ctx.scripts.fencedWrite(ctx.keys(queueName), id, workerId, leaseMs, next))) return undefined;
   held.remember(id, { queueName, data: next, ...(job && { job }) });

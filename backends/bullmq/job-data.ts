@@ -31,6 +31,12 @@ export interface ErrandState {
   finishedAt: number | null;
   /** The worker of the current attempt (meaningful while the job is active). */
   lockedBy: string | null;
+  /**
+   * BullMQ's `attemptsStarted` (hash field `ats`, +1 on every move to active) when errand recorded
+   * the current attempt: an active job whose `ats` differs was taken by a claimer that died before
+   * recording it, so the task never ran (see recover.ts). Absent on jobs never claimed.
+   */
+  claimAts?: number | null;
 }
 
 /** A job's `data` as errand writes it. */

@@ -5,7 +5,9 @@
  * its own `maxStalledCount`; errand needs a `WorkerLostError` record and its `maxAttempts`, so it
  * locks each such job for itself first (a recovery token: the lost worker's late writes are
  * refused from then on), records the loss, and moves the job with BullMQ's fenced
- * `moveToWait` (attempts left) or `moveToFailed` (none left).
+ * `moveToWait` (attempts left) or `moveToFailed` (none left). A job BullMQ handed to a claimer
+ * that died before recording the attempt (its `ats` moved past errand's `claimAts`) never ran: it goes back
+ * to wait with no record.
  */
 import { randomUUID } from "node:crypto";
 import type { RecoveryResult } from "../../src/worker/store.js";
@@ -68,6 +70,13 @@ async function takeBack(
         continue;
       }
       const e = data.errand;
+      if ((e.claimAts ?? null) !== job.attemptsStarted) {
+        // Taken by BullMQ's getNextJob, but the claimer died before recording the attempt
+        // (claim.ts' startAttempt): the task never ran, so it goes back untouched, like a release.
+        await ctx.scripts.fencedWrite(k, id, token, 0, { args: data.args, errand: { ...e, availableAt: Date.now() } });
+        await job.moveToWait(token);
+        continue;
+      }
       const retry = e.attempts < e.maxAttempts;
       const record = { exceptionClassPath: "WorkerLostError", traceback: describe(e.lockedBy ?? "unknown", e.attempts) };
       const now = Date.now();

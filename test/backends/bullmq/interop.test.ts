@@ -1,5 +1,5 @@
 import test from "ava";
-import { Queue } from "bullmq";
+import { Queue, Worker as BullWorker } from "bullmq";
 import { TaskResultStatus } from "../../../src/index.js";
 import * as fx from "../../fixtures/tasks.js";
 import { drainStore } from "./drain.js";
@@ -57,6 +57,25 @@ test("a plain BullMQ job in an errand queue is neither lost nor shown as a task"
     t.is(await backend.taskStore.get(foreign.id!), undefined);
   } finally {
     await plain.close();
+    await backend.close();
+  }
+});
+
+test("a job BullMQ handed to a claimer that died before recording the attempt goes back untouched: no record, not counted", async (t) => {
+  const backend = freshBackend(redis.url);
+  // getNextJob alone, then nothing: a claimer SIGKILLed between BullMQ's move to active and errand's record.
+  const dying = new BullWorker("default", undefined, { connection: { host: "127.0.0.1", port, maxRetriesPerRequest: null }, prefix: backend.prefix, autorun: false, lockDuration: 50 });
+  try {
+    const id = await seedTask(backend, { taskPath: "add", args: [1, 1] });
+    t.is((await dying.getNextJob("dying-claimer"))?.id, id);
+    t.like(await backend.taskStore.get(id), { status: TaskResultStatus.RUNNING });
+    while ((await backend.taskStore.get(id))!.leaseExpiresAt! > new Date()) await new Promise((r) => setTimeout(r, 20));
+    t.deepEqual(await backend.taskStore.recoverExpired(), { retried: [], failed: [] }, "nothing to record: the task never ran");
+    t.like(await backend.taskStore.get(id), { status: TaskResultStatus.READY, attempts: 0, errors: [], workerIds: [] });
+    t.deepEqual(await drainStore(backend, ["add"]), [id]);
+    t.like(await backend.taskStore.get(id), { status: TaskResultStatus.SUCCESSFUL, attempts: 1, errors: [] });
+  } finally {
+    await dying.close();
     await backend.close();
   }
 });
