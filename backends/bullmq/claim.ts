@@ -21,6 +21,13 @@ import type { RedisContext } from "./redis-context.js";
 /** How long one `getNextJob` may take before the claim fails (transient), in milliseconds. */
 const CLAIM_TIMEOUT_MS = 10_000;
 
+/**
+ * Most `getNextJob` calls sent at once when a claim reads one queue: each is one atomic move to
+ * active, and they are pipelined on one connection and answered in queue order, so a claim of N
+ * costs about N / 32 round trips instead of N.
+ */
+const CLAIM_PIPELINE = 32;
+
 /** Most jobs of unknown names one claim holds before it gives up looking further. */
 export const MAX_SKIPPED_PER_CLAIM = 100;
 
@@ -36,17 +43,16 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, r: ClaimReque
     while (out.length < r.limit && open.size > 0 && skipped.length < MAX_SKIPPED_PER_CLAIM) {
       const queueName = await nextQueue(ctx, [...open]);
       if (queueName === undefined) break;
-      const job = await withTimeout(ctx.worker(queueName).getNextJob(r.workerId, { block: false }), CLAIM_TIMEOUT_MS, ctx.where);
-      if (!job?.id) {
-        open.delete(queueName);
-        continue;
-      }
-      if (!names.has(job.name)) {
-        skipped.push(job);
-        continue;
-      }
-      const claimed = await begin(ctx, held, queueName, job, r.workerId, r.leaseMs);
-      if (claimed) out.push(claimed);
+      // Across several queues one job at a time, so that each next job comes from the best queue.
+      const n = open.size === 1 ? Math.min(r.limit - out.length, CLAIM_PIPELINE) : 1;
+      const worker = ctx.worker(queueName);
+      const jobs = await withTimeout(Promise.all(Array.from({ length: n }, () => worker.getNextJob(r.workerId, { block: false }))), CLAIM_TIMEOUT_MS, ctx.where);
+      const got = jobs.filter((job): job is Job => Boolean(job?.id));
+      if (got.length < n) open.delete(queueName);
+      const mine: Job[] = [];
+      for (const job of got) (names.has(job.name) ? mine : skipped).push(job);
+      const begun = await Promise.all(mine.map((job) => begin(ctx, held, queueName, job, r.workerId, r.leaseMs)));
+      for (const claimed of begun) if (claimed) out.push(claimed);
     }
   } catch (error) {
     // Hand back what this call took, so a failed claim strands nothing until its lease runs out.

@@ -3,6 +3,7 @@
  * (`moveToActive`, `moveToFinished`, `moveToDelayed`, `moveJobFromActiveToWait`, all fenced by the
  * lock token) they make the store port's fencing hold. The lock token is the worker id.
  */
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { QueueKeys } from "./keys.js";
 
@@ -99,31 +100,44 @@ return 1
 `;
 
 const toStr = (v: unknown) => String(v);
+const digests = new Map<string, string>();
 
 /** The scripts, bound to one client. */
 export class Scripts {
   constructor(private readonly client: Redis) {}
 
+  /** Runs `script` by its SHA-1 (EVALSHA: the text is sent once per server, not on every call), loading it on NOSCRIPT. */
+  async #run(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown> {
+    let digest = digests.get(script);
+    if (digest === undefined) digests.set(script, (digest = createHash("sha1").update(script).digest("hex")));
+    try {
+      return await this.client.evalsha(digest, numKeys, ...args);
+    } catch (error) {
+      if (!String((error as Error | undefined)?.message).startsWith("NOSCRIPT")) throw error;
+      return this.client.eval(script, numKeys, ...args);
+    }
+  }
+
   /** Whether `token` holds job `id` (renewing the lease when `leaseMs` > 0), writing `data` when given. */
   async fencedWrite(k: QueueKeys, id: string, token: string, leaseMs: number, data?: unknown): Promise<boolean> {
     const args = [id, token, Math.max(0, Math.ceil(leaseMs)), data === undefined ? "" : JSON.stringify(data)];
-    return (await this.client.eval(FENCED_WRITE, 3, k.job(id), k.lock(id), k.key("active"), ...args.map(toStr))) === 1;
+    return (await this.#run(FENCED_WRITE, 3, k.job(id), k.lock(id), k.key("active"), ...args.map(toStr))) === 1;
   }
 
   /** Locks an active job whose lock expired for `token`; its data, or `null`. */
   async takeExpired(k: QueueKeys, id: string, token: string, ms: number): Promise<string | null> {
-    return ((await this.client.eval(TAKE_EXPIRED, 3, k.job(id), k.lock(id), k.key("active"), id, token, ms)) as string | null) ?? null;
+    return ((await this.#run(TAKE_EXPIRED, 3, k.job(id), k.lock(id), k.key("active"), id, token, ms)) as string | null) ?? null;
   }
 
   /** Locks an active job still held by `owner` for `token`; its data, or `null`. */
   async takeOwn(k: QueueKeys, id: string, owner: string, token: string, ms: number): Promise<string | null> {
-    return ((await this.client.eval(TAKE_OWN, 3, k.job(id), k.lock(id), k.key("active"), id, owner, token, ms)) as string | null) ?? null;
+    return ((await this.#run(TAKE_OWN, 3, k.job(id), k.lock(id), k.key("active"), id, owner, token, ms)) as string | null) ?? null;
   }
 
   /** Moves job `id` to active under `token`; where it came from and its hash, or `null`. */
   async claimById(k: QueueKeys, id: string, token: string, leaseMs: number, allowRetry: boolean): Promise<{ from: string; hash: Record<string, string> } | null> {
     const keys = [k.job(id), k.lock(id), ...["active", "wait", "paused", "prioritized", "delayed", "failed", "events"].map((t) => k.key(t))];
-    const out = (await this.client.eval(CLAIM_BY_ID, keys.length, ...keys, id, token, Math.ceil(leaseMs), Date.now(), allowRetry ? "1" : "0")) as [string, string[]] | null;
+    const out = (await this.#run(CLAIM_BY_ID, keys.length, ...keys, id, token, Math.ceil(leaseMs), Date.now(), allowRetry ? "1" : "0")) as [string, string[]] | null;
     if (!out) return null;
     const hash: Record<string, string> = {};
     for (let i = 0; i < out[1].length; i += 2) hash[out[1][i]!] = out[1][i + 1]!;
@@ -132,6 +146,6 @@ export class Scripts {
 
   /** Rewrites `data` of job `id` if it is FAILED. */
   async writeIfFailed(k: QueueKeys, id: string, data: unknown): Promise<boolean> {
-    return (await this.client.eval(WRITE_IF_FAILED, 2, k.job(id), k.key("failed"), id, JSON.stringify(data))) === 1;
+    return (await this.#run(WRITE_IF_FAILED, 2, k.job(id), k.key("failed"), id, JSON.stringify(data))) === 1;
   }
 }
