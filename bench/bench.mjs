@@ -17,7 +17,7 @@ const HELP = `npm run bench [-- flags]
   --processes P     worker processes (default 2)
   --concurrency C   tasks in flight per process (default 24)
   --rounds R        drains per system, alternating the order (default 3; --smoke 1)
-  --only LIST       comma-separated: errand,lean,graphile,pgboss,bullmq,floor,floorc,sqlite
+  --only LIST       comma-separated: errand,lean,graphile,pgboss,bullmq,errand-bullmq,floor,floorc,sqlite
   --smoke           tiny sizes: checks everything works, prints the table, leaves README.md alone
   --profile         also profile errand's PostgreSQL drain (CPU profiles + pg_stat_statements)
   --no-build        use dist/ as it is`;
@@ -52,6 +52,7 @@ const SYSTEMS = [
   { key: "graphile", label: "graphile-worker", module: "graphile", db: "graphile_bench" },
   { key: "pgboss", label: "pg-boss", module: "pgboss", db: "pgboss_bench" },
   { key: "bullmq", label: "BullMQ (Redis)", module: "bullmq", redis: true },
+  { key: "errand-bullmq", label: "errand on BullMQ (Redis)", module: "errand-bullmq", redis: true },
   { key: "floor", label: "raw pg floor", module: "floor", db: "floor_bench", floor: true, batch: 500 },
   { key: "floorc", label: "raw pg, batches of C", module: "floor", db: "floor_bench", floor: true, batch: "C" },
 ];
@@ -290,7 +291,8 @@ const ROWS = [
   ["(a) server CPU per 1k drained jobs, ms ↓", "cpu", (x) => rate(x)],
 ];
 const shown = SYSTEMS.filter((s) => systems.includes(s) || (s.key === "errand" && sqliteOn));
-const peers = shown.filter((s) => s.key !== "errand" && s.key !== "lean");
+// errand's own columns (on PostgreSQL with either option, on BullMQ) are not peers of errand.
+const peers = shown.filter((s) => s.key !== "errand" && s.key !== "lean" && s.key !== "errand-bullmq");
 const ok = (x) => typeof x === "number" && Number.isFinite(x);
 const cell = (x, fmt) => (ok(x) ? fmt(x) : "–");
 const ratio = (a, b) => (ok(a) && ok(b) && b > 0 ? `${(a / b).toFixed(2)}×` : "–");
@@ -300,7 +302,9 @@ for (const [label, key, fmt] of ROWS) {
   const e = value[key]("errand");
   lines.push(`| ${[label, ...shown.map((s) => cell(value[key](s.key), fmt)), ...peers.map((s) => ratio(e, value[key](s.key)))].join(" | ")} |`);
 }
-const table = lines.join("\n");
+// errand on BullMQ against plain BullMQ on the same Redis: errand's overhead on top of BullMQ.
+const onBull = ["drain", "bulk", "single", "p50", "p99"].map((key) => `${key} ${ratio(value[key]("errand-bullmq"), value[key]("bullmq"))}`);
+const table = `${lines.join("\n")}\n\nerrand on BullMQ / plain BullMQ (same Redis; latency: lower is better): ${onBull.join(", ")}`;
 
 const v = (k, key) => value[key](k);
 const verdict = (a, b, test) => (!ok(a) || !ok(b) ? "n/a" : test(a, b) ? "met" : "**not met**");
@@ -322,6 +326,7 @@ const goals = [
   goal("bulk enqueue ≥ graphile-worker's addJobs", v("errand", "bulk"), v("graphile", "bulk"), (a, b) => a >= b),
   goal("SQLite drain ≥ 5,000 tasks/s", v("errand", "sqlite"), 5000, (a, b) => a >= b),
   goal("worker RSS ≤ 150 MB at concurrency 100", v("errand", "rss"), 150, (a, b) => a <= b),
+  goal("errand on BullMQ: drain ≥ 0.8 × plain BullMQ (issue 15)", v("errand-bullmq", "drain"), v("bullmq", "drain"), (a, b) => a >= 0.8 * b),
 ].join("\n");
 
 const pkg = (name) => JSON.parse(readFileSync(join(HERE, "..", "node_modules", name, "package.json"), "utf8")).version;
@@ -336,7 +341,7 @@ const machine = [
   `graphile-worker ${pkg("graphile-worker")}, pg-boss ${pkg("pg-boss")}, BullMQ ${pkg("bullmq")}, MikroORM ${pkg("@mikro-orm/core")}`,
 ].join(" · ");
 const params = `${cfg.jobs.toLocaleString("en-US")} no-op jobs per drain, ${cfg.processes} worker processes × concurrency ${cfg.concurrency}, median of ${cfg.rounds} drain(s); ${cfg.singleEnqueues} single enqueues; latency: ${cfg.latencySamples} samples`;
-const report = `${machine}\n\n${params}\n\n${table}\n\nGoals of issue 6:\n${goals}\n`;
+const report = `${machine}\n\n${params}\n\n${table}\n\nGoals (issues 6 and 15):\n${goals}\n`;
 
 console.log(`\n${report}`);
 if (errors.length) console.log(`Failed runs:\n${errors.map((e) => `- ${e}`).join("\n")}\n`);

@@ -43,11 +43,11 @@ fi
 PG_PORT="$(free_port)"
 PRELOAD=""
 [ -f "$PGBIN/../lib/pg_stat_statements.so" ] && PRELOAD="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=none"
-REDIS_PID=""
+REDIS_STARTED=""
 cleanup() {
     set +e
     (cd / && "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 stop >/dev/null 2>&1)
-    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null
+    [ -n "$REDIS_STARTED" ] && "${REDIS_ENV[@]}" bash scripts/redis-test-server.sh stop >/dev/null 2>&1
     rm -rf "$SOCK"
 }
 trap cleanup EXIT
@@ -59,28 +59,22 @@ trap 'exit 130' INT TERM
 log "PostgreSQL $(basename "$(dirname "$PGBIN")") on 127.0.0.1:$PG_PORT ($PG_DIR)"
 
 # ----------------------------------------------------------------------- Redis
-if ! command -v redis-server >/dev/null && [ "$(id -u)" -eq 0 ]; then
-    log "installing Debian's redis-server"
-    # Keep the package from starting its own service on 6379 (only while we install).
-    POLICY=/usr/sbin/policy-rc.d
-    [ -e "$POLICY" ] || { printf '#!/bin/sh\nexit 101\n' >"$POLICY" && chmod +x "$POLICY" && trap 'rm -f /usr/sbin/policy-rc.d; cleanup' EXIT; }
-    [ "${ERRAND_APT_UPDATED:-}" = 1 ] || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update >&2
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y redis-server >&2 || log "could not install redis-server"
-fi
+# A throwaway server of the bench's own (scripts/redis-test-server.sh: Debian's redis-server, installed
+# as root when missing, no persistence, no config file; data under bench/.redis), for BullMQ and errand on
+# BullMQ; both are skipped without it.
 export BENCH_REDIS_PORT=""
-if command -v redis-server >/dev/null; then
-    REDIS_DIR="$ROOT/bench/.redis"
-    mkdir -p "$REDIS_DIR"
-    BENCH_REDIS_PORT="$(free_port)"
-    redis-server --port "$BENCH_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
-        --dir "$REDIS_DIR" --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
-    for _ in $(seq 50); do [ -s "$REDIS_DIR/redis.pid" ] && break; sleep 0.1; done
-    REDIS_PID="$(cat "$REDIS_DIR/redis.pid")"
-    export BENCH_REDIS_PID="$REDIS_PID"
-    export BENCH_REDIS_VERSION="$(redis-server --version | sed -E 's/.*v=([^ ]+).*/\1/')"
+REDIS_ENV=(env ERRAND_TEST_REDIS_DIR="$ROOT/bench/.redis")
+if bash scripts/redis-test-server.sh install; then
+    REDIS_PORT="$(free_port)"
+    REDIS_ENV+=(ERRAND_TEST_REDIS_PORT="$REDIS_PORT")
+    "${REDIS_ENV[@]}" bash scripts/redis-test-server.sh start >/dev/null
+    REDIS_STARTED=1
+    BENCH_REDIS_PORT="$REDIS_PORT"
+    export BENCH_REDIS_PID="$(cat "$ROOT/bench/.redis/redis.pid")"
+    export BENCH_REDIS_VERSION="$(redis-server --version 2>/dev/null | sed -E 's/.*v=([^ ]+).*/\1/')"
     log "Redis $BENCH_REDIS_VERSION on 127.0.0.1:$BENCH_REDIS_PORT"
 else
-    log "no redis-server: BullMQ is skipped"
+    log "no redis-server: BullMQ and errand on BullMQ are skipped"
 fi
 
 export BENCH_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT"

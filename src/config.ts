@@ -52,6 +52,7 @@ const builtinSubpath: Record<BuiltinBackendName, string> = {
   ImmediateBackend: "errand/backends/immediate",
   DatabaseBackend: "errand/backends/database",
   CloudTasksBackend: "errand/backends/cloudtasks",
+  BullMQBackend: "errand/backends/bullmq",
 };
 
 /**

@@ -4,21 +4,22 @@
  *
  * The database is a SQLite file next to this config (out/errand.sqlite3, whatever the working
  * directory), or whatever ERRAND_URL says, e.g. postgresql://postgres@127.0.0.1:5432/errand_quickstart.
+ * A redis:// url runs the same example on Redis through BullMQ: only this config changes.
  */
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "errand";
+import { BullMQBackend } from "errand/backends/bullmq";
 import { DatabaseBackend } from "errand/backends/database";
 import { allTasks, heartbeat } from "./tasks.js";
 
 const sqliteFile = fileURLToPath(new URL("./out/errand.sqlite3", import.meta.url));
+const url = process.env.ERRAND_URL ?? `sqlite:${sqliteFile}`;
 
 export default defineConfig({
   TASKS: {
-    default: {
-      BACKEND: DatabaseBackend,
-      QUEUES: [], // any queue name
-      OPTIONS: { url: process.env.ERRAND_URL ?? `sqlite:${sqliteFile}` },
-    },
+    default: url.startsWith("redis")
+      ? { BACKEND: BullMQBackend, QUEUES: [], OPTIONS: { url, prefix: "errand-quickstart" } }
+      : { BACKEND: DatabaseBackend, QUEUES: [], OPTIONS: { url } },
   },
   // The tasks the worker runs: it claims exactly these names.
   tasks: allTasks,

@@ -18,7 +18,7 @@ export interface TaskBackendParams<Options = Record<string, unknown>> {
 }
 
 /** The built-in backends, accepted by name in `BACKEND`. */
-export type BuiltinBackendName = "DummyBackend" | "ImmediateBackend" | "DatabaseBackend" | "CloudTasksBackend";
+export type BuiltinBackendName = "DummyBackend" | "ImmediateBackend" | "DatabaseBackend" | "CloudTasksBackend" | "BullMQBackend";
 
 /** A backend class: constructed with its alias and its `TASKS` entry. */
 export type TaskBackendClass = new (alias: string, params: TaskBackendParams<any>) => BaseTaskBackend;

@@ -1,0 +1,174 @@
+import { randomUUID } from "node:crypto";
+import { BaseTaskBackend, type TaskBackendParams } from "../../src/backends/base.js";
+import { toBackoffFunction, type BackoffFunction } from "../../src/backoff.js";
+import { registerBackendClass } from "../../src/config.js";
+import { InvalidTaskError, TaskResultDoesNotExistError } from "../../src/errors.js";
+import type { JsonValue } from "../../src/json.js";
+import { taskEnqueued } from "../../src/signals.js";
+import type { Task } from "../../src/task.js";
+import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
+import { recordToResult } from "../../src/worker/record-to-result.js";
+import type { StoreBackend } from "../../src/worker/store.js";
+import { BullMQStore } from "./bullmq-store.js";
+import { describeRedis } from "./connection.js";
+import type { ErrandJobData } from "./job-data.js";
+import { BULLMQ_DEFAULTS, checkBullMQOptions, type BullMQBackendOptions } from "./options.js";
+import { toBullPriority } from "./priority.js";
+import { RedisContext } from "./redis-context.js";
+import { FinishWaiters } from "./finish-waiters.js";
+
+/**
+ * Keeps tasks in Redis through BullMQ, the Node counterpart of django-tasks' `RQBackend`: one
+ * BullMQ queue per errand queue name, each task an ordinary BullMQ job (job id = task id, job
+ * name = task name, `data.args` = its arguments) that bull-board shows. errand's Worker runs them
+ * through the store port ({@link BullMQStore}); `getResult` works from any process. Supports
+ * defer (BullMQ `delay`), priority (mapped onto BullMQ's, see priority.ts), result retrieval and
+ * async tasks. Connects on first use; `bullmq` is loaded then too.
+ *
+ * @example
+ * ```ts
+ * import { BullMQBackend } from "errand/backends/bullmq";
+ * configureTasks({ default: { BACKEND: BullMQBackend, OPTIONS: { url: "redis://127.0.0.1:6379" } } });
+ * const result = await sendWelcomeEmail.enqueue(42); // READY; `errand worker` runs it
+ * await result.wait();
+ * ```
+ */
+export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
+  override readonly supportsDefer = true;
+  override readonly supportsPriority = true;
+  override readonly supportsGetResult = true;
+  override readonly supportsAsync = true;
+
+  /** The checked `OPTIONS`. */
+  readonly bullmqOptions: BullMQBackendOptions;
+  /** BullMQ's key prefix. */
+  readonly prefix: string;
+  /** Lease length in milliseconds (see {@link BullMQBackendOptions.leaseMs}). */
+  readonly leaseMs: number;
+  /** The store the Worker runs this backend's tasks through. */
+  readonly taskStore: BullMQStore;
+  readonly #defaultBackoff: BackoffFunction;
+  readonly #waiters = new FinishWaiters(() => this.#context());
+  #ready: Promise<RedisContext> | undefined;
+
+  /** @throws InvalidTaskBackendError naming the bad `OPTIONS` field. */
+  constructor(alias: string, params: TaskBackendParams<BullMQBackendOptions>) {
+    super(alias, params);
+    this.bullmqOptions = checkBullMQOptions(alias, this.options);
+    this.prefix = this.bullmqOptions.prefix ?? BULLMQ_DEFAULTS.prefix;
+    this.leaseMs = this.bullmqOptions.leaseMs ?? BULLMQ_DEFAULTS.leaseMs;
+    this.#defaultBackoff = toBackoffFunction(this.bullmqOptions.backoff);
+    this.taskStore = new BullMQStore(() => this.#context());
+  }
+
+  /** Where this backend's Redis is, for messages (never the password). */
+  get location(): string {
+    return describeRedis(this.bullmqOptions);
+  }
+
+  /** Attempts a task gets: the task's `maxAttempts`, else `OPTIONS.maxAttempts`, else 1. */
+  maxAttemptsFor(task: Task<any, any, any>): number {
+    return task.maxAttempts ?? this.bullmqOptions.maxAttempts ?? BULLMQ_DEFAULTS.maxAttempts;
+  }
+
+  /** Milliseconds an attempt of `task` may run, or `null` for no limit. */
+  timeoutFor(task: Task<any, any, any>): number | null {
+    return task.timeout ?? this.bullmqOptions.timeout ?? null;
+  }
+
+  /** The back-off function for `task`. */
+  backoffFor(task: Task<any, any, any>): BackoffFunction {
+    return task.backoff ? toBackoffFunction(task.backoff) : this.#defaultBackoff;
+  }
+
+  /**
+   * Django's checks plus BullMQ's own rule: a queue name is part of Redis keys and cannot hold ':'.
+   * @throws InvalidTaskError as {@link BaseTaskBackend.validateTask}, or for a queue name with ':'.
+   */
+  override validateTask(task: Task<any, any>): void {
+    super.validateTask(task);
+    if (task.queueName.includes(":") || task.queueName === "") {
+      throw new InvalidTaskError(`Queue '${task.queueName}' is not valid for backend '${this.alias}': BullMQ queue names must be non-empty and cannot contain ':'.`);
+    }
+  }
+
+  override async enqueue<R>(task: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>> {
+    const [result] = await this.enqueueMany(task, [args]);
+    return result as TaskResult<R>;
+  }
+
+  /** Adds every enqueue with one `Queue.addBulk` (one MULTI): all or nothing. */
+  override async enqueueMany<R>(task: Task<any, R>, argsList: JsonValue[][]): Promise<TaskResult<R>[]> {
+    if (argsList.length === 0) return [];
+    const ctx = await this.#context();
+    await ctx.registerQueue(task.queueName);
+    const now = Date.now();
+    const runAfter = task.runAfter?.getTime() ?? null;
+    const delay = runAfter === null ? 0 : Math.max(0, runAfter - now);
+    const ids = argsList.map(() => randomUUID());
+    await ctx.queue(task.queueName).addBulk(argsList.map((args, i) => {
+      const data: ErrandJobData = {
+        args,
+        errand: {
+          backend: this.alias, priority: task.priority, maxAttempts: this.maxAttemptsFor(task), runAfter, availableAt: runAfter ?? now,
+          attempts: 0, workerIds: [], errors: [], startedAt: null, lastAttemptedAt: null, finishedAt: null, lockedBy: null,
+        },
+      };
+      return { name: task.name, data, opts: { jobId: ids[i]!, timestamp: now, priority: toBullPriority(task.priority), ...(delay > 0 && { delay }) } };
+    }));
+    const enqueuedAt = new Date(now);
+    const results = argsList.map((args, i) => readyTaskResult<R>(ids[i]!, task, args, this.alias, enqueuedAt));
+    if (taskEnqueued.hasReceivers) {
+      const sender = this.constructor as typeof BullMQBackend;
+      for (const r of results) taskEnqueued.send({ sender, taskResult: r });
+    }
+    return results;
+  }
+
+  /**
+   * The stored result, from any process.
+   * @throws TaskResultDoesNotExistError when no task has this id (or it was purged).
+   */
+  override async getResult(resultId: string): Promise<TaskResult<unknown>> {
+    const record = await this.taskStore.get(resultId);
+    if (!record) throw new TaskResultDoesNotExistError(resultId);
+    return recordToResult(record);
+  }
+
+  /** Resolves at the next task finish in any errand queue (BullMQ's `completed`/`failed` events) or after `ms`. */
+  override async waitForChange(ms: number): Promise<void> {
+    await this.#waiters.wait(ms);
+  }
+
+  /** An unreachable Redis or a missing `bullmq`, as a message. */
+  override async check(): Promise<string[]> {
+    try {
+      await this.#context();
+      return [];
+    } catch (error) {
+      return [`Backend '${this.alias}': cannot use ${this.location}: ${(error as Error).message}`];
+    }
+  }
+
+  /** Closes the BullMQ queues and workers, and the connection unless it was given in `OPTIONS.connection`. */
+  override async close(): Promise<void> {
+    const ready = this.#ready;
+    this.#ready = undefined;
+    await this.#waiters.close();
+    const ctx = await ready?.catch(() => undefined);
+    await ctx?.close();
+  }
+
+  #context(): Promise<RedisContext> {
+    if (this.#ready) return this.#ready;
+    const ready = RedisContext.open(this.bullmqOptions);
+    this.#ready = ready;
+    // A failed first use is forgotten, so the next use tries again (Redis may be back).
+    ready.catch(() => {
+      if (this.#ready === ready) this.#ready = undefined;
+    });
+    return ready;
+  }
+}
+
+registerBackendClass("BullMQBackend", BullMQBackend);

@@ -1,0 +1,216 @@
+import type {
+  ClaimByIdRequest, Claimed, ClaimRequest, Disposer, FilterChoices, OutcomeReceipt, PurgeFilter, QueueStatusCount, RecoveryResult, RunningTaskInfo,
+  StatusCounts, StoreCapabilities, TaskFilter, TaskListQuery, TaskOutcome, TaskPage, TaskRecord, TaskStore, UnrunnableCount, WakeListener,
+} from "../../src/worker/store.js";
+import { claimJobs, startAttempt } from "./claim.js";
+import { isTransientRedisError } from "./connection.js";
+import { findQueue, HeldJobs } from "./held-jobs.js";
+import { parseErrandData } from "./job-data.js";
+import { isPossibleId } from "./keys.js";
+import { readTask, readTasks } from "./read-jobs.js";
+import * as q from "./record-queries.js";
+import { recoverExpired, recoverOwn } from "./recover.js";
+import type { RedisContext } from "./redis-context.js";
+import { settle } from "./settle.js";
+import { watchQueues } from "./watch.js";
+
+/** What a BullMQ store declares (see {@link StoreCapabilities}). */
+export const BULLMQ_STORE_CAPABILITIES: StoreCapabilities = {
+  supportsNotify: true,
+  // BullMQ computes and compares due times (delays, promotion of delayed jobs) with the clock of
+  // the process calling it; only lock expiry runs on Redis's clock.
+  clock: "host",
+  maxBatchSize: 100,
+};
+
+/**
+ * The store port on Redis through BullMQ (DESIGN §5): one BullMQ queue per errand queue name,
+ * the job id is the task id, the job name the task name, the lock token the worker id, the lease
+ * the job lock. Claims use BullMQ's manual processing API (`Worker.getNextJob`), outcomes its
+ * fenced moves, leases `extendLock`'s semantics; see claim.ts, settle.ts, recover.ts, watch.ts.
+ *
+ * Limits (BullMQ cannot do otherwise): a claim cannot skip jobs by name (jobs of names the
+ * claimer cannot run are held and put back, see claim.ts); claims across several queues pick the
+ * queue with the best head first but are not one atomic global order; due times use host clocks;
+ * the read side scans the queues (see read-jobs.ts).
+ */
+export class BullMQStore implements TaskStore {
+  readonly capabilities = BULLMQ_STORE_CAPABILITIES;
+  readonly #held: HeldJobs;
+
+  /** @param context - opens (once) and returns the backend's Redis context. */
+  constructor(private readonly context: () => Promise<RedisContext>) {
+    this.#held = new HeldJobs(context);
+  }
+
+  async open(): Promise<void> {
+    await this.context();
+  }
+
+  async claim(request: ClaimRequest): Promise<Claimed[]> {
+    return claimJobs(await this.context(), this.#held, request);
+  }
+
+  async claimById(r: ClaimByIdRequest): Promise<Claimed | undefined> {
+    if (!isPossibleId(r.id)) return undefined;
+    const ctx = await this.context();
+    const queueName = await findQueue(ctx, r.id);
+    if (queueName === undefined) return undefined;
+    const moved = await ctx.scripts.claimById(ctx.keys(queueName), r.id, r.workerId, r.leaseMs, r.allowRetry);
+    if (!moved) return undefined;
+    const { hash, from } = moved;
+    let data;
+    try {
+      data = parseErrandData(hash.data);
+    } catch (cause) {
+      this.#held.remember(r.id, { queueName, data: null });
+      return { unreadable: true, id: r.id, taskPath: hash.name ?? "", errors: [], cause };
+    }
+    if (from === "failed") {
+      const e = data.errand;
+      data = { args: data.args, errand: { ...e, maxAttempts: Math.max(e.maxAttempts, e.attempts + 1), finishedAt: null } };
+    }
+    const job = ctx.peers.bullmq.Job.fromJSON(ctx.queue(queueName), hash as never, r.id);
+    return startAttempt(ctx, this.#held, queueName, r.id, hash.name ?? "", Number(hash.timestamp), data, r.workerId, r.leaseMs, job);
+  }
+
+  async storeOutcomes(workerId: string, outcomes: readonly TaskOutcome[]): Promise<Map<string, OutcomeReceipt>> {
+    const ctx = await this.context();
+    const receipts = await Promise.all(outcomes.map((o) => settle(ctx, this.#held, workerId, o)));
+    return new Map(outcomes.map((o, i) => [o.id, receipts[i]!]));
+  }
+
+  async renewLeases(workerId: string, ids: readonly string[], leaseMs: number): Promise<Set<string>> {
+    const ctx = await this.context();
+    const renewed = await Promise.all(ids.map(async (id) => {
+      const h = isPossibleId(id) ? await this.#held.find(id) : undefined;
+      return h !== undefined && (await ctx.scripts.fencedWrite(ctx.keys(h.queueName), id, workerId, leaseMs));
+    }));
+    return new Set(ids.filter((_, i) => renewed[i]));
+  }
+
+  async release(workerId: string, ids: readonly string[]): Promise<string[]> {
+    const ctx = await this.context();
+    const released = await Promise.all(ids.map(async (id) => {
+      const h = isPossibleId(id) ? await this.#held.find(id) : undefined;
+      if (!h) return false;
+      const e = h.data?.errand;
+      const data = h.data && e ? { args: h.data.args, errand: { ...e, attempts: Math.max(0, e.attempts - 1), lockedBy: null, availableAt: Date.now() } } : undefined;
+      if (!(await ctx.scripts.fencedWrite(ctx.keys(h.queueName), id, workerId, 0, data))) return false;
+      const job = await this.#held.job(id, h);
+      await job?.moveToWait(workerId);
+      this.#held.forget(id);
+      return job !== undefined;
+    }));
+    return ids.filter((_, i) => released[i]);
+  }
+
+  async recoverExpired(limit = 500): Promise<RecoveryResult> {
+    return recoverExpired(await this.context(), limit);
+  }
+
+  async recoverOwn(workerId: string, limit = 500): Promise<RecoveryResult> {
+    const r = await recoverOwn(await this.context(), workerId, limit);
+    for (const id of [...r.retried, ...r.failed]) this.#held.forget(id);
+    return r;
+  }
+
+  async watch(listener: WakeListener): Promise<Disposer> {
+    return watchQueues(await this.context(), listener);
+  }
+
+  isTransient(error: unknown): boolean {
+    return isTransientRedisError(error);
+  }
+
+  async countPending(queues: readonly string[] | null): Promise<number> {
+    const ctx = await this.context();
+    const names = queues ?? (await ctx.knownQueues());
+    if (names.length === 0) return 0;
+    const dueScore = (Date.now() + 1) * 0x1000 - 1;
+    const p = ctx.client.pipeline();
+    for (const name of names) {
+      const k = ctx.keys(name);
+      p.llen(k.key("wait")).llen(k.key("paused")).zcard(k.key("prioritized")).zcount(k.key("delayed"), 0, dueScore);
+    }
+    return ((await p.exec()) ?? []).reduce((sum, [error, n]) => {
+      if (error) throw error;
+      return sum + Number(n);
+    }, 0);
+  }
+
+  /** Every errand task of every queue (or of `queueName`). */
+  async #all(queueName?: string): Promise<TaskRecord[]> {
+    const ctx = await this.context();
+    return readTasks(ctx, queueName === undefined ? await ctx.knownQueues() : [queueName]);
+  }
+
+  async countUnrunnable(knownNames: readonly string[], queues: readonly string[] | null = null, excludeQueues: readonly string[] = []): Promise<UnrunnableCount[]> {
+    const ctx = await this.context();
+    const names = (queues ?? (await ctx.knownQueues())).filter((n) => !excludeQueues.includes(n));
+    return q.unrunnableOf(await readTasks(ctx, names), knownNames);
+  }
+
+  async countByQueueAndStatus(): Promise<QueueStatusCount[]> {
+    return q.byQueueAndStatus(await this.#all());
+  }
+
+  async listRunning(limit: number): Promise<RunningTaskInfo[]> {
+    const ctx = await this.context();
+    return q.runningOf(await readTasks(ctx, await ctx.knownQueues(), ["active"]), limit);
+  }
+
+  async get(id: string): Promise<TaskRecord | undefined> {
+    if (!isPossibleId(id)) return undefined;
+    const ctx = await this.context();
+    const queueName = await findQueue(ctx, id);
+    return queueName === undefined ? undefined : readTask(ctx, queueName, id);
+  }
+
+  async list(query: TaskListQuery): Promise<TaskPage> {
+    return q.pageOf(await this.#all(query.queueName), query);
+  }
+
+  async count(filter: TaskFilter): Promise<number> {
+    return (await this.#all(filter.queueName)).filter((t) => q.matches(t, filter)).length;
+  }
+
+  async statusCounts(queueName?: string): Promise<StatusCounts> {
+    return q.statusCountsOf(await this.#all(queueName), Date.now());
+  }
+
+  async filterChoices(limit: number): Promise<FilterChoices> {
+    return q.choicesOf(await this.#all(), limit);
+  }
+
+  async retry(ids: readonly string[]): Promise<string[]> {
+    const ctx = await this.context();
+    const moved: string[] = [];
+    for (const id of ids) {
+      const record = await this.get(id);
+      if (record?.status !== "FAILED") continue;
+      const k = ctx.keys(record.queueName);
+      const raw = await ctx.client.hget(k.job(id), "data");
+      const data = parseErrandData(raw ?? undefined);
+      const e = data.errand;
+      // BullMQ's retry resets `ats`: the recorded claim count no longer applies.
+      const errand = { ...e, maxAttempts: Math.max(e.maxAttempts, e.attempts + 1), finishedAt: null, availableAt: Date.now(), lockedBy: null, claimAts: null };
+      if (!(await ctx.scripts.writeIfFailed(k, id, { args: data.args, errand }))) continue;
+      const job = await ctx.peers.bullmq.Job.fromId(ctx.queue(record.queueName), id);
+      await job?.retry("failed");
+      if (job) moved.push(id);
+    }
+    return moved;
+  }
+
+  async countPurgeable(filter: PurgeFilter): Promise<number> {
+    return q.purgeableOf(await this.#all(filter.queueName), filter, Date.now()).length;
+  }
+
+  async purgeBatch(filter: PurgeFilter, batchSize: number): Promise<number> {
+    const ctx = await this.context();
+    const doomed = q.purgeableOf(await this.#all(filter.queueName), filter, Date.now()).slice(0, batchSize);
+    const removed = await Promise.all(doomed.map((t) => ctx.queue(t.queueName).remove(t.id)));
+    return removed.filter((n) => n === 1).length;
+  }
+}

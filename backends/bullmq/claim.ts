@@ -1,0 +1,125 @@
+/**
+ * Claiming through BullMQ's manual processing API: `worker.getNextJob(workerId)` moves the next
+ * job of a queue to active under a lock whose token is the worker id; errand then records the
+ * attempt in `data.errand` (fenced by that lock) and sets the lease.
+ *
+ * BullMQ cannot pick jobs by name: a queue hands out its next job whatever its name. A job whose
+ * name the claimer cannot run is held during the claim and put back where it was
+ * (`job.moveToWait(token)`: the front of its priority) when the claim ends: never lost, failed or
+ * counted as an attempt, but it costs a round trip per claim while it waits. So a worker should
+ * register every task of the queues it serves (DESIGN: route tasks by queue, not by name);
+ * `errand status` lists the names no worker knows.
+ */
+import type { Job } from "bullmq";
+import { logger } from "../../src/logger.js";
+import type { ClaimRequest, Claimed, ClaimedRecord } from "../../src/worker/store.js";
+import { withTimeout } from "./connection.js";
+import type { ErrandJobData } from "./job-data.js";
+import { errandDataOf, type HeldJobs } from "./held-jobs.js";
+import type { RedisContext } from "./redis-context.js";
+
+/** How long one `getNextJob` may take before the claim fails (transient), in milliseconds. */
+const CLAIM_TIMEOUT_MS = 10_000;
+
+/**
+ * Most `getNextJob` calls sent at once when a claim reads one queue: each is one atomic move to
+ * active, and they are pipelined on one connection and answered in queue order, so a claim of N
+ * costs about N / 32 round trips instead of N.
+ */
+const CLAIM_PIPELINE = 32;
+
+/** Most jobs of unknown names one claim holds before it gives up looking further. */
+export const MAX_SKIPPED_PER_CLAIM = 100;
+
+/** Claims up to `r.limit` jobs across the requested queues (see the file comment). */
+export async function claimJobs(ctx: RedisContext, held: HeldJobs, r: ClaimRequest): Promise<Claimed[]> {
+  if (r.limit <= 0 || r.taskNames.length === 0) return [];
+  const names = new Set(r.taskNames);
+  const excluded = new Set(r.excludeQueues);
+  const open = new Set((r.queues ?? (await ctx.knownQueues())).filter((q) => !excluded.has(q)));
+  const out: Claimed[] = [];
+  const skipped: Job[] = [];
+  try {
+    while (out.length < r.limit && open.size > 0 && skipped.length < MAX_SKIPPED_PER_CLAIM) {
+      const queueName = await nextQueue(ctx, [...open]);
+      if (queueName === undefined) break;
+      // Across several queues one job at a time, so that each next job comes from the best queue.
+      const n = open.size === 1 ? Math.min(r.limit - out.length, CLAIM_PIPELINE) : 1;
+      const worker = ctx.worker(queueName);
+      const jobs = await withTimeout(Promise.all(Array.from({ length: n }, () => worker.getNextJob(r.workerId, { block: false }))), CLAIM_TIMEOUT_MS, ctx.where);
+      const got = jobs.filter((job): job is Job => Boolean(job?.id));
+      if (got.length < n) open.delete(queueName);
+      const mine: Job[] = [];
+      for (const job of got) (names.has(job.name) ? mine : skipped).push(job);
+      const begun = await Promise.all(mine.map((job) => begin(ctx, held, queueName, job, r.workerId, r.leaseMs)));
+      for (const claimed of begun) if (claimed) out.push(claimed);
+    }
+  } catch (error) {
+    // Hand back what this call took, so a failed claim strands nothing until its lease runs out.
+    await Promise.all(out.map(async (c) => {
+      const h = await held.find(c.id);
+      const job = h && (await held.job(c.id, h));
+      held.forget(c.id);
+      await job?.moveToWait(r.workerId).catch(() => undefined);
+    }));
+    throw error;
+  } finally {
+    await Promise.all(skipped.map((job) => job.moveToWait(r.workerId).catch((error: unknown) =>
+      logger.warn({ taskId: job.id, task: job.name, error: (error as Error).message }, "could not put back a task this worker cannot run; it returns when its lock expires"))));
+  }
+  return out;
+}
+
+/**
+ * The queue whose next job comes first: a plain BullMQ job without priority, else the lowest
+ * prioritized score (BullMQ priority), a due delayed job counting as first (the claim promotes it).
+ */
+async function nextQueue(ctx: RedisContext, queues: string[]): Promise<string | undefined> {
+  if (queues.length === 1) return queues[0];
+  const now = Date.now();
+  const p = ctx.client.pipeline();
+  for (const q of queues) {
+    const k = ctx.keys(q);
+    p.llen(k.key("wait")).zrange(k.key("prioritized"), "0", "0", "WITHSCORES").zrangebyscore(k.key("delayed"), 0, (now + 1) * 0x1000 - 1, "LIMIT", 0, 1);
+  }
+  const replies = (await p.exec()) ?? [];
+  let best: { q: string; rank: number } | undefined;
+  queues.forEach((q, i) => {
+    const [wait, head, due] = [replies[3 * i]![1] as number, replies[3 * i + 1]![1] as string[], replies[3 * i + 2]![1] as string[]];
+    const rank = wait > 0 || due.length > 0 ? 0 : head.length === 2 ? Math.floor(Number(head[1]) / 0x100000000) : Infinity;
+    if (rank < (best?.rank ?? Infinity)) best = { q, rank };
+  });
+  return best?.q;
+}
+
+/** Records the attempt of a job `workerId` just took; `undefined` when its lock is already gone. */
+async function begin(ctx: RedisContext, held: HeldJobs, queueName: string, job: Job, workerId: string, leaseMs: number): Promise<Claimed | undefined> {
+  const id = job.id!;
+  const data = errandDataOf(job.data);
+  if (!data) {
+    held.remember(id, { queueName, job, data: null });
+    return { unreadable: true, id, taskPath: job.name, errors: [], cause: new Error(`job '${id}' of queue '${queueName}' is not an errand task: its data has no errand state (was it added by plain BullMQ?)`) };
+  }
+  return startAttempt(ctx, held, queueName, id, job.name, job.timestamp, data, workerId, leaseMs, job);
+}
+
+/** Counts a new attempt in `data` (fenced by the lock) and builds the claimed record. */
+export async function startAttempt(
+  ctx: RedisContext, held: HeldJobs, queueName: string, id: string, name: string, timestamp: number,
+  data: ErrandJobData, workerId: string, leaseMs: number, job?: Job,
+): Promise<ClaimedRecord | undefined> {
+  const now = Date.now();
+  const e = data.errand;
+  const next: ErrandJobData = {
+    args: data.args,
+    errand: { ...e, attempts: e.attempts + 1, workerIds: [...e.workerIds, workerId], startedAt: e.startedAt ?? now, lastAttemptedAt: now, finishedAt: null, lockedBy: workerId, claimAts: job?.attemptsStarted ?? null },
+  };
+  if (!(await ctx.scripts.fencedWrite(ctx.keys(queueName), id, workerId, leaseMs, next))) return undefined;
+  held.remember(id, { queueName, data: next, ...(job && { job }) });
+  const s = next.errand;
+  return {
+    id, taskPath: name, queueName, backendName: s.backend, priority: s.priority, status: "RUNNING", args: next.args, errors: s.errors,
+    workerIds: s.workerIds, attempts: s.attempts, maxAttempts: s.maxAttempts, enqueuedAt: new Date(timestamp),
+    runAfter: s.runAfter === null ? null : new Date(s.runAfter), startedAt: new Date(s.startedAt!), lastAttemptedAt: new Date(now),
+  };
+}

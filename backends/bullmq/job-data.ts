@@ -1,0 +1,113 @@
+/**
+ * What errand keeps in a BullMQ job, and how a job's Redis hash decodes into a {@link TaskRecord}.
+ *
+ * A job is an ordinary BullMQ job (bull-board shows it): `name` is the task name, `data.args` the
+ * positional arguments, `opts.jobId` the task id, `timestamp` the enqueue time, `returnvalue`,
+ * `failedReason` and `stacktrace` as BullMQ writes them. What BullMQ has no field for (the attempt
+ * count errand shows, each attempt's worker, the error records with their class names, the finish
+ * time the worker reported) lives in `data.errand`, rewritten only by the lock holder.
+ */
+import type { JsonValue } from "../../src/json.js";
+import type { TaskError } from "../../src/task-error.js";
+import type { TaskResultStatus } from "../../src/task-result-status.js";
+import type { TaskRecord } from "../../src/worker/task-record.js";
+
+/** errand's own state of a job, in `data.errand`. Times are epoch milliseconds. */
+export interface ErrandState {
+  /** The alias of the backend that enqueued it. */
+  backend: string;
+  /** errand's priority, in [-100, 100]. */
+  priority: number;
+  maxAttempts: number;
+  runAfter: number | null;
+  /** When the task is (or was) due; a delayed job's own score wins while it is delayed. */
+  availableAt: number;
+  attempts: number;
+  workerIds: string[];
+  errors: TaskError[];
+  startedAt: number | null;
+  lastAttemptedAt: number | null;
+  /** As the worker reported it (BullMQ's `finishedOn` is the time it was stored). */
+  finishedAt: number | null;
+  /** The worker of the current attempt (meaningful while the job is active). */
+  lockedBy: string | null;
+  /**
+   * BullMQ's `attemptsStarted` (hash field `ats`, +1 on every move to active) when errand recorded
+   * the current attempt: an active job whose `ats` differs was taken by a claimer that died before
+   * recording it, so the task never ran (see recover.ts). Absent on jobs never claimed.
+   */
+  claimAts?: number | null;
+}
+
+/** A job's `data` as errand writes it. */
+export interface ErrandJobData {
+  args: JsonValue[];
+  errand: ErrandState;
+}
+
+/** Where a job is, among BullMQ's lists and sets. */
+export type BullState = "wait" | "paused" | "prioritized" | "delayed" | "waiting-children" | "active" | "completed" | "failed";
+
+/** errand's status for a BullMQ state: waiting, delayed and prioritized jobs are READY. */
+export function statusOf(state: BullState): TaskResultStatus {
+  if (state === "active") return "RUNNING";
+  if (state === "completed") return "SUCCESSFUL";
+  if (state === "failed") return "FAILED";
+  return "READY";
+}
+
+/** `data` parsed, when it is errand's shape. @throws Error when it is not (a job errand did not enqueue, or corrupt data). */
+export function parseErrandData(raw: string | undefined): ErrandJobData {
+  const data = JSON.parse(raw ?? "null") as Partial<ErrandJobData> | null;
+  if (!data || !Array.isArray(data.args) || typeof data.errand !== "object" || data.errand === null) {
+    throw new Error("not an errand task: the job's data has no errand state (args and errand fields); was it added by plain BullMQ?");
+  }
+  return data as ErrandJobData;
+}
+
+const date = (ms: number | null | undefined): Date | null => (ms === null || ms === undefined || !Number.isFinite(Number(ms)) ? null : new Date(Number(ms)));
+
+/** Extra facts about a job that are not in its hash. */
+export interface JobPlace {
+  queueName: string;
+  state: BullState;
+  /** A delayed job's due time (from its score), epoch ms. */
+  delayedUntil?: number;
+  /** Milliseconds left on an active job's lock (-2 or -1: none). */
+  lockTtlMs?: number;
+  /** The reading host's clock, epoch ms. */
+  now: number;
+}
+
+/**
+ * Decodes a job hash (`HGETALL`) into a record.
+ * @throws Error when the job is not errand's (see {@link parseErrandData}).
+ */
+export function hashToRecord(id: string, hash: Record<string, string>, place: JobPlace): TaskRecord {
+  const { args, errand: e } = parseErrandData(hash.data);
+  const status = statusOf(place.state);
+  const running = status === "RUNNING";
+  const finished = status === "SUCCESSFUL" || status === "FAILED";
+  return {
+    id,
+    taskPath: hash.name ?? "",
+    queueName: place.queueName,
+    backendName: e.backend,
+    priority: e.priority,
+    status,
+    args,
+    returnValue: status === "SUCCESSFUL" ? (JSON.parse(hash.returnvalue ?? "null") as JsonValue) : null,
+    errors: e.errors ?? [],
+    workerIds: e.workerIds ?? [],
+    attempts: e.attempts ?? 0,
+    maxAttempts: e.maxAttempts ?? 1,
+    enqueuedAt: new Date(Number(hash.timestamp)),
+    runAfter: date(e.runAfter),
+    availableAt: new Date(place.delayedUntil ?? e.availableAt ?? Number(hash.timestamp)),
+    startedAt: date(e.startedAt),
+    lastAttemptedAt: date(e.lastAttemptedAt),
+    finishedAt: finished ? date(e.finishedAt ?? Number(hash.finishedOn)) : null,
+    lockedBy: running ? e.lockedBy : null,
+    leaseExpiresAt: running ? new Date(place.now + Math.max(0, place.lockTtlMs ?? 0)) : null,
+  };
+}
