@@ -8,7 +8,7 @@
  * SKIP LOCKED` walks the claim index in order and InnoDB locks only the rows it takes. The indexes
  * are part of the one CREATE TABLE: MySQL commits every DDL statement on its own, so a migration
  * that is one statement is all or nothing; one of several statements is written so that a rerun
- * after a failure part way completes it.
+ * after a failure between them completes it.
  */
 import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
 import type { ErrandMigration } from "./migration.js";
