@@ -9,7 +9,7 @@ import type { DatabaseBackend } from "./database-backend.js";
 import { slotTableName } from "./entity.js";
 import { insertSlot, lastSlot, linkSlotTask } from "./queries/slots.js";
 
-/** {@link SlotStore} on a database backend, every dialect with `ON CONFLICT DO NOTHING … RETURNING`. */
+/** {@link SlotStore} on a database backend, every dialect (the insert-unless-present per dialect: `queries/slots.ts`). */
 export class DatabaseSlotStore implements SlotStore {
   readonly #backend: DatabaseBackend;
 
@@ -28,7 +28,7 @@ export class DatabaseSlotStore implements SlotStore {
   }
 
   /**
-   * In one transaction: the slot row (`ON CONFLICT DO NOTHING`: `"taken"` when it exists), then the
+   * In one transaction: the slot row (inserted unless present: `"taken"` when it exists), then the
    * task through the backend's own `enqueue` (validation, `maxAttempts`, the NOTIFY that wakes
    * workers, delivered on commit), then the links between them. A failure rolls all of it back.
    */

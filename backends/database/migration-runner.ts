@@ -84,7 +84,8 @@ const MIGRATION_DIALECTS: Record<DialectName, MigrationDialect> = {
     tableExists: async (run, table) =>
       (await run("select 1 as found from information_schema.tables where table_schema = database() and table_name = ?", [table])).length > 0,
     // MySQL commits every DDL statement by itself, so the transaction cannot make the run all or
-    // nothing (each errand migration is one CREATE, atomic on its own); a session-level named lock
+    // nothing (each errand migration's statements are each atomic, and rerunnable after a failure
+    // between them: see migrations/mysql.ts); a session-level named lock
     // serializes concurrent runners instead, released by `end` on the same connection.
     async begin(run) {
       const rows = await run("select get_lock(?, 600) as locked", [MYSQL_MIGRATION_LOCK]);

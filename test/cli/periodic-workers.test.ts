@@ -10,15 +10,18 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import test, { type ExecutionContext } from "ava";
 import { assertBuilt, FIXTURES, runCli, spawnCli, waitFor, type CliProcess } from "./_helpers/cli.js";
-import { pgStores, sqliteStores, type StoreFactory, type TestStore } from "./_helpers/stores.js";
+import { mysqlStores, pgStores, sqliteStores, type StoreFactory, type TestStore } from "./_helpers/stores.js";
 
 assertBuilt();
 const PG_URL = process.env.ERRAND_TEST_PG_URL;
+const MARIADB_URL = process.env.ERRAND_TEST_MARIADB_URL;
 const SLOTS = Number(process.env.ERRAND_TEST_PERIODIC_SECONDS ?? 8);
 const CONFIG = join(FIXTURES, "periodic.config.ts");
 const dir = mkdtempSync(join(tmpdir(), "errand-periodic-"));
 const factories: StoreFactory[] = [sqliteStores()];
 if (PG_URL) factories.push(pgStores(PG_URL));
+// Both MikroORM drivers of the MySQL family, on the MariaDB test server.
+if (MARIADB_URL) factories.push(mysqlStores(MARIADB_URL, "mysql"), mysqlStores(MARIADB_URL, "mariadb"));
 test.after.always(async () => {
   for (const f of factories) await f.closeAll();
   rmSync(dir, { recursive: true, force: true });
@@ -57,7 +60,7 @@ async function readSlots(store: TestStore): Promise<{ slots: SlotTask[]; duplica
   const slotTable = dialect.quoteIdent(`${store.backend.tableName}_slot`);
   const rows = await ctx.execute(
     `SELECT s.fire_time, t.scheduled_at, t.status, t.attempts, t.errors FROM ${slotTable} s LEFT JOIN ${table} t ON t.id = s.task_id
-     WHERE s."key" = 'everySecond' ORDER BY s.fire_time`,
+     WHERE s.${dialect.quoteIdent("key")} = 'everySecond' ORDER BY s.fire_time`,
   );
   const dup = await ctx.execute(`SELECT scheduled_at FROM ${table} WHERE scheduled_at IS NOT NULL GROUP BY scheduled_at HAVING COUNT(*) > 1`);
   return {
@@ -125,12 +128,14 @@ async function runScenario(t: ExecutionContext, factory: StoreFactory, s: Scenar
 }
 
 for (const factory of factories) {
-  const workers = factory.dialect === "postgresql" ? 3 : 2;
+  // SQLite serializes writers; the servers take one more worker.
+  const workers = factory.dialect === "sqlite" ? 2 : 3;
   test.serial(`${factory.dialect}: ${workers} worker processes, a 1-second schedule: each slot enqueued and run exactly once, none missing`, (t) =>
     runScenario(t, factory, { workers }));
-  if (factory.dialect === "postgresql") {
+  if (factory.dialect === "postgresql" || factory.dialect === "mariadb") {
     test.serial(`${factory.dialect}: a worker SIGKILLed at a fire time: every slot still enqueued once and run`, (t) =>
       runScenario(t, factory, { workers: 2, kill: true }));
   }
 }
 if (!PG_URL) test.skip("periodic workers on PostgreSQL (set ERRAND_TEST_PG_URL to run them)", () => {});
+if (!MARIADB_URL) test.skip("periodic workers on MySQL/MariaDB (set ERRAND_TEST_MARIADB_URL to run them)", () => {});

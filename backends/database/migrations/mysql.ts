@@ -7,13 +7,16 @@
  * `WHERE status = 'READY' … ORDER BY priority DESC, available_at, enqueued_at LIMIT n FOR UPDATE
  * SKIP LOCKED` walks the claim index in order and InnoDB locks only the rows it takes. The indexes
  * are part of the one CREATE TABLE: MySQL commits every DDL statement on its own, so a migration
- * that is one statement is all or nothing.
+ * that is one statement is all or nothing; one of several statements is written so that a rerun
+ * after a failure between them completes it.
  */
-import { assertTableName, taskResultIndexNames } from "../entity.js";
+import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
 import type { ErrandMigration } from "./migration.js";
 
 /** Stable name recorded in the migrations table; the same as on the other dialects. */
 const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
+/** Periodic tasks (DESIGN §6): the slot table and the task's `scheduled_at`; the same name as on the other dialects. */
+const PERIODIC_SLOTS_MIGRATION_NAME = "Migration20261129000000_periodic_slots";
 
 /**
  * The MySQL-family migrations for `tableName`, oldest first, as plain SQL.
@@ -57,5 +60,26 @@ export function mysqlMigrations(tableName: string): ErrandMigration[] {
   ];
   const down = [`drop table if exists ${t}`];
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }];
+  const slots = `\`${slotTableName(tableName)}\``;
+  const periodic: ErrandMigration = {
+    name: PERIODIC_SLOTS_MIGRATION_NAME,
+    // Each statement commits by itself. The table first, `if not exists`: should the ALTER fail, a
+    // rerun of the migration goes through (MySQL 8 has no `add column if not exists`).
+    up: [
+      // The primary key is the exactly-once guarantee: one row, hence one task, per slot.
+      `create table if not exists ${slots} (` +
+        "`key` varchar(255) not null, " +
+        "`fire_time` datetime(3) not null, " +
+        "`cron` varchar(255) not null, " +
+        "`timezone` varchar(255) not null, " +
+        "`task_id` varchar(64) not null, " +
+        "`enqueued_at` datetime(3) not null, " +
+        "primary key (`key`, `fire_time`)" +
+        ") engine = InnoDB default character set utf8mb4 collate utf8mb4_bin",
+      `alter table ${t} add column \`scheduled_at\` datetime(3) null`,
+    ],
+    down: [`drop table if exists ${slots}`, `alter table ${t} drop column \`scheduled_at\``],
+  };
+
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic];
 }

@@ -1,10 +1,12 @@
 /**
  * Periodic slots (DESIGN §6): the slot table `<table>_slot`, primary key (key, fire_time). The
- * statements are the same text on PostgreSQL and SQLite (both have `ON CONFLICT DO NOTHING` and
- * `RETURNING`); identifiers are quoted through the dialect.
+ * statements are the same text on every dialect except the insert-unless-present
+ * ({@link insertSlot}); identifiers are quoted through the dialect.
  */
+import { InvalidScheduleError } from "../../../src/periodic/schedule.js";
 import type { RecordedSlot } from "../../../src/worker/slot-store.js";
-import { text } from "../decode-row.js";
+import { count, text } from "../decode-row.js";
+import type { DialectName } from "../dialect.js";
 import type { QueryContext } from "./context.js";
 
 /** The slot row to claim. */
@@ -33,18 +35,53 @@ export async function lastSlot(ctx: QueryContext, slotTable: string, key: string
 /**
  * Inserts the slot row unless it exists: `true` when this call inserted it (the caller now owns the
  * slot and enqueues its task in the same transaction), `false` when another call already had.
- * On PostgreSQL a concurrent insert of the same slot waits for the other transaction: it gets
- * `false` when that one commits and inserts when it rolls back, so a slot is never lost.
+ * A concurrent insert of the same slot waits for the other transaction (the primary key's lock): it
+ * gets `false` when that one commits and inserts when it rolls back, so a slot is never lost.
+ * @throws InvalidScheduleError (MySQL family) for a cron expression longer than the column's 255 characters.
  */
-export async function insertSlot(ctx: QueryContext, slotTable: string, slot: SlotRowInput): Promise<boolean> {
+export function insertSlot(ctx: QueryContext, slotTable: string, slot: SlotRowInput): Promise<boolean> {
+  return INSERT_SLOT[ctx.dialect.name](ctx, slotTable, slot);
+}
+
+const SLOT_COLUMNS = ["key", "fire_time", "cron", "timezone", "task_id", "enqueued_at"];
+
+/** Each dialect's insert-unless-present, side by side. */
+const INSERT_SLOT: Record<DialectName, (ctx: QueryContext, slotTable: string, slot: SlotRowInput) => Promise<boolean>> = {
+  postgresql: insertOnConflict,
+  sqlite: insertOnConflict,
+  mysql: insertIgnore,
+};
+
+/** PostgreSQL, SQLite: `ON CONFLICT DO NOTHING RETURNING`, a row back only when inserted. */
+async function insertOnConflict(ctx: QueryContext, slotTable: string, slot: SlotRowInput): Promise<boolean> {
   const { dialect } = ctx;
   const q = dialect.quoteIdent;
-  const columns = ["key", "fire_time", "cron", "timezone", "task_id", "enqueued_at"].map(q).join(", ");
   const rows = await ctx.execute(
-    `INSERT INTO ${slotTable} (${columns}) VALUES (?, ?, ?, ?, '', ${dialect.nowSql}) ON CONFLICT DO NOTHING RETURNING ${q("key")} AS inserted`,
+    `INSERT INTO ${slotTable} (${SLOT_COLUMNS.map(q).join(", ")}) VALUES (?, ?, ?, ?, '', ${dialect.nowSql}) ON CONFLICT DO NOTHING RETURNING ${q("key")} AS inserted`,
     [slot.key, dialect.toDb(slot.fireTime), slot.cron, slot.timezone],
   );
   return rows.length > 0;
+}
+
+/**
+ * MySQL family (no RETURNING on MySQL, no ON CONFLICT): `INSERT IGNORE`, then `ROW_COUNT()` on the
+ * same connection (one transaction), 0 when the primary key already held the slot. IGNORE also
+ * turns an over-long value into a silently truncated one, so the one unbounded value, the cron
+ * expression, is checked first (key and time zone are validated shorter than the columns).
+ */
+async function insertIgnore(ctx: QueryContext, slotTable: string, slot: SlotRowInput): Promise<boolean> {
+  const { dialect } = ctx;
+  const q = dialect.quoteIdent;
+  if (slot.cron.length > 255) {
+    throw new InvalidScheduleError(`periodic.${slot.key}.cron is ${slot.cron.length} characters long; the slot table stores at most 255. Shorten the expression (e.g. a step "*/5" instead of a list).`);
+  }
+  return ctx.transaction(async (execute) => {
+    await execute(`INSERT IGNORE INTO ${slotTable} (${SLOT_COLUMNS.map(q).join(", ")}) VALUES (?, ?, ?, ?, '', ${dialect.nowSql})`, [
+      slot.key, dialect.toDb(slot.fireTime), slot.cron, slot.timezone,
+    ]);
+    const rows = await execute("SELECT ROW_COUNT() AS inserted");
+    return count(rows[0]?.inserted) > 0;
+  });
 }
 
 /** Records the task a slot enqueued, and the slot on the task (`scheduled_at`). */

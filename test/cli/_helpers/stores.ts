@@ -1,9 +1,10 @@
 /**
  * One isolated task table per test: a new SQLite file, or a new table (ERRAND_TEST_TABLE) in the
- * PostgreSQL database created for the test file. The fixture config reads both variables.
+ * PostgreSQL or MariaDB database created for the test file. The fixture config reads both variables.
  */
 import { randomBytes } from "node:crypto";
 import type { DatabaseBackend } from "errand/backends/database";
+import { freshMysql } from "../../helpers/databases.js";
 import { createPgDatabase, createSqliteDatabase, type TestDatabase } from "./databases.js";
 import { openBackend } from "./tasks-db.js";
 
@@ -13,13 +14,14 @@ export interface TestStore {
   env: Record<string, string>;
   /** The test process's backend on the same table (closed by the dialect's `closeAll`). */
   backend: DatabaseBackend;
-  /** Whether the table must be created with `errand migrate` first (PostgreSQL does not auto-migrate). */
+  /** Whether the table must be created with `errand migrate` first (servers do not auto-migrate). */
   needsMigrate: boolean;
 }
 
 /** Makes stores of one dialect and cleans them all up at the end. */
 export interface StoreFactory {
-  dialect: "sqlite" | "postgresql";
+  /** The dialect, or for the MySQL family the MikroORM driver (`mysql`, `mariadb`) on the MariaDB test server. */
+  dialect: "sqlite" | "postgresql" | "mysql" | "mariadb";
   create(): Promise<TestStore>;
   /** Closes the backends and drops the databases. */
   closeAll(): Promise<void>;
@@ -47,12 +49,21 @@ export function sqliteStores(): StoreFactory {
 
 /** PostgreSQL: one database for the test file (created lazily), a table per store. */
 export function pgStores(serverUrl: string): StoreFactory {
+  return serverStores("postgresql", () => createPgDatabase(serverUrl));
+}
+
+/** The MariaDB test server through MikroORM's `driver`: one database for the test file (created lazily), a table per store. */
+export function mysqlStores(serverUrl: string, driver: "mysql" | "mariadb"): StoreFactory {
+  return serverStores(driver, () => freshMysql(driver, "errand_cli", serverUrl));
+}
+
+function serverStores(dialect: StoreFactory["dialect"], createDatabase: () => Promise<TestDatabase>): StoreFactory {
   let db: Promise<TestDatabase> | undefined;
   const backends: DatabaseBackend[] = [];
   return {
-    dialect: "postgresql",
+    dialect,
     async create() {
-      db ??= createPgDatabase(serverUrl);
+      db ??= createDatabase();
       const { url } = await db;
       const table = `t_${randomBytes(4).toString("hex")}`;
       const backend = openBackend(url, table);
