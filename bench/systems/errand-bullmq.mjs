@@ -6,8 +6,11 @@ import { BullMQBackend } from "errand/backends/bullmq";
 import { Worker } from "errand/worker";
 
 let onJob = () => {};
-/** The no-op task: one small JSON argument, like every other system's payload. */
-export const benchNoop = task(async function benchNoop(payload) {
+/**
+ * The no-op task: one small JSON argument, like every other system's payload. Its own name: the bench
+ * imports errand.mjs into the same process, whose `benchNoop` is another function.
+ */
+export const benchNoop = task({ name: "benchNoopBullmq" }, async function benchNoop(payload) {
   onJob(payload);
 });
 
