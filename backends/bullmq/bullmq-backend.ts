@@ -58,7 +58,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     this.prefix = this.bullmqOptions.prefix ?? BULLMQ_DEFAULTS.prefix;
     this.leaseMs = this.bullmqOptions.leaseMs ?? BULLMQ_DEFAULTS.leaseMs;
     this.#defaultBackoff = toBackoffFunction(this.bullmqOptions.backoff);
-    this.taskStore = new BullMQStore(() => this.#context());
+    this.taskStore = new BullMQStore(() => this.#context(), this);
   }
 
   /** Where this backend's Redis is, for messages (never the password). */
@@ -100,24 +100,37 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
   /** Adds every enqueue with one `Queue.addBulk` (one MULTI): all or nothing. */
   override async enqueueMany<R>(task: Task<any, R>, argsList: JsonValue[][]): Promise<TaskResult<R>[]> {
     if (argsList.length === 0) return [];
+    return this.#add(task, argsList, argsList.map(() => randomUUID()), null);
+  }
+
+  /**
+   * Adds the task of a periodic slot under the job id `id` (derived from the slot, see
+   * bullmq-slot-store.ts), carrying `scheduledAt`. BullMQ adds nothing when a job with that id
+   * exists, so a repeated call for one slot leaves the one job there is.
+   */
+  async addSlotTask(task: Task<any, any>, args: JsonValue[], id: string, scheduledAt: Date): Promise<void> {
+    await this.#add(task, [args], [id], scheduledAt);
+  }
+
+  async #add<R>(task: Task<any, R>, argsList: JsonValue[][], ids: string[], scheduledAt: Date | null): Promise<TaskResult<R>[]> {
     const ctx = await this.#context();
     await ctx.registerQueue(task.queueName);
     const now = Date.now();
     const runAfter = task.runAfter?.getTime() ?? null;
     const delay = runAfter === null ? 0 : Math.max(0, runAfter - now);
-    const ids = argsList.map(() => randomUUID());
     await ctx.queue(task.queueName).addBulk(argsList.map((args, i) => {
       const data: ErrandJobData = {
         args,
         errand: {
           backend: this.alias, priority: task.priority, maxAttempts: this.maxAttemptsFor(task), runAfter, availableAt: runAfter ?? now,
           attempts: 0, workerIds: [], errors: [], startedAt: null, lastAttemptedAt: null, finishedAt: null, lockedBy: null,
+          ...(scheduledAt && { scheduledAt: scheduledAt.getTime() }),
         },
       };
       return { name: task.name, data, opts: { jobId: ids[i]!, timestamp: now, priority: toBullPriority(task.priority), ...(delay > 0 && { delay }) } };
     }));
     const enqueuedAt = new Date(now);
-    const results = argsList.map((args, i) => readyTaskResult<R>(ids[i]!, task, args, this.alias, enqueuedAt));
+    const results = argsList.map((args, i) => readyTaskResult<R>(ids[i]!, task, args, this.alias, enqueuedAt, scheduledAt));
     if (taskEnqueued.hasReceivers) {
       const sender = this.constructor as typeof BullMQBackend;
       for (const r of results) taskEnqueued.send({ sender, taskResult: r });

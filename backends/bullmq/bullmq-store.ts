@@ -2,6 +2,8 @@ import type {
   ClaimByIdRequest, Claimed, ClaimRequest, Disposer, FilterChoices, OutcomeReceipt, PurgeFilter, QueueStatusCount, RecoveryResult, RunningTaskInfo,
   StatusCounts, StoreCapabilities, TaskFilter, TaskListQuery, TaskOutcome, TaskPage, TaskRecord, TaskStore, UnrunnableCount, WakeListener,
 } from "../../src/worker/store.js";
+import type { BullMQBackend } from "./bullmq-backend.js";
+import { BullMQSlotStore } from "./bullmq-slot-store.js";
 import { claimJobs, startAttempt } from "./claim.js";
 import { isTransientRedisError } from "./connection.js";
 import { findQueue, HeldJobs } from "./held-jobs.js";
@@ -36,11 +38,17 @@ export const BULLMQ_STORE_CAPABILITIES: StoreCapabilities = {
  */
 export class BullMQStore implements TaskStore {
   readonly capabilities = BULLMQ_STORE_CAPABILITIES;
+  /** Periodic slots (see bullmq-slot-store.ts). */
+  readonly slots: BullMQSlotStore;
   readonly #held: HeldJobs;
 
-  /** @param context - opens (once) and returns the backend's Redis context. */
-  constructor(private readonly context: () => Promise<RedisContext>) {
+  /**
+   * @param context - opens (once) and returns the backend's Redis context.
+   * @param backend - the backend, which adds the slots' tasks.
+   */
+  constructor(private readonly context: () => Promise<RedisContext>, backend: BullMQBackend) {
     this.#held = new HeldJobs(context);
+    this.slots = new BullMQSlotStore(context, backend);
   }
 
   async open(): Promise<void> {

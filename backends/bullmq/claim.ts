@@ -121,5 +121,6 @@ export async function startAttempt(
     id, taskPath: name, queueName, backendName: s.backend, priority: s.priority, status: "RUNNING", args: next.args, errors: s.errors,
     workerIds: s.workerIds, attempts: s.attempts, maxAttempts: s.maxAttempts, enqueuedAt: new Date(timestamp),
     runAfter: s.runAfter === null ? null : new Date(s.runAfter), startedAt: new Date(s.startedAt!), lastAttemptedAt: new Date(now),
+    scheduledAt: s.scheduledAt === undefined || s.scheduledAt === null ? null : new Date(s.scheduledAt),
   };
 }

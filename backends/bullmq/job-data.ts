@@ -37,6 +37,8 @@ export interface ErrandState {
    * recording it, so the task never ran (see recover.ts). Absent on jobs never claimed.
    */
   claimAts?: number | null;
+  /** The fire time of the periodic slot that enqueued the task; absent on tasks `enqueue` added. */
+  scheduledAt?: number | null;
 }
 
 /** A job's `data` as errand writes it. */
@@ -109,5 +111,6 @@ export function hashToRecord(id: string, hash: Record<string, string>, place: Jo
     finishedAt: finished ? date(e.finishedAt ?? Number(hash.finishedOn)) : null,
     lockedBy: running ? e.lockedBy : null,
     leaseExpiresAt: running ? new Date(place.now + Math.max(0, place.lockTtlMs ?? 0)) : null,
+    scheduledAt: date(e.scheduledAt),
   };
 }

@@ -30,3 +30,8 @@ export function queuesKey(prefix: string): string {
 export function isPossibleId(id: string): boolean {
   return typeof id === "string" && id.length > 0 && id.length <= 64 && !id.includes(":") && String(Number.parseInt(id, 10)) !== id;
 }
+
+/** errand's periodic slots under `prefix`: a hash, schedule key → the latest slot (bullmq-slot-store.ts). */
+export function slotsKey(prefix: string): string {
+  return `${prefix}::errand:slots`;
+}

@@ -118,6 +118,11 @@ export class Scripts {
     }
   }
 
+  /** Runs one of errand's scripts kept next to its use (by SHA-1, as the others). */
+  eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    return this.#run(script, keys.length, ...keys, ...args);
+  }
+
   /** Whether `token` holds job `id` (renewing the lease when `leaseMs` > 0), writing `data` when given. */
   async fencedWrite(k: QueueKeys, id: string, token: string, leaseMs: number, data?: unknown): Promise<boolean> {
     const args = [id, token, Math.max(0, Math.ceil(leaseMs)), data === undefined ? "" : JSON.stringify(data)];
