@@ -1,8 +1,8 @@
 /**
  * The optional part of the store port for periodic tasks (DESIGN §6): a store that keeps slot rows
  * exposes a {@link SlotStore} as `TaskStore.slots`, and every worker on it runs a scheduler
- * (`src/periodic/scheduler.ts`) over it. A store without one (BullMQ, for now) simply has no
- * periodic tasks; nothing else in the port changes.
+ * (`src/periodic/scheduler.ts`) over it. The SQL stores and the BullMQ store have one; a store
+ * without one simply has no periodic tasks (its workers warn); nothing else in the port changes.
  */
 import type { RecordedSlot, SlotPort } from "../periodic/scheduler.js";
 
