@@ -67,33 +67,6 @@ export function decodeTask(row: RawRow, dialect: Dialect): TaskRecord {
 }
 
 /**
- * The fields a claim returns, with `status` given: one object literal, no spread, since a claim
- * decodes every row it takes (the worker's hot path).
- */
-function decodeClaimedFields<S extends TaskResultStatus>(row: RawRow, dialect: Dialect, status: S, fill?: ClaimFill): Omit<ClaimedRecord, "status"> & { status: S } {
-  if (fill) return decodeFilled(row, dialect, status, fill);
-  return {
-    id: text(row.id),
-    taskPath: text(row.task_path),
-    queueName: text(row.queue_name),
-    backendName: text(row.backend_name),
-    priority: int(row.priority),
-    args: jsonArray<JsonValue>(dialect, row.args),
-    errors: jsonArray<TaskError>(dialect, row.errors),
-    workerIds: jsonArray<string>(dialect, row.worker_ids),
-    attempts: int(row.attempts),
-    maxAttempts: int(row.max_attempts),
-    enqueuedAt: date(dialect, row.enqueued_at),
-    runAfter: dialect.fromDb(row.run_after),
-    startedAt: dialect.fromDb(row.started_at),
-    lastAttemptedAt: dialect.fromDb(row.last_attempted_at),
-    // Absent from a statement that does not select it: read as null (not scheduled).
-    scheduledAt: dialect.fromDb(row.scheduled_at),
-    status,
-  };
-}
-
-/**
  * What a claim set itself and so may leave out of the row it returns (PostgreSQL's RETURNING list):
  * the attempt's start (`last_attempted_at`; `started_at` too when NULL: a first attempt), no earlier
  * errors (`errors` NULL), and this worker alone (`worker_ids` NULL).
@@ -104,8 +77,13 @@ export interface ClaimFill {
   workerId: string;
 }
 
-/** {@link decodeClaimedFields} of a row that left out what {@link ClaimFill} knows (the raw row is not touched). */
-function decodeFilled<S extends TaskResultStatus>(row: RawRow, dialect: Dialect, status: S, fill: ClaimFill): Omit<ClaimedRecord, "status"> & { status: S } {
+/**
+ * The fields a claim returns, with `status` given, and with what `fill` knows in place of the columns
+ * the claim left out (the raw row is not touched): one object literal, no spread, since a claim
+ * decodes every row it takes (the worker's hot path).
+ */
+function decodeClaimedFields<S extends TaskResultStatus>(row: RawRow, dialect: Dialect, status: S, fill?: ClaimFill): Omit<ClaimedRecord, "status"> & { status: S } {
+  const attemptedAt = fill ? new Date(fill.attemptedAtMs) : null;
   return {
     id: text(row.id),
     taskPath: text(row.task_path),
@@ -114,13 +92,13 @@ function decodeFilled<S extends TaskResultStatus>(row: RawRow, dialect: Dialect,
     priority: int(row.priority),
     args: jsonArray<JsonValue>(dialect, row.args),
     errors: jsonArray<TaskError>(dialect, row.errors),
-    workerIds: row.worker_ids === null || row.worker_ids === undefined ? [fill.workerId] : jsonArray<string>(dialect, row.worker_ids),
+    workerIds: fill && (row.worker_ids === null || row.worker_ids === undefined) ? [fill.workerId] : jsonArray<string>(dialect, row.worker_ids),
     attempts: int(row.attempts),
     maxAttempts: int(row.max_attempts),
     enqueuedAt: date(dialect, row.enqueued_at),
     runAfter: dialect.fromDb(row.run_after),
-    startedAt: row.started_at === null || row.started_at === undefined ? new Date(fill.attemptedAtMs) : dialect.fromDb(row.started_at),
-    lastAttemptedAt: new Date(fill.attemptedAtMs),
+    startedAt: fill && (row.started_at === null || row.started_at === undefined) ? new Date(fill.attemptedAtMs) : dialect.fromDb(row.started_at),
+    lastAttemptedAt: attemptedAt ?? dialect.fromDb(row.last_attempted_at),
     // Absent from a statement that does not select it: read as null (not scheduled).
     scheduledAt: dialect.fromDb(row.scheduled_at),
     status,
