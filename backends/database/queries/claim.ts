@@ -1,7 +1,7 @@
 import type { Claimed } from "../../../src/worker/task-record.js";
 import { decodeClaimed, type ClaimFill } from "../decode-row.js";
 import type { Dialect, DialectName } from "../dialect.js";
-import { placeholders, type QueryContext, type RawRow } from "./context.js";
+import { placeholders, queueFilter, type QueryContext, type RawRow } from "./context.js";
 
 /** What to claim, and for whom. */
 export interface ClaimParams {
@@ -103,16 +103,7 @@ async function claimSkipLocked(ctx: QueryContext, p: ClaimParams): Promise<RawRo
 async function claimSerialized(ctx: QueryContext, p: ClaimParams): Promise<RawRow[]> {
   const { dialect, table } = ctx;
   const now = dialect.toDb(p.now);
-  let filter = "";
-  const filterParams: unknown[] = [];
-  if (p.queues && p.queues.length > 0) {
-    filter += ` AND queue_name IN (${placeholders(p.queues.length)})`;
-    filterParams.push(...p.queues);
-  }
-  if (p.excludeQueues && p.excludeQueues.length > 0) {
-    filter += ` AND queue_name NOT IN (${placeholders(p.excludeQueues.length)})`;
-    filterParams.push(...p.excludeQueues);
-  }
+  const { sql: filter, params: filterParams } = queueFilter(p.queues, p.excludeQueues);
   // `+task_path`: keeps SQLite's planner on the claim index (already in claim order) rather than the
   // task_path index, which would visit every finished row of those tasks and sort.
   const rows = await ctx.execute(
@@ -138,16 +129,7 @@ async function claimSerialized(ctx: QueryContext, p: ClaimParams): Promise<RawRo
 async function claimLockedRows(ctx: QueryContext, p: ClaimParams): Promise<RawRow[]> {
   const { dialect, table } = ctx;
   const now = dialect.toDb(p.now);
-  let filter = "";
-  const filterParams: unknown[] = [];
-  if (p.queues && p.queues.length > 0) {
-    filter += ` AND queue_name IN (${placeholders(p.queues.length)})`;
-    filterParams.push(...p.queues);
-  }
-  if (p.excludeQueues && p.excludeQueues.length > 0) {
-    filter += ` AND queue_name NOT IN (${placeholders(p.excludeQueues.length)})`;
-    filterParams.push(...p.excludeQueues);
-  }
+  const { sql: filter, params: filterParams } = queueFilter(p.queues, p.excludeQueues);
   // The index is forced: ordered by it, the scan stops after `limit` rows; a filesort through another
   // index would lock every matching row before sorting.
   const claimIndex = `\`${table.slice(1, -1)}_claim_idx\``;
