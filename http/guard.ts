@@ -4,6 +4,7 @@
  * call, and the mapping of errors to status codes.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { ErrandError } from "../src/errors.js";
 import { logger } from "../src/logger.js";
 import { authenticate, loginSecrets } from "./auth.js";
 import { BadRequestError, BodyTooLargeError, jsonError, UnsupportedMediaTypeError } from "./body.js";
@@ -13,7 +14,6 @@ import { hasSession } from "./admin/session.js";
 import { crossSiteMessage, crossSiteReason } from "./cross-site.js";
 import type { TasksAppSettings } from "./options.js";
 import type { TasksRoute } from "./route.js";
-import { storeError } from "./store-error.js";
 
 /** Hono environment of the tasks app: per-request values the log line and the admin pages read. */
 export interface TasksAppEnv {
@@ -116,7 +116,6 @@ export function errorHandler(settings: TasksAppSettings) {
   return (error: Error, c: Context<TasksAppEnv>): Response => {
     let status = 500;
     let message = "Internal server error";
-    const known = storeError(error);
     if (error instanceof BodyTooLargeError) {
       status = 413;
       message = `Request body too large (max ${error.maxBytes} bytes)`;
@@ -129,9 +128,10 @@ export function errorHandler(settings: TasksAppSettings) {
     } else if (error instanceof NotFoundError) {
       status = 404;
       message = error.message;
-    } else if (known) {
+    } else if (error instanceof ErrandError) {
+      // The store translates database failures into ErrandErrors where SQL runs (database-errors.ts).
       status = 503;
-      message = known.message;
+      message = error.message;
       logger.error({ err: error, endpoint: c.get("endpoint") }, "tasks endpoint could not use the store");
     } else {
       logger.error({ err: error, endpoint: c.get("endpoint") }, "tasks endpoint threw");
