@@ -24,15 +24,19 @@ export class OwnServer {
   /**
    * @param name - suffix of the directory (`<root>/<dirStem>-<name>/`); unique per test file so parallel
    *   files never share a server.
-   * @param port - TCP port on 127.0.0.1; pick one no other test uses.
+   * @param port - TCP port on 127.0.0.1; pick one no other test uses. `ERRAND_TEST_PORT_OFFSET` (default
+   *   0) is added, so two checkouts can run their suites at once without sharing a server.
    */
-  constructor(kind: ServerKind, readonly name: string, readonly port: number) {
+  readonly port: number;
+
+  constructor(kind: ServerKind, readonly name: string, port: number) {
+    this.port = port + Number(process.env.ERRAND_TEST_PORT_OFFSET ?? 0);
     const root = fileURLToPath(new URL("../../", import.meta.url));
     this.#script = `${root}scripts/${kind.script}`;
     this.#env = {
       ...process.env,
       [`ERRAND_TEST_${kind.envPrefix}_DIR`]: `${root}${kind.dirStem}-${name}`,
-      [`ERRAND_TEST_${kind.envPrefix}_PORT`]: String(port),
+      [`ERRAND_TEST_${kind.envPrefix}_PORT`]: String(this.port),
     };
   }
 
