@@ -13,12 +13,15 @@ import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
 import { describeDatabaseUrl, translateDatabaseError } from "./database-errors.js";
 import { DatabaseStore } from "./database-store.js";
 import { dialectOf, mysqlDialect, postgresqlDialect, sqliteDialect, type Dialect } from "./dialect.js";
+import { FinishWaiters } from "./finish-waiters.js";
 import { InFlight } from "./in-flight.js";
 import { finishedChannel, notifyChannel, TaskListener } from "./notify.js";
-import { checkDatabaseOptions, DATABASE_DEFAULTS, pgSettings, type DatabaseBackendOptions } from "./options.js";
+import { checkDatabaseOptions, DATABASE_DEFAULTS, pgSettings, wakeupOnPostgresql, type DatabaseBackendOptions } from "./options.js";
 import type { ErrandOrm } from "./orm.js";
 import type { QueryContext } from "./queries/context.js";
 import { insertTasks, type NewTaskItem } from "./queries/insert.js";
+import { afterCommitOf } from "./after-commit.js";
+import { RedisWakeup } from "./redis-wakeup.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend, TaskStore } from "../../src/worker/store.js";
 
@@ -55,6 +58,8 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
   readonly leaseMs: number;
   /** Whether SUCCESSFUL results stay stored (see {@link DatabaseBackendOptions.keepSuccessfulResults}). */
   readonly keepSuccessfulResults: boolean;
+  /** @internal The Redis wake-up channel of {@link DatabaseBackendOptions.wakeup}, if configured. */
+  readonly wakeup: RedisWakeup | undefined;
   readonly #idFunction: () => string;
   readonly #defaultBackoff: BackoffFunction;
   #ready: Promise<{ orm: ErrandOrm; ctx: QueryContext }> | undefined;
@@ -75,6 +80,21 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
     this.finishedChannel = finishedChannel(this.tableName);
     this.#idFunction = this.databaseOptions.idFunction ?? randomUUID;
     this.#defaultBackoff = toBackoffFunction(this.databaseOptions.backoff);
+    this.wakeup = this.databaseOptions.wakeup === undefined ? undefined : new RedisWakeup(this.databaseOptions.wakeup, alias);
+  }
+
+  /**
+   * @internal Tells workers (or `wait()`ers) through `OPTIONS.wakeup` that `channel` has news, once
+   * the application's transaction around the caller (if any) has committed; without a transaction
+   * or a tracked one, at once. Never throws.
+   */
+  announce(orm: ErrandOrm, channel: string, message: string): void {
+    const wakeup = this.wakeup;
+    if (!wakeup) return;
+    const publish = () => wakeup.publish(channel, message);
+    const trx = orm.em.getContext(false).getTransactionContext<object>();
+    if (trx && afterCommitOf(orm).defer(trx, publish)) return;
+    publish();
   }
 
   /** This backend's store: what the Worker, the programmatic API, the CLI and the HTTP app use (created on first access; it opens the database on first use). */
@@ -176,7 +196,7 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
   /** Inserts every enqueue in one statement (chunked for very large lists); all or nothing in a transaction. */
   override async enqueueMany<R>(task: Task<any, R>, argsList: JsonValue[][]): Promise<TaskResult<R>[]> {
     if (argsList.length === 0) return [];
-    const ctx = await this.queryContext();
+    const { orm, ctx } = await this.#open();
     const enqueuedAt = new Date();
     const items: NewTaskItem[] = argsList.map((args) => ({ id: this.#newId(), args }));
     // Wake idle workers (PostgreSQL LISTEN) unless the task is deferred: they poll for those.
@@ -195,6 +215,8 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
       items,
       dueNow ? { channel: this.notifyChannel, payload: task.queueName } : undefined,
     );
+    // Without NOTIFY, OPTIONS.wakeup tells workers (after the application's transaction commits).
+    if (dueNow && !ctx.dialect.supportsNotify) this.announce(orm, this.notifyChannel, task.queueName);
     const results = items.map((item) => readyTaskResult<R>(item.id, task, item.args as JsonValue[], this.alias, enqueuedAt));
     if (taskEnqueued.hasReceivers) {
       // The sender is the backend's own class, so subclasses (CloudTasksBackend) report themselves.
@@ -215,43 +237,25 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
   }
 
   /**
-   * Resolves at the next completion anywhere (PostgreSQL: LISTEN on the completions channel, shared by
-   * all waiters of this backend and closed when none is left) or after `ms`; on SQLite it sleeps.
+   * Resolves at the next completion anywhere (PostgreSQL: LISTEN on the completions channel; with
+   * `OPTIONS.wakeup`: its Redis channel; either shared by all waiters of this backend and closed when
+   * none is left) or after `ms`; otherwise it sleeps.
    */
   override async waitForChange(ms: number): Promise<void> {
     const { orm, ctx } = await this.#open();
-    if (!ctx.dialect.supportsNotify) return super.waitForChange(ms);
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#finishWaiters.delete(done);
-        if (this.#finishWaiters.size === 0) this.#stopFinishListener();
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#finishWaiters.add(done);
-      this.#startFinishListener(orm);
+    if (!ctx.dialect.supportsNotify && !this.wakeup) return super.waitForChange(ms);
+    await this.#finishWaiters.wait(ms, (wakeAll) => {
+      if (ctx.dialect.supportsNotify) {
+        const listener = new TaskListener({ orm, channel: this.finishedChannel, name: `${this.alias}:wait`, onNotify: wakeAll, onReconnect: wakeAll });
+        void listener.start();
+        return listener;
+      }
+      const subscribed = this.wakeup!.subscribe(this.finishedChannel, wakeAll, wakeAll);
+      return { close: async () => (await subscribed)() };
     });
   }
 
-  #finishWaiters = new Set<() => void>();
-  #finishListener: TaskListener | undefined;
-
-  #startFinishListener(orm: ErrandOrm): void {
-    if (this.#finishListener) return;
-    const wakeAll = () => {
-      for (const wake of [...this.#finishWaiters]) wake();
-    };
-    // On reconnect, completions during the gap were missed: waiters re-read their results.
-    this.#finishListener = new TaskListener({ orm, channel: this.finishedChannel, name: `${this.alias}:wait`, onNotify: wakeAll, onReconnect: wakeAll });
-    void this.#finishListener.start();
-  }
-
-  #stopFinishListener(): void {
-    const listener = this.#finishListener;
-    this.#finishListener = undefined;
-    void listener?.close();
-  }
+  readonly #finishWaiters = new FinishWaiters();
 
   /** Connection and schema problems (an unreachable database, pending migrations), as messages. */
   override async check(): Promise<string[]> {
@@ -265,7 +269,8 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
 
   /** Closes the connection pool if this backend opened it (an `orm` passed in stays open). */
   override async close(): Promise<void> {
-    this.#stopFinishListener();
+    this.#finishWaiters.stop();
+    await this.wakeup?.close();
     const ready = this.#ready;
     const connecting = this.#connecting;
     this.#ready = undefined;
@@ -318,6 +323,12 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
       const { orm } = await this.#connect();
       const dialect = dialectOf(orm);
       this.#dialect = dialect;
+      if (this.wakeup) {
+        if (dialect.supportsNotify) throw new InvalidTaskBackendError(wakeupOnPostgresql(`TASKS.${this.alias}.OPTIONS.wakeup`));
+        await this.wakeup.open();
+        // Transactions the application starts from now on are followed, for wake-ups after their commit.
+        afterCommitOf(orm);
+      }
       const autoMigrate = this.databaseOptions.autoMigrate ?? dialect.migratesOnFirstUse;
       if (autoMigrate) {
         const applied = await this.migrate();

@@ -39,7 +39,8 @@ const MAX_BATCH = 500;
  * The store port over a {@link DatabaseBackend}'s table, on every dialect: one method per query in
  * `queries/`, rows decoded into typed records there or in `decode-row.ts`. What the port leaves to
  * the store lives here: RETRY delays become database-clock due times, SUCCESSFUL outcomes are
- * deleted when the backend keeps none, finishes NOTIFY `TaskResult.wait()` on PostgreSQL, and an
+ * deleted when the backend keeps none, finishes wake `TaskResult.wait()` (PostgreSQL NOTIFY, or
+ * Redis with `OPTIONS.wakeup`), and an
  * outcome the database refuses is isolated and stored as FAILED (see `store-outcomes.ts`).
  */
 export class DatabaseStore implements TaskStore {
@@ -53,10 +54,13 @@ export class DatabaseStore implements TaskStore {
     this.slots = new DatabaseSlotStore(backend);
   }
 
-  /** Exact once {@link open} resolved; before that, the dialect the backend's `OPTIONS` name. */
+  /**
+   * Exact once {@link open} resolved; before that, the dialect the backend's `OPTIONS` name. Wake-ups
+   * come from PostgreSQL's NOTIFY, or from Redis with `OPTIONS.wakeup` on the other dialects.
+   */
   get capabilities(): StoreCapabilities {
     const dialect: Dialect = this.#backend.dialect;
-    return { supportsNotify: dialect.supportsNotify, clock: dialect.clock, maxBatchSize: MAX_BATCH };
+    return { supportsNotify: dialect.supportsNotify || this.#backend.wakeup !== undefined, clock: dialect.clock, maxBatchSize: MAX_BATCH };
   }
 
   #ctx(): Promise<QueryContext> {
@@ -81,7 +85,12 @@ export class DatabaseStore implements TaskStore {
     const ctx = await this.#ctx();
     const items = outcomes.map(toCompletionItem);
     const { keepSuccessfulResults, finishedChannel } = this.#backend;
-    return storeOutcomeReceipts(ctx, { keepSuccessfulResults, finishedChannel: ctx.dialect.supportsNotify ? finishedChannel : undefined }, workerId, items);
+    const receipts = await storeOutcomeReceipts(ctx, { keepSuccessfulResults, finishedChannel: ctx.dialect.supportsNotify ? finishedChannel : undefined }, workerId, items);
+    // Without NOTIFY, OPTIONS.wakeup tells TaskResult.wait() that something finished.
+    if (this.#backend.wakeup && !ctx.dialect.supportsNotify && outcomes.some((o) => o.status !== "RETRY" && receipts.get(o.id)?.kind === "stored")) {
+      this.#backend.announce(await this.#backend.getOrm(), finishedChannel, "");
+    }
+    return receipts;
   }
 
   async renewLeases(workerId: string, ids: readonly string[], leaseMs: number): Promise<Set<string>> {
@@ -100,9 +109,16 @@ export class DatabaseStore implements TaskStore {
     return recoverOwnTasks(await this.#ctx(), workerId, new Date(), limit);
   }
 
-  /** PostgreSQL: a dedicated LISTEN connection that reconnects by itself (waking the listener then). */
+  /**
+   * PostgreSQL: a dedicated LISTEN connection; with `OPTIONS.wakeup`: a Redis subscription. Either
+   * reconnects by itself, waking the listener then (announcements meanwhile were lost).
+   */
   async watch(listener: WakeListener): Promise<Disposer> {
     const ctx = await this.#ctx();
+    const wakeup = this.#backend.wakeup;
+    if (!ctx.dialect.supportsNotify && wakeup) {
+      return wakeup.subscribe(this.#backend.notifyChannel, (queueName) => listener(queueName === "" ? undefined : queueName), () => listener());
+    }
     if (!ctx.dialect.supportsNotify) return async () => undefined;
     let connected = false;
     const taskListener = new TaskListener({
@@ -164,7 +180,11 @@ export class DatabaseStore implements TaskStore {
   async retry(ids: readonly string[]): Promise<string[]> {
     const valid = ids.filter(validId);
     if (valid.length === 0) return [];
-    return retryFailed(await this.#ctx(), valid, { channel: this.#backend.notifyChannel });
+    const ctx = await this.#ctx();
+    const retried = await retryFailed(ctx, valid, { channel: this.#backend.notifyChannel });
+    // Without NOTIFY: wake every worker (no queue name: the retried tasks may be in several queues).
+    if (retried.length > 0 && !ctx.dialect.supportsNotify) this.#backend.announce(await this.#backend.getOrm(), this.#backend.notifyChannel, "");
+    return retried;
   }
 
   async countPurgeable(filter: PurgeFilter): Promise<number> {

@@ -71,6 +71,18 @@ export interface DatabaseBackendOptions {
    * @defaultValue true
    */
   keepSuccessfulResults?: boolean;
+  /**
+   * SQLite and MySQL/MariaDB: a Redis server that carries wake-ups, `"redis://host:6379[/db]"` (or
+   * `rediss://` for TLS), the design of django-task-worker: the database stays the only record of
+   * tasks, Redis only says "look now". Enqueues publish the task's queue name on `errand_<tableName>`
+   * (after the application's MikroORM transaction commits, when they run inside one), completions
+   * publish on `errand_<tableName>_finished`; workers and `TaskResult.wait()` subscribe, so a new
+   * task starts within milliseconds instead of at the next `--interval` poll. Redis being down never
+   * fails an enqueue (a warning is logged once per outage): workers reconnect with back-off and poll
+   * meanwhile. Needs the `ioredis` package. Refused on PostgreSQL, whose LISTEN/NOTIFY does this
+   * already. @defaultValue none (workers poll at `--interval`; `wait()` polls)
+   */
+  wakeup?: string;
 }
 
 /** The defaults of {@link DatabaseBackendOptions}. */
@@ -85,7 +97,7 @@ export const DATABASE_DEFAULTS = {
 /** The names of {@link DatabaseBackendOptions}' fields (backends built on DatabaseBackend accept them too). */
 export const DATABASE_OPTION_NAMES: readonly (keyof DatabaseBackendOptions)[] = [
   "url", "orm", "idFunction", "tableName", "autoMigrate", "maxAttempts", "backoff", "timeout", "leaseMs", "keepSuccessfulResults",
-  "connectTimeoutMs", "statementTimeoutMs", "queryTimeoutMs", "keepAliveInitialDelayMs",
+  "connectTimeoutMs", "statementTimeoutMs", "queryTimeoutMs", "keepAliveInitialDelayMs", "wakeup",
 ];
 const PG_SETTINGS = ["connectTimeoutMs", "statementTimeoutMs", "queryTimeoutMs", "keepAliveInitialDelayMs"] as const;
 
@@ -150,5 +162,33 @@ export function checkDatabaseOptions(alias: string, options: Record<string, unkn
   if (o.keepSuccessfulResults !== undefined && typeof o.keepSuccessfulResults !== "boolean") {
     throw new InvalidTaskBackendError(`${field("keepSuccessfulResults")} must be true (keep SUCCESSFUL results) or false (delete them once stored); got ${JSON.stringify(o.keepSuccessfulResults) ?? String(o.keepSuccessfulResults)}.`);
   }
+  const wakeup = wakeupProblem(o.wakeup, o.orm === undefined ? o.url : undefined, field("wakeup"));
+  if (wakeup) throw new InvalidTaskBackendError(wakeup);
   return o;
+}
+
+/** The message refusing `OPTIONS.wakeup` on PostgreSQL (also used once an `orm` turns out to be PostgreSQL). */
+export function wakeupOnPostgresql(field: string): string {
+  return `${field} is for SQLite and MySQL/MariaDB: PostgreSQL already wakes workers and TaskResult.wait() with LISTEN/NOTIFY. Remove ${field}.`;
+}
+
+/** What is wrong with `OPTIONS.wakeup`, or `undefined` when it is fine (or left out). */
+function wakeupProblem(wakeup: unknown, url: unknown, field: string): string | undefined {
+  if (wakeup === undefined) return undefined;
+  let ok = false;
+  if (typeof wakeup === "string") {
+    try {
+      const u = new URL(wakeup.trim());
+      ok = (u.protocol === "redis:" || u.protocol === "rediss:") && u.hostname !== "" && /^(\/\d*)?$/.test(u.pathname);
+    } catch {
+      ok = false;
+    }
+  }
+  if (!ok) {
+    // Whatever precedes an "@" (a user and password, even in a malformed url) is hidden.
+    const shown = typeof wakeup === "string" ? JSON.stringify(wakeup.replace(/^(.*?\/\/)?[^@]*@/, (_, scheme?: string) => `${scheme ?? ""}***@`)) : String(wakeup);
+    return `${field} must be a redis:// or rediss:// URL of the Redis server that carries wake-ups, e.g. "redis://127.0.0.1:6379/0"; got ${shown}.`;
+  }
+  if (typeof url === "string" && /^postgres(ql)?:/i.test(url.trim())) return wakeupOnPostgresql(field);
+  return undefined;
 }

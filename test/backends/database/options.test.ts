@@ -47,3 +47,21 @@ test("PostgreSQL connections get a connect timeout, statement and query timeouts
   t.throws(() => make({ connectTimeoutMs: -1 }), { message: /^TASKS\.default\.OPTIONS\.connectTimeoutMs must be a whole number of milliseconds >= 0/ });
   t.notThrows(() => make({ url: "postgresql://db/app", statementTimeoutMs: 5000, queryTimeoutMs: 0 }));
 });
+
+test("wakeup: a redis:// or rediss:// URL (password hidden in the message), refused on PostgreSQL", (t) => {
+  t.true(make({ url: "sqlite::memory:", wakeup: "redis://127.0.0.1:6379/2" }).taskStore.capabilities.supportsNotify);
+  t.true(make({ url: "mariadb://root@db/app", wakeup: "rediss://:secret@cache.internal:6380" }).taskStore.capabilities.supportsNotify);
+  t.false(make({ url: "mariadb://root@db/app" }).taskStore.capabilities.supportsNotify, "without wakeup, MariaDB workers poll");
+  for (const wakeup of ["http://cache:6379", "redis://", "127.0.0.1:6379", "redis://cache:6379/zero", 6379]) {
+    t.throws(() => make({ url: "sqlite::memory:", wakeup }), {
+      instanceOf: InvalidTaskBackendError,
+      message: /^TASKS\.default\.OPTIONS\.wakeup must be a redis:\/\/ or rediss:\/\/ URL of the Redis server that carries wake-ups, e\.g\. "redis:\/\/127\.0\.0\.1:6379\/0"; got /,
+    });
+  }
+  const hidden = t.throws(() => make({ wakeup: "redis//:hunter2@cache" }));
+  t.notRegex(hidden.message, /hunter2/);
+  t.throws(() => make({ url: "postgresql://app@db/app", wakeup: "redis://cache:6379" }), {
+    instanceOf: InvalidTaskBackendError,
+    message: "TASKS.default.OPTIONS.wakeup is for SQLite and MySQL/MariaDB: PostgreSQL already wakes workers and TaskResult.wait() with LISTEN/NOTIFY. Remove TASKS.default.OPTIONS.wakeup.",
+  });
+});
