@@ -17,7 +17,7 @@ const HELP = `npm run bench [-- flags]
   --processes P     worker processes (default 2)
   --concurrency C   tasks in flight per process (default 24)
   --rounds R        drains per system, alternating the order (default 3; --smoke 1)
-  --only LIST       comma-separated: errand,lean,graphile,pgboss,bullmq,errand-bullmq,floor,floorc,sqlite
+  --only LIST       comma-separated: errand,lean,graphile,pgboss,bullmq,errand-bullmq,floor,floorc,sqlite,mariadb
   --smoke           tiny sizes: checks everything works, prints the table, leaves README.md alone
   --profile         also profile errand's PostgreSQL drain (CPU profiles + pg_stat_statements)
   --no-build        use dist/ as it is`;
@@ -60,6 +60,9 @@ const only = flags.only ? new Set(flags.only.split(",").map((s) => s.trim())) : 
 const wanted = (key) => !only || only.has(key);
 const systems = SYSTEMS.filter((s) => wanted(s.key) && (!s.redis || process.env.BENCH_REDIS_PORT));
 const sqliteOn = wanted("sqlite");
+// errand on MariaDB: a drain row of its own (bench/run.sh starts the server when it can).
+const mariadbOn = wanted("mariadb") && Boolean(process.env.BENCH_MARIADB_URL);
+const MARIADB_DB = "errand_bench";
 const errors = [];
 
 // ------------------------------------------------------------------ worker processes
@@ -135,7 +138,22 @@ async function waitDrained(w, h, jobs) {
 }
 
 // ------------------------------------------------------------------------ scenarios
-const urlOf = (s) => (s.sqlite ? `sqlite:${join(OUT, "bench.sqlite3")}` : s.redis ? "" : pgUrl(s.db));
+const urlOf = (s) =>
+  s.sqlite ? `sqlite:${join(OUT, "bench.sqlite3")}` : s.mariadb ? `${process.env.BENCH_MARIADB_URL}/${MARIADB_DB}` : s.redis ? "" : pgUrl(s.db);
+
+/** Creates the MariaDB bench database when missing; returns the server's version. */
+async function ensureMariadb() {
+  const { default: mysql } = await import("mysql2/promise");
+  const u = new URL(process.env.BENCH_MARIADB_URL.replace(/^mariadb:/, "mysql:"));
+  const c = await mysql.createConnection({ host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username) });
+  try {
+    await c.query(`CREATE DATABASE IF NOT EXISTS ${MARIADB_DB} CHARACTER SET utf8mb4`);
+    const [[row]] = await c.query("SELECT VERSION() AS v");
+    return String(row.v).replace(/-.*$/, "");
+  } finally {
+    await c.end();
+  }
+}
 const payloads = (n) => Array.from({ length: n }, (_, i) => ({ i }));
 
 async function withStore(system, fn) {
@@ -207,7 +225,7 @@ async function latency(system) {
 }
 
 // ------------------------------------------------------------------------------ run
-const results = Object.fromEntries([...SYSTEMS.map((s) => s.key), "sqlite"].map((k) => [k, { drains: [] }]));
+const results = Object.fromEntries([...SYSTEMS.map((s) => s.key), "sqlite", "mariadb"].map((k) => [k, { drains: [] }]));
 
 async function attempt(what, fn) {
   try {
@@ -225,7 +243,8 @@ const started = nowMs();
 const loadBefore = os.loadavg()[0];
 mkdirSync(OUT, { recursive: true });
 for (const s of systems) if (s.db) await ensureDatabase(s.db);
-step(`${cfg.jobs} jobs, ${cfg.processes} processes × ${cfg.concurrency}, ${cfg.rounds} round(s): ${systems.map((s) => s.key).join(", ")}${sqliteOn ? ", sqlite" : ""}`);
+const mariadbVersion = mariadbOn ? await attempt("MariaDB setup", ensureMariadb) : undefined;
+step(`${cfg.jobs} jobs, ${cfg.processes} processes × ${cfg.concurrency}, ${cfg.rounds} round(s): ${systems.map((s) => s.key).join(", ")}${sqliteOn ? ", sqlite" : ""}${mariadbOn ? ", mariadb" : ""}`);
 
 for (let r = 0; r < cfg.rounds; r++) {
   for (const s of rotate(systems, r)) {
@@ -257,6 +276,15 @@ if (sqliteOn) {
     if (res) step(`drain sqlite: ${Math.round(res.rate)} jobs/s`);
   }
 }
+if (mariadbOn && mariadbVersion) {
+  // The same drain as PostgreSQL's (a), on errand's MariaDB backend (polling: no NOTIFY, no wake-up channel).
+  const s = { key: "mariadb", label: "errand (MariaDB)", module: "errand", mariadb: true };
+  for (let r = 0; r < cfg.rounds; r++) {
+    const res = await attempt("mariadb drain", () => drain(s));
+    if (res) results.mariadb.drains.push(res);
+    if (res) step(`drain mariadb: ${Math.round(res.rate)} jobs/s (${res.secs.toFixed(2)} s), bulk enqueue ${Math.round(res.bulkRate)} jobs/s`);
+  }
+}
 if (flags.profile && wanted("errand")) {
   const { profileErrand } = await import("./profile.mjs");
   const peers = systems.filter((s) => s.db && s.key !== "errand" && s.key !== "lean");
@@ -273,6 +301,8 @@ const value = {
   p95: (k) => results[k].latency?.p95,
   p99: (k) => results[k].latency?.p99,
   sqlite: (k) => (k === "errand" ? med("sqlite", (d) => d.rate) : undefined),
+  mariadb: (k) => (k === "errand" ? med("mariadb", (d) => d.rate) : undefined),
+  mariadbBulk: (k) => (k === "errand" ? med("mariadb", (d) => d.bulkRate) : undefined),
   rss: (k) => (results[k].rss === undefined ? undefined : results[k].rss / 2 ** 20),
   cpu: (k) => med(k, (d) => d.serverCpuPerJob * 1000),
   wcpu: (k) => med(k, (d) => d.workerCpuPerJob * 1000),
@@ -286,11 +316,13 @@ const ROWS = [
   ["(d) latency p95, ms ↓", "p95", (x) => x.toFixed(2)],
   ["(d) latency p99, ms ↓", "p99", (x) => x.toFixed(2)],
   ["(e) SQLite drain, jobs/s", "sqlite", rate],
+  ["(h) MariaDB drain, jobs/s", "mariadb", rate],
+  ["(h) MariaDB bulk enqueue, jobs/s", "mariadbBulk", rate],
   [`(f) worker peak RSS at concurrency ${cfg.rssConcurrency}, MB ↓`, "rss", (x) => x.toFixed(1)],
   ["(a) worker CPU per 1k drained jobs, ms ↓", "wcpu", (x) => rate(x)],
   ["(a) server CPU per 1k drained jobs, ms ↓", "cpu", (x) => rate(x)],
 ];
-const shown = SYSTEMS.filter((s) => systems.includes(s) || (s.key === "errand" && sqliteOn));
+const shown = SYSTEMS.filter((s) => systems.includes(s) || (s.key === "errand" && (sqliteOn || mariadbOn)));
 // errand's own columns (on PostgreSQL with either option, on BullMQ) are not peers of errand.
 const peers = shown.filter((s) => s.key !== "errand" && s.key !== "lean" && s.key !== "errand-bullmq");
 const ok = (x) => typeof x === "number" && Number.isFinite(x);
@@ -336,6 +368,7 @@ const machine = [
   `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
   `PostgreSQL ${pgVersion}`,
   process.env.BENCH_REDIS_PORT ? `Redis ${process.env.BENCH_REDIS_VERSION ?? ""}`.trim() : "no Redis",
+  mariadbVersion ? `MariaDB ${mariadbVersion}` : "no MariaDB",
   `Node ${process.version}`,
   `load average ${loadBefore.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end`,
   `graphile-worker ${pkg("graphile-worker")}, pg-boss ${pkg("pg-boss")}, BullMQ ${pkg("bullmq")}, MikroORM ${pkg("@mikro-orm/core")}`,

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench/run.sh: what `npm run bench [-- flags]` runs (flags: see bench/bench.mjs or --help).
 #
-# Builds errand (dist/, unless --no-build), starts a private PostgreSQL and Redis on 127.0.0.1 on free
-# ports (data under bench/.pg and bench/.redis, both gitignored; as root the server runs as the
-# `postgres` user), runs bench/bench.mjs, and stops both servers on exit, also on failure or Ctrl-C.
+# Builds errand (dist/, unless --no-build), starts a private PostgreSQL, Redis and MariaDB on 127.0.0.1
+# on free ports (data under bench/.pg, bench/.redis and bench/.mariadb, all gitignored; as root the
+# PostgreSQL server runs as the `postgres` user, MariaDB as `mysql`), runs bench/bench.mjs, and stops
+# the servers on exit, also on failure or Ctrl-C.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -44,8 +45,10 @@ PG_PORT="$(free_port)"
 PRELOAD=""
 [ -f "$PGBIN/../lib/pg_stat_statements.so" ] && PRELOAD="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=none"
 REDIS_STARTED=""
+MARIADB_STARTED=""
 cleanup() {
     set +e
+    [ -n "$MARIADB_STARTED" ] && "${MARIADB_ENV[@]}" bash scripts/mariadb-test-server.sh stop >/dev/null 2>&1
     (cd / && "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 stop >/dev/null 2>&1)
     [ -n "$REDIS_STARTED" ] && "${REDIS_ENV[@]}" bash scripts/redis-test-server.sh stop >/dev/null 2>&1
     rm -rf "$SOCK"
@@ -75,6 +78,22 @@ if bash scripts/redis-test-server.sh install; then
     log "Redis $BENCH_REDIS_VERSION on 127.0.0.1:$BENCH_REDIS_PORT"
 else
     log "no redis-server: BullMQ and errand on BullMQ are skipped"
+fi
+
+# --------------------------------------------------------------------- MariaDB
+# errand's MariaDB drain row: a throwaway server of the bench's own (scripts/mariadb-test-server.sh:
+# Debian's mariadb-server, installed as root when missing, tuned for speed; data under bench/.mariadb).
+export BENCH_MARIADB_URL=""
+MARIADB_ENV=(env ERRAND_TEST_MARIADB_DIR="$ROOT/bench/.mariadb")
+if bash scripts/mariadb-test-server.sh install; then
+    MARIADB_PORT="$(free_port)"
+    MARIADB_ENV+=(ERRAND_TEST_MARIADB_PORT="$MARIADB_PORT")
+    "${MARIADB_ENV[@]}" bash scripts/mariadb-test-server.sh start >/dev/null
+    MARIADB_STARTED=1
+    BENCH_MARIADB_URL="mariadb://root@127.0.0.1:$MARIADB_PORT"
+    log "MariaDB on 127.0.0.1:$MARIADB_PORT"
+else
+    log "no MariaDB server: errand's MariaDB drain is skipped"
 fi
 
 export BENCH_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT"

@@ -1,4 +1,4 @@
-// errand's DatabaseBackend (PostgreSQL or SQLite), imported from the built package (dist/).
+// errand's DatabaseBackend (PostgreSQL, SQLite or MariaDB), imported from the built package (dist/).
 import { configureTasks, task, taskBackends } from "errand";
 import { DatabaseBackend, Worker } from "errand/backends/database";
 
