@@ -17,7 +17,7 @@ const HELP = `npm run bench [-- flags]
   --processes P     worker processes (default 2)
   --concurrency C   tasks in flight per process (default 24)
   --rounds R        drains per system, alternating the order (default 3; --smoke 1)
-  --only LIST       comma-separated: errand,lean,graphile,pgboss,bullmq,errand-bullmq,floor,floorc,sqlite,mariadb
+  --only LIST       comma-separated: errand,lean,graphile,pgboss,bullmq,errand-bullmq,floor,floorc,sqlite,mariadb,sidequest
   --smoke           tiny sizes: checks everything works, prints the table, leaves README.md alone
   --profile         also profile errand's PostgreSQL drain (CPU profiles + pg_stat_statements)
   --no-build        use dist/ as it is`;
@@ -55,14 +55,18 @@ const SYSTEMS = [
   { key: "errand-bullmq", label: "errand on BullMQ (Redis)", module: "errand-bullmq", redis: true },
   { key: "floor", label: "raw pg floor", module: "floor", db: "floor_bench", floor: true, batch: 500 },
   { key: "floorc", label: "raw pg, batches of C", module: "floor", db: "floor_bench", floor: true, batch: "C" },
+  // The MySQL-family peer: drained on MariaDB, next to errand's MariaDB drain (rows (h)).
+  { key: "sidequest", label: "Sidequest (MariaDB)", module: "sidequest", mariadb: "sidequest_bench", drainOnly: true },
 ];
 const only = flags.only ? new Set(flags.only.split(",").map((s) => s.trim())) : null;
 const wanted = (key) => !only || only.has(key);
-const systems = SYSTEMS.filter((s) => wanted(s.key) && (!s.redis || process.env.BENCH_REDIS_PORT));
+const systems = SYSTEMS.filter((s) => wanted(s.key) && (!s.redis || process.env.BENCH_REDIS_PORT) && (!s.mariadb || process.env.BENCH_MARIADB_URL));
 const sqliteOn = wanted("sqlite");
 // errand on MariaDB: a drain row of its own (bench/run.sh starts the server when it can).
 const mariadbOn = wanted("mariadb") && Boolean(process.env.BENCH_MARIADB_URL);
 const MARIADB_DB = "errand_bench";
+/** Whether system `key` runs on MariaDB (its figures go to rows (h), not to PostgreSQL's). */
+const onMariadb = (key) => Boolean(SYSTEMS.find((s) => s.key === key)?.mariadb);
 const errors = [];
 
 // ------------------------------------------------------------------ worker processes
@@ -139,15 +143,17 @@ async function waitDrained(w, h, jobs) {
 
 // ------------------------------------------------------------------------ scenarios
 const urlOf = (s) =>
-  s.sqlite ? `sqlite:${join(OUT, "bench.sqlite3")}` : s.mariadb ? `${process.env.BENCH_MARIADB_URL}/${MARIADB_DB}` : s.redis ? "" : pgUrl(s.db);
+  s.sqlite ? `sqlite:${join(OUT, "bench.sqlite3")}` : s.mariadb ? `${process.env.BENCH_MARIADB_URL}/${s.mariadb}` : s.redis ? "" : pgUrl(s.db);
 
-/** Creates the MariaDB bench database when missing; returns the server's version. */
+/** Creates the MariaDB bench databases when missing; returns the server's version. */
 async function ensureMariadb() {
   const { default: mysql } = await import("mysql2/promise");
   const u = new URL(process.env.BENCH_MARIADB_URL.replace(/^mariadb:/, "mysql:"));
   const c = await mysql.createConnection({ host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username) });
   try {
-    await c.query(`CREATE DATABASE IF NOT EXISTS ${MARIADB_DB} CHARACTER SET utf8mb4`);
+    for (const name of [MARIADB_DB, ...SYSTEMS.filter((s) => s.mariadb).map((s) => s.mariadb)]) {
+      await c.query(`CREATE DATABASE IF NOT EXISTS ${name} CHARACTER SET utf8mb4`);
+    }
     const [[row]] = await c.query("SELECT VERSION() AS v");
     return String(row.v).replace(/-.*$/, "");
   } finally {
@@ -243,7 +249,7 @@ const started = nowMs();
 const loadBefore = os.loadavg()[0];
 mkdirSync(OUT, { recursive: true });
 for (const s of systems) if (s.db) await ensureDatabase(s.db);
-const mariadbVersion = mariadbOn ? await attempt("MariaDB setup", ensureMariadb) : undefined;
+const mariadbVersion = process.env.BENCH_MARIADB_URL && (mariadbOn || systems.some((s) => s.mariadb)) ? await attempt("MariaDB setup", ensureMariadb) : undefined;
 step(`${cfg.jobs} jobs, ${cfg.processes} processes × ${cfg.concurrency}, ${cfg.rounds} round(s): ${systems.map((s) => s.key).join(", ")}${sqliteOn ? ", sqlite" : ""}${mariadbOn ? ", mariadb" : ""}`);
 
 for (let r = 0; r < cfg.rounds; r++) {
@@ -278,7 +284,7 @@ if (sqliteOn) {
 }
 if (mariadbOn && mariadbVersion) {
   // The same drain as PostgreSQL's (a), on errand's MariaDB backend (polling: no NOTIFY, no wake-up channel).
-  const s = { key: "mariadb", label: "errand (MariaDB)", module: "errand", mariadb: true };
+  const s = { key: "mariadb", label: "errand (MariaDB)", module: "errand", mariadb: MARIADB_DB };
   for (let r = 0; r < cfg.rounds; r++) {
     const res = await attempt("mariadb drain", () => drain(s));
     if (res) results.mariadb.drains.push(res);
@@ -293,19 +299,22 @@ if (flags.profile && wanted("errand")) {
 
 // ---------------------------------------------------------------------------- table
 const med = (key, f) => median(results[key].drains.map(f));
+// A MariaDB system's drains fill rows (h) only; its server CPU is not measured (serverCpuMs: PostgreSQL, Redis).
+const pgMed = (k, f) => (onMariadb(k) ? undefined : med(k, f));
 const value = {
-  drain: (k) => med(k, (d) => d.rate),
-  bulk: (k) => med(k, (d) => d.bulkRate),
+  drain: (k) => pgMed(k, (d) => d.rate),
+  bulk: (k) => pgMed(k, (d) => d.bulkRate),
   single: (k) => results[k].single,
   p50: (k) => results[k].latency?.p50,
   p95: (k) => results[k].latency?.p95,
   p99: (k) => results[k].latency?.p99,
   sqlite: (k) => (k === "errand" ? med("sqlite", (d) => d.rate) : undefined),
-  mariadb: (k) => (k === "errand" ? med("mariadb", (d) => d.rate) : undefined),
-  mariadbBulk: (k) => (k === "errand" ? med("mariadb", (d) => d.bulkRate) : undefined),
+  mariadb: (k) => (k === "errand" ? med("mariadb", (d) => d.rate) : onMariadb(k) ? med(k, (d) => d.rate) : undefined),
+  mariadbBulk: (k) => (k === "errand" ? med("mariadb", (d) => d.bulkRate) : onMariadb(k) ? med(k, (d) => d.bulkRate) : undefined),
+  mariadbWcpu: (k) => (k === "errand" ? med("mariadb", (d) => d.workerCpuPerJob * 1000) : onMariadb(k) ? med(k, (d) => d.workerCpuPerJob * 1000) : undefined),
   rss: (k) => (results[k].rss === undefined ? undefined : results[k].rss / 2 ** 20),
-  cpu: (k) => med(k, (d) => d.serverCpuPerJob * 1000),
-  wcpu: (k) => med(k, (d) => d.workerCpuPerJob * 1000),
+  cpu: (k) => pgMed(k, (d) => d.serverCpuPerJob * 1000),
+  wcpu: (k) => pgMed(k, (d) => d.workerCpuPerJob * 1000),
 };
 const rate = (x) => Math.round(x).toLocaleString("en-US");
 const ROWS = [
@@ -318,6 +327,7 @@ const ROWS = [
   ["(e) SQLite drain, jobs/s", "sqlite", rate],
   ["(h) MariaDB drain, jobs/s", "mariadb", rate],
   ["(h) MariaDB bulk enqueue, jobs/s", "mariadbBulk", rate],
+  ["(h) MariaDB worker CPU per 1k drained jobs, ms ↓", "mariadbWcpu", (x) => rate(x)],
   [`(f) worker peak RSS at concurrency ${cfg.rssConcurrency}, MB ↓`, "rss", (x) => x.toFixed(1)],
   ["(a) worker CPU per 1k drained jobs, ms ↓", "wcpu", (x) => rate(x)],
   ["(a) server CPU per 1k drained jobs, ms ↓", "cpu", (x) => rate(x)],
@@ -371,7 +381,7 @@ const machine = [
   mariadbVersion ? `MariaDB ${mariadbVersion}` : "no MariaDB",
   `Node ${process.version}`,
   `load average ${loadBefore.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end`,
-  `graphile-worker ${pkg("graphile-worker")}, pg-boss ${pkg("pg-boss")}, BullMQ ${pkg("bullmq")}, MikroORM ${pkg("@mikro-orm/core")}`,
+  `graphile-worker ${pkg("graphile-worker")}, pg-boss ${pkg("pg-boss")}, BullMQ ${pkg("bullmq")}, Sidequest ${pkg("sidequest")}, MikroORM ${pkg("@mikro-orm/core")}`,
 ].join(" · ");
 const params = `${cfg.jobs.toLocaleString("en-US")} no-op jobs per drain, ${cfg.processes} worker processes × concurrency ${cfg.concurrency}, median of ${cfg.rounds} drain(s); ${cfg.singleEnqueues} single enqueues; latency: ${cfg.latencySamples} samples`;
 const report = `${machine}\n\n${params}\n\n${table}\n\nGoals (issues 6 and 15):\n${goals}\n`;
