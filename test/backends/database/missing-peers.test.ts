@@ -14,10 +14,10 @@ import test from "ava";
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const hidePackages = fileURLToPath(new URL("../../fixtures/hide-packages.mjs", import.meta.url));
 
-async function run(hidden: string[], url: string): Promise<{ ok?: boolean; error?: string; name?: string }> {
+async function run(hidden: string[], url: string, wakeup?: string): Promise<{ ok?: boolean; error?: string; name?: string }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ["--import", "tsx", "--import", hidePackages, fixture("use-database-backend.ts"), url],
+    ["--import", "tsx", "--import", hidePackages, fixture("use-database-backend.ts"), url, ...(wakeup ? [wakeup] : [])],
     { env: { ...process.env, ERRAND_LOG_LEVEL: "silent", ERRAND_HIDE_PACKAGES: hidden.join(",") }, timeout: 60_000 },
   );
   return JSON.parse(stdout) as { ok?: boolean; error?: string; name?: string };
@@ -55,4 +55,11 @@ test("with core but without the driver: the url's driver is named", async (t) =>
 
 test("without @mikro-orm/migrations: everything works (errand applies its own migrations)", async (t) => {
   t.deepEqual(await run(["@mikro-orm/migrations"], `sqlite:${join(dir, "c.sqlite3")}`), { ok: true });
+});
+
+test("OPTIONS.wakeup without ioredis: the install line is named at first use", async (t) => {
+  t.deepEqual(await run(["ioredis"], `sqlite:${join(dir, "d.sqlite3")}`, "redis://127.0.0.1:1"), {
+    error: "DatabaseBackend's OPTIONS.wakeup needs ioredis: npm install ioredis",
+    name: "MissingPeerError",
+  });
 });
