@@ -135,7 +135,8 @@ export class TaskResult<R = unknown> {
   /**
    * Resolves when the task has finished (SUCCESSFUL or FAILED), refreshing from the backend, across
    * processes. Between checks it waits for the backend's word that a task finished (PostgreSQL:
-   * LISTEN/NOTIFY) or for a pause of 10 ms at first, backing off to `maxIntervalMs` (polling, SQLite).
+   * LISTEN/NOTIFY; SQLite and MySQL/MariaDB with `OPTIONS.wakeup`: Redis) or for a pause of 10 ms at
+   * first, backing off to `maxIntervalMs` (polling).
    * @param options.timeout - milliseconds to wait at most. @defaultValue no limit
    * @param options.maxIntervalMs - the longest pause between checks. @defaultValue 500
    * @returns this result, refreshed.
