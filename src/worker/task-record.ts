@@ -1,5 +1,6 @@
 import type { JsonValue } from "../json.js";
 import type { TaskError } from "../task-error.js";
+import type { TaskMetadata } from "../task-metadata.js";
 import type { TaskResultStatus } from "../task-result-status.js";
 
 /**
@@ -26,9 +27,9 @@ export interface TaskRecord {
   returnValue: JsonValue | null;
   /** One record per failed attempt, oldest first. */
   errors: TaskError[];
-  /** The worker of each attempt, oldest first. */
+  /** The worker of each attempt, oldest first (a released attempt's entry is removed). */
   workerIds: string[];
-  /** Attempts started and not released (a release on shutdown gives the attempt back). */
+  /** Attempts started and not released (a release on shutdown gives the attempt back); always `workerIds.length`. */
   attempts: number;
   /** Attempts allowed in total (1 = no retry). */
   maxAttempts: number;
@@ -52,6 +53,11 @@ export interface TaskRecord {
    * Optional: a store without periodic slots (`SlotStore`) leaves it out, which means `null`.
    */
   scheduledAt?: Date | null;
+  /**
+   * The task's metadata (`context.metadata`, saved by `saveMetadata` or with an outcome), kept
+   * across attempts. Optional: absent means `{}`.
+   */
+  metadata?: TaskMetadata;
 }
 
 /**
