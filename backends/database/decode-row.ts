@@ -1,6 +1,6 @@
 import type { JsonValue } from "../../src/json.js";
 import type { TaskError } from "../../src/task-error.js";
-import type { TaskMetadata } from "../../src/task-metadata.js";
+import { progressOf, type TaskMetadata } from "../../src/task-metadata.js";
 import { isTaskResultStatus, type TaskResultStatus } from "../../src/task-result-status.js";
 import type { Claimed, ClaimedRecord, RunningTaskInfo, TaskRecord, TaskSummary } from "../../src/worker/task-record.js";
 import type { Dialect } from "./dialect.js";
@@ -147,6 +147,7 @@ export function decodeSummary(row: RawRow, dialect: Dialect): TaskSummary {
     enqueuedAt: date(dialect, row.enqueued_at),
     availableAt: date(dialect, row.available_at),
     finishedAt: dialect.fromDb(row.finished_at),
+    progress: row.progress === null || row.progress === undefined ? null : progressOf({ progress: Number(row.progress) }),
   };
 }
 

@@ -28,4 +28,5 @@ progress.progress::-webkit-progress-bar{background:var(--line);border-radius:5px
 progress.progress::-webkit-progress-value{background:var(--running);border-radius:5px}
 progress.progress::-moz-progress-bar{background:var(--running);border-radius:5px}
 .progress-label{font-size:13px;color:var(--muted)}
+td .progress-wrap{margin:6px 0 0;gap:6px}td progress.progress{width:80px;height:6px}td .progress-label{font-size:12px}
 `;

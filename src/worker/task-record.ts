@@ -88,11 +88,14 @@ export interface UnreadableClaim {
 /** What a claim yields per task. Tell the two apart with `"unreadable" in claim`. */
 export type Claimed = ClaimedRecord | UnreadableClaim;
 
-/** One line of a task list: no arguments, return value or errors (those can be large). */
+/** One line of a task list: no arguments, return value, errors or metadata (those can be large). */
 export type TaskSummary = Pick<
   TaskRecord,
   "id" | "taskPath" | "queueName" | "backendName" | "priority" | "status" | "attempts" | "maxAttempts" | "enqueuedAt" | "availableAt" | "finishedAt"
->;
+> & {
+  /** `metadata.progress` when it is a number in [0, 1] (the admin's progress bar), else `null`. Optional: absent means `null`. */
+  progress?: number | null;
+};
 
 /** A RUNNING task with its holder and lease, for `errand status`. */
 export type RunningTaskInfo = Pick<TaskRecord, "id" | "taskPath" | "queueName" | "lockedBy" | "leaseExpiresAt" | "lastAttemptedAt" | "attempts">;

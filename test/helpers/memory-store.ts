@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { JsonValue } from "../../src/json.js";
-import type { TaskMetadata } from "../../src/task-metadata.js";
+import { progressOf, type TaskMetadata } from "../../src/task-metadata.js";
 import type {
   ClaimByIdRequest, Claimed, ClaimRequest, OutcomeReceipt, PurgeFilter, RecoveryResult, StoreCapabilities, TaskFilter,
   TaskListQuery, TaskOutcome, TaskPage, TaskRecord, TaskStore, WakeListener,
@@ -237,8 +237,8 @@ export class MemoryStore implements TaskStore {
       const [ms, id] = JSON.parse(Buffer.from(q.cursor, "base64url").toString()) as [number, string];
       rows = rows.filter((t) => +t.enqueuedAt < ms || (+t.enqueuedAt === ms && t.id < id));
     } else rows = rows.slice(q.offset ?? 0);
-    const items = rows.slice(0, q.limit).map(({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt }) =>
-      copy({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt }));
+    const items = rows.slice(0, q.limit).map(({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt, metadata }) =>
+      copy({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt, progress: progressOf(metadata) }));
     const last = items.at(-1);
     const nextCursor = rows.length > q.limit && last ? Buffer.from(JSON.stringify([+last.enqueuedAt, last.id])).toString("base64url") : null;
     return { items, nextCursor };

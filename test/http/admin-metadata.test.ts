@@ -1,6 +1,7 @@
 /**
  * The admin page shows a task's metadata: in headless Chromium (playwright-core, as browser.test.ts),
- * a RUNNING task that saved `progress: 0.4` shows a 40 % progress bar and its metadata as JSON; once
+ * a RUNNING task that saved `progress: 0.4` shows a 40 % progress bar (on its page and its list row) and
+ * its metadata as JSON; once
  * it finishes with progress 1 the bar is full; a task without metadata shows neither. The JSON
  * endpoints' results carry `metadata`. Screenshots go to test-artifacts/.
  */
@@ -89,6 +90,13 @@ test.serial("a running task's progress is a bar on its detail page; metadata is 
   t.true((box?.width ?? 0) > 100, "the bar is drawn (the stylesheet applies under the CSP)");
   t.deepEqual(JSON.parse(await page.locator("pre.metadata").innerText()), { progress: 0.4, rows: { done: 200, total: 500 } });
   await page.screenshot({ path: join(ARTIFACTS, "admin-task-progress.png"), fullPage: true });
+
+  await page.goto(`${base}/admin/`);
+  const row = page.locator("table.tasks tbody tr", { has: page.locator(`input[value="${running.id}"]`) });
+  t.is(await row.locator("progress.progress").getAttribute("value"), "0.4", "the list row shows the bar too");
+  t.is(await page.locator("table.tasks tbody tr", { has: page.locator(`input[value="${plain.id}"]`) }).locator("progress").count(), 0);
+  await page.screenshot({ path: join(ARTIFACTS, "admin-list-progress.png"), fullPage: true });
+  await page.goto(`${base}/admin/tasks/${running.id}/`);
 
   release();
   t.is((await run)?.status, "SUCCESSFUL");

@@ -146,6 +146,8 @@ export function storePortSuite(test: TestFn, makeStore: () => Promise<StoreHarne
     t.true(await h.store.saveMetadata("w", id, { progress: 0.5, step: "copy", nested: { a: [1, "x", null, true] } }));
     t.false(await h.store.saveMetadata("other", id, { progress: 0.9 }), "another worker is fenced out");
     t.like(await h.store.get(id), { status: "RUNNING", lockedBy: "w", metadata: { progress: 0.5, step: "copy", nested: { a: [1, "x", null, true] } } });
+    const progressIn = async () => (await h.store.list({ limit: 10 })).items.find((i) => i.id === id)?.progress ?? null;
+    t.is(await progressIn(), 0.5, "a list row carries metadata.progress");
     await h.store.storeOutcomes("w", [{ id, status: "RETRY", errors: [err], retryDelayMs: 0, endedAt: h.now() }]);
     t.false(await h.store.saveMetadata("w", id, { progress: 1 }), "after the outcome: refused");
     await h.elapse(2);
@@ -154,6 +156,16 @@ export function storePortSuite(test: TestFn, makeStore: () => Promise<StoreHarne
     t.true(await h.store.saveMetadata("w2", id, { progress: 0.75 }));
     t.deepEqual(await h.store.release("w2", [id]), [id]);
     t.deepEqual((await h.store.get(id))?.metadata, { progress: 0.75 }, "a release keeps it");
+    for (const [progress, shown] of [[2, null], ["0.5", null], [0, 0], [1, 1]] as const) {
+      await h.store.claim(claimReq("w4", ["meta.t"]));
+      t.true(await h.store.saveMetadata("w4", id, { progress }));
+      t.is(await progressIn(), shown, `progress ${JSON.stringify(progress)} in a list row`);
+      await h.store.release("w4", [id]);
+    }
+    t.true(await h.store.saveMetadata("w4", id, { progress: 0.75 }) === false, "released: refused");
+    await h.store.claim(claimReq("w5", ["meta.t"]));
+    t.true(await h.store.saveMetadata("w5", id, { progress: 0.75 }));
+    await h.store.release("w5", [id]);
     await h.store.claim(claimReq("w3", ["meta.t"]));
     await h.store.storeOutcomes("w3", [ok(h, id, 7)]);
     t.like(await h.store.get(id), { status: "SUCCESSFUL", returnValue: 7, metadata: { progress: 0.75 } });
