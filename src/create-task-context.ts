@@ -14,7 +14,7 @@ export interface CreateTaskContextOptions {
   save?: (metadata: TaskMetadata) => Promise<void>;
 }
 
-/** The context errand builds for an attempt, with what the attempt's end needs. */
+/** @internal The context errand builds for an attempt, with what the attempt's end needs. */
 export interface AttemptContext<R = unknown> extends TaskContext<R> {
   /**
    * The metadata to store with the attempt's outcome: a validated copy of `metadata` when it
@@ -29,8 +29,21 @@ export interface AttemptContext<R = unknown> extends TaskContext<R> {
  * hands a task defined with `takesContext: true`, and what tests build to call
  * `context.saveMetadata()` on a DummyBackend result as Django's tests do. `metadata` starts as a
  * deep copy of `taskResult.metadata`; a successful `saveMetadata()` also updates `taskResult`.
+ *
+ * @example
+ * ```ts
+ * const result = await report.using({ backend: "dummy" }).enqueue();
+ * const context = createTaskContext(result);
+ * context.metadata.progress = 0.5;
+ * await context.saveMetadata(); // DummyBackend.saveMetadata: stored on its result
+ * ```
  */
-export function createTaskContext<R>(taskResult: TaskResult<R>, options: CreateTaskContextOptions = {}): AttemptContext<R> {
+export function createTaskContext<R>(taskResult: TaskResult<R>, options: CreateTaskContextOptions = {}): TaskContext<R> {
+  return createAttemptContext(taskResult, options);
+}
+
+/** @internal {@link createTaskContext}, with what the end of an attempt needs (`invokeTask`). */
+export function createAttemptContext<R>(taskResult: TaskResult<R>, options: CreateTaskContextOptions = {}): AttemptContext<R> {
   const save = options.save ?? ((metadata: TaskMetadata) => lookupBackend(taskResult.backend).saveMetadata(taskResult, metadata));
   const metadata = structuredClone(taskResultState(taskResult).metadata);
   const changed = (): TaskMetadata | null => {

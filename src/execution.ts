@@ -1,7 +1,7 @@
 import { TaskTimeoutError } from "./errors.js";
 import { toJsonValue, type JsonValue } from "./json.js";
 import { taskFinished, taskStarted, type TaskSignalPayload } from "./signals.js";
-import { createTaskContext, type AttemptContext } from "./create-task-context.js";
+import { createAttemptContext, type AttemptContext } from "./create-task-context.js";
 import { toTaskError, type TaskError } from "./task-error.js";
 import type { TaskMetadata } from "./task-metadata.js";
 import { applyTaskResultState, taskResultState, type TaskResult } from "./task-result.js";
@@ -87,7 +87,7 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
     const args = (options.cloneArgs === false ? result.args : structuredClone(result.args)) as unknown[];
     const call = (): unknown => {
       if (!task.takesContext) return task.func(...args);
-      context = createTaskContext(result, { signal: controller!.signal, save: options.saveMetadata });
+      context = createAttemptContext(result, { signal: controller!.signal, save: options.saveMetadata });
       return task.func(context, ...args);
     };
     let value: unknown;

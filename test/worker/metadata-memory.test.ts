@@ -2,7 +2,7 @@
  * Task metadata through the one Worker, on the in-memory store: saved progress is readable with
  * `refresh()` while the task runs, what is left unsaved is stored with the outcome, a retry's
  * context starts from the stored metadata, `context.attempt` agrees with the stored attempts after
- * a shutdown handed the task back, and a save after the worker lost the task rejects with
+ * a shutdown handed the task back (keeping the metadata it left unsaved), and a save after the worker lost the task rejects with
  * `TaskLeaseLostError`. Driven by gates and store state, never by elapsed time.
  */
 import test, { type ExecutionContext } from "ava";
@@ -57,7 +57,8 @@ const orphaned = task({ takesContext: true }, async function metaOrphaned(contex
 });
 const interrupted = task({ takesContext: true }, async function metaInterrupted(context: TaskContext) {
   seen.push(context.attempt);
-  if (context.attempt > 1 || seen.length > 1) return context.attempt;
+  if (context.attempt > 1 || seen.length > 1) return { attempt: context.attempt, metadata: structuredClone(context.metadata) };
+  context.metadata.stage = "interrupted"; // unsaved: stored before the hand-back
   await new Promise<void>((resolve) => context.signal.addEventListener("abort", () => resolve()));
   throw context.signal.reason;
 });
@@ -124,10 +125,10 @@ test.serial("after a shutdown hands a task back, the next attempt's context.atte
   await until(t, "running", () => seen.length === 1);
   first.stop();
   t.like(await run, { interrupted: 1 });
-  t.like(store.records.get(result.id), { status: "READY", attempts: 0, workerIds: [] });
+  t.like(store.records.get(result.id), { status: "READY", attempts: 0, workerIds: [], metadata: { stage: "interrupted" } });
   t.like(await new Worker({ backend: "mem", tasks: [interrupted], intervalMs: 10, batch: true }).run(), { succeeded: 1 });
   await result.refresh();
-  t.is(result.returnValue, 1, "context.attempt of the run after the hand-back");
+  t.deepEqual(result.returnValue, { attempt: 1, metadata: { stage: "interrupted" } }, "context.attempt and metadata of the run after the hand-back");
   t.like(store.records.get(result.id), { attempts: 1 });
   t.is(result.attempts, 1);
   t.deepEqual(seen, [1, 1]);
