@@ -2,8 +2,9 @@
  * Task metadata through the one Worker, on the in-memory store: saved progress is readable with
  * `refresh()` while the task runs, what is left unsaved is stored with the outcome, a retry's
  * context starts from the stored metadata, `context.attempt` agrees with the stored attempts after
- * a shutdown handed the task back (keeping the metadata it left unsaved), and a save after the worker lost the task rejects with
- * `TaskLeaseLostError`. Driven by gates and store state, never by elapsed time.
+ * a shutdown handed the task back (keeping the metadata it left unsaved), and a save after the
+ * worker lost the task rejects with `TaskLeaseLostError`. Driven by gates and store state, never by
+ * elapsed time.
  */
 import test, { type ExecutionContext } from "ava";
 import { configureTasks, task, TaskLeaseLostError, type TaskContext } from "../../src/index.js";
