@@ -1,4 +1,5 @@
 /** Request parameters shared by the endpoints, checked with django-database-task's messages. */
+import type { TaskMetadata } from "../src/task-metadata.js";
 import type { TaskResult } from "../src/task-result.js";
 import { resolveStoreBackend, type StoreBackend } from "../src/worker/index.js";
 import { BadRequestError } from "./body.js";
@@ -39,7 +40,7 @@ export function queryFlag(value: string | undefined): boolean {
   return (value ?? "").toLowerCase() === "true";
 }
 
-/** `{ id, status, task_path }`, the result shape of every endpoint. */
-export function resultJson(result: TaskResult<unknown>): { id: string; status: string; task_path: string } {
-  return { id: result.id, status: result.status, task_path: result.task.name };
+/** `{ id, status, task_path, metadata }`, the result shape of every endpoint (`metadata`: the task's, `{}` when none). */
+export function resultJson(result: TaskResult<unknown>): { id: string; status: string; task_path: string; metadata: TaskMetadata } {
+  return { id: result.id, status: result.status, task_path: result.task.name, metadata: result.metadata };
 }

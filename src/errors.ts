@@ -122,3 +122,17 @@ export class TaskNotRegisteredError extends ErrandError {
     );
   }
 }
+
+/**
+ * A running attempt tried to write about its task (`context.saveMetadata()`) after its worker lost
+ * hold of it: the lease was taken back (the worker lost contact with the store for longer than the
+ * lease) or the task was handed back on shutdown. Nothing was written; another worker may run the
+ * task now, so the attempt should stop.
+ */
+export class TaskLeaseLostError extends ErrandError {
+  static of(taskId: string, workerId: string): TaskLeaseLostError {
+    return new TaskLeaseLostError(
+      `Task '${taskId}' is no longer held by worker '${workerId}' (its lease was taken back, or it was handed back): the metadata was not saved. Stop this attempt; another worker may be running the task.`,
+    );
+  }
+}

@@ -1,8 +1,9 @@
 import { TaskTimeoutError } from "./errors.js";
 import { toJsonValue, type JsonValue } from "./json.js";
 import { taskFinished, taskStarted, type TaskSignalPayload } from "./signals.js";
-import type { TaskContext } from "./task-context.js";
+import { createAttemptContext, type AttemptContext } from "./create-task-context.js";
 import { toTaskError, type TaskError } from "./task-error.js";
+import type { TaskMetadata } from "./task-metadata.js";
 import { applyTaskResultState, taskResultState, type TaskResult } from "./task-result.js";
 import { TaskResultStatus } from "./task-result-status.js";
 
@@ -12,10 +13,13 @@ import { TaskResultStatus } from "./task-result-status.js";
  * caller's business: these functions update the in-memory result and send the signals.
  */
 
-/** How one attempt ended. */
+/**
+ * How one attempt ended. `metadata`: the task's context metadata when it changed since it was last
+ * saved (already applied to the in-memory result); the caller stores it with the outcome.
+ */
 export type AttemptOutcome =
-  | { status: typeof TaskResultStatus.SUCCESSFUL; returnValue: JsonValue; error: null; durationMs: number }
-  | { status: typeof TaskResultStatus.FAILED; returnValue: null; error: TaskError; durationMs: number };
+  | { status: typeof TaskResultStatus.SUCCESSFUL; returnValue: JsonValue; error: null; durationMs: number; metadata?: TaskMetadata }
+  | { status: typeof TaskResultStatus.FAILED; returnValue: null; error: TaskError; durationMs: number; metadata?: TaskMetadata };
 
 /** The backend class sending signals. */
 export type SignalSender = TaskSignalPayload["sender"];
@@ -42,6 +46,11 @@ export interface InvokeOptions {
    * Workers pass `false`: their arguments were just parsed from the row. @defaultValue true
    */
   cloneArgs?: boolean;
+  /**
+   * Stores the metadata of a `context.saveMetadata()` call (a worker's write is fenced by its lease).
+   * @defaultValue the result's backend's `saveMetadata`
+   */
+  saveMetadata?: (metadata: TaskMetadata) => Promise<void>;
 }
 
 /**
@@ -50,6 +59,10 @@ export interface InvokeOptions {
  * timeout (a `TaskTimeoutError` record, even when the function ignores its signal) are all outcomes.
  * An outside abort (`options.signal`) settles the attempt at once as a failure with the abort reason,
  * even if the function ignores it, so the worker slot is freed.
+ *
+ * Metadata (Django's main branch): the context's metadata, when changed and not saved by the end of
+ * the attempt, whatever its outcome, is applied to `result` and returned as `outcome.metadata` for
+ * the caller to store; metadata that is not JSON fails the attempt with the `TypeError` (Django).
  */
 export async function invokeTask(result: TaskResult<any>, options: InvokeOptions = {}): Promise<AttemptOutcome> {
   const started = performance.now();
@@ -64,6 +77,8 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
   const onAbort = () => rejectAborted?.(signal!.reason);
   const onOuterAbort = () => controller!.abort(outer!.reason);
   let offOuter: (() => void) | undefined;
+  let context: AttemptContext | undefined;
+  let outcome: AttemptOutcome;
   try {
     if (controller && outer) {
       if (outer.aborted) controller.abort(outer.reason);
@@ -72,7 +87,7 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
     const args = (options.cloneArgs === false ? result.args : structuredClone(result.args)) as unknown[];
     const call = (): unknown => {
       if (!task.takesContext) return task.func(...args);
-      const context: TaskContext<any> = { taskResult: result, attempt: result.attempts, scheduledAt: result.scheduledAt, signal: controller!.signal };
+      context = createAttemptContext(result, { signal: controller!.signal, save: options.saveMetadata });
       return task.func(context, ...args);
     };
     let value: unknown;
@@ -99,14 +114,28 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
       value = await call();
     }
     const returnValue = value === undefined ? null : toJsonValue(value, "returnValue");
-    return { status: TaskResultStatus.SUCCESSFUL, returnValue, error: null, durationMs: performance.now() - started };
+    outcome = { status: TaskResultStatus.SUCCESSFUL, returnValue, error: null, durationMs: performance.now() - started };
   } catch (thrown) {
-    return { status: TaskResultStatus.FAILED, returnValue: null, error: toTaskError(thrown), durationMs: performance.now() - started };
+    outcome = { status: TaskResultStatus.FAILED, returnValue: null, error: toTaskError(thrown), durationMs: performance.now() - started };
   } finally {
     if (timer) clearTimeout(timer);
     if (controller) controller.signal.removeEventListener("abort", onAbort);
     offOuter?.();
   }
+  return context ? withUnsavedMetadata(result, context, outcome) : outcome;
+}
+
+/** The outcome with the context's unsaved metadata (applied to `result`), or failed by its TypeError. */
+function withUnsavedMetadata(result: TaskResult<any>, context: AttemptContext, outcome: AttemptOutcome): AttemptOutcome {
+  let metadata: TaskMetadata | null;
+  try {
+    metadata = context.unsavedMetadata();
+  } catch (invalid) {
+    return { status: TaskResultStatus.FAILED, returnValue: null, error: toTaskError(invalid), durationMs: outcome.durationMs };
+  }
+  if (metadata === null) return outcome;
+  applyTaskResultState(result, { metadata });
+  return { ...outcome, metadata };
 }
 
 /** Whether `value` is a promise or another object with a `then` method. */

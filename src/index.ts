@@ -8,6 +8,8 @@ export { task, Task, type TaskOptions, type TaskOverrides } from "./task.js";
 export { TaskResult, type TaskResultState } from "./task-result.js";
 export { TaskResultStatus, TASK_RESULT_STATUSES, isTaskResultStatus } from "./task-result-status.js";
 export type { TaskContext } from "./task-context.js";
+export { createTaskContext, type CreateTaskContextOptions } from "./create-task-context.js";
+export { toTaskMetadata, progressOf, type TaskMetadata } from "./task-metadata.js";
 export { type TaskError, toTaskError } from "./task-error.js";
 export {
   BaseTaskBackend,
@@ -46,6 +48,7 @@ export {
   MissingPeerError,
   InvalidOptionError,
   TaskNotRegisteredError,
+  TaskLeaseLostError,
 } from "./errors.js";
 export {
   DEFAULT_TASK_BACKEND_ALIAS,

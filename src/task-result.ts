@@ -3,6 +3,7 @@ import { TaskResultWaitTimeoutError } from "./errors.js";
 import type { JsonValue } from "./json.js";
 import type { Task } from "./task.js";
 import type { TaskError } from "./task-error.js";
+import type { TaskMetadata } from "./task-metadata.js";
 import { TaskResultStatus } from "./task-result-status.js";
 
 /** The mutable part of a task result: what changes while the task runs, and what `refresh()` reloads. */
@@ -16,10 +17,14 @@ export interface TaskResultState {
   workerIds: string[];
   /** The stored return value; meaningful only when SUCCESSFUL. */
   returnValue: JsonValue | null;
+  /** The stored metadata (`TaskContext.metadata`); `{}` when none was saved. */
+  metadata: TaskMetadata;
 }
 
 /** Everything needed to build a {@link TaskResult}. */
-export interface TaskResultInit<R> extends TaskResultState {
+export interface TaskResultInit<R> extends Omit<TaskResultState, "metadata"> {
+  /** The stored metadata. @defaultValue `{}` */
+  metadata?: TaskMetadata;
   id: string;
   task: Task<any, R>;
   args: JsonValue[];
@@ -68,6 +73,7 @@ export class TaskResult<R = unknown> {
       errors: init.errors,
       workerIds: init.workerIds,
       returnValue: init.returnValue,
+      metadata: init.metadata ?? {},
     };
   }
 
@@ -103,6 +109,15 @@ export class TaskResult<R = unknown> {
   get attempts(): number {
     return this[STATE].workerIds.length;
   }
+  /**
+   * The task's metadata as last stored (Django's main branch: `TaskResult.metadata`): what the task
+   * saved with `context.saveMetadata()` or left in `context.metadata` at the end of an attempt;
+   * `{}` when none. `refresh()` reloads it, also while the task runs (progress). A deep copy:
+   * changing it changes nothing stored.
+   */
+  get metadata(): TaskMetadata {
+    return structuredClone(this[STATE].metadata);
+  }
   /** Whether the status is SUCCESSFUL or FAILED. */
   get isFinished(): boolean {
     const { status } = this[STATE];
@@ -122,7 +137,7 @@ export class TaskResult<R = unknown> {
   }
 
   /**
-   * Reloads the mutable fields (status, timestamps, errors, worker ids, return value) from the backend.
+   * Reloads the mutable fields (status, timestamps, errors, worker ids, return value, metadata) from the backend.
    * @throws NotSupportedError when the backend cannot fetch results.
    * @throws TaskResultDoesNotExistError when the result is gone: purged, or deleted as it succeeded by a
    *   DatabaseBackend with `keepSuccessfulResults: false`.
@@ -175,6 +190,7 @@ export class TaskResult<R = unknown> {
       errors: s.errors,
       workerIds: s.workerIds,
       attempts: s.workerIds.length,
+      metadata: s.metadata,
       enqueuedAt: s.enqueuedAt?.toISOString() ?? null,
       startedAt: s.startedAt?.toISOString() ?? null,
       lastAttemptedAt: s.lastAttemptedAt?.toISOString() ?? null,
@@ -234,5 +250,6 @@ export function copyTaskResult<R>(result: TaskResult<R>): TaskResult<R> {
     errors: s.errors.map((e) => ({ ...e })),
     workerIds: [...s.workerIds],
     returnValue: structuredClone(s.returnValue),
+    metadata: structuredClone(s.metadata),
   });
 }

@@ -38,6 +38,8 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
   override readonly supportsPriority = true;
   override readonly supportsGetResult = true;
   override readonly supportsAsync = true;
+  /** Tasks save metadata through the worker running them (`context.saveMetadata()`), fenced by its lease. */
+  override readonly supportsMetadata = true;
 
   /** The checked `OPTIONS`. */
   readonly bullmqOptions: BullMQBackendOptions;

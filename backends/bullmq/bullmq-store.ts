@@ -2,12 +2,13 @@ import type {
   ClaimByIdRequest, Claimed, ClaimRequest, Disposer, FilterChoices, OutcomeReceipt, PurgeFilter, QueueStatusCount, RecoveryResult, RunningTaskInfo,
   StatusCounts, StoreCapabilities, TaskFilter, TaskListQuery, TaskOutcome, TaskPage, TaskRecord, TaskStore, UnrunnableCount, WakeListener,
 } from "../../src/worker/store.js";
+import type { TaskMetadata } from "../../src/task-metadata.js";
 import type { BullMQBackend } from "./bullmq-backend.js";
 import { BullMQSlotStore } from "./bullmq-slot-store.js";
 import { claimJobs, startAttempt } from "./claim.js";
 import { isTransientRedisError } from "./connection.js";
 import { findQueue, HeldJobs } from "./held-jobs.js";
-import { parseErrandData } from "./job-data.js";
+import { parseErrandData, type ErrandJobData } from "./job-data.js";
 import { isPossibleId } from "./keys.js";
 import { readTask, readTasks } from "./read-jobs.js";
 import * as q from "./record-queries.js";
@@ -103,7 +104,7 @@ export class BullMQStore implements TaskStore {
       const h = isPossibleId(id) ? await this.#held.find(id) : undefined;
       if (!h) return false;
       const e = h.data?.errand;
-      const data = h.data && e ? { args: h.data.args, errand: { ...e, attempts: Math.max(0, e.attempts - 1), lockedBy: null, availableAt: Date.now() } } : undefined;
+      const data = h.data && e ? { args: h.data.args, errand: { ...e, attempts: Math.max(0, e.attempts - 1), workerIds: e.workerIds.slice(0, -1), lockedBy: null, availableAt: Date.now() } } : undefined;
       if (!(await ctx.scripts.fencedWrite(ctx.keys(h.queueName), id, workerId, 0, data))) return false;
       const job = await this.#held.job(id, h);
       await job?.moveToWait(workerId);
@@ -111,6 +112,20 @@ export class BullMQStore implements TaskStore {
       return job !== undefined;
     }));
     return ids.filter((_, i) => released[i]);
+  }
+
+  /**
+   * Rewrites `data.errand.metadata` under the job lock (the fenced write settling uses), and the
+   * held copy with it, so the outcome's rewrite keeps it.
+   */
+  async saveMetadata(workerId: string, id: string, metadata: TaskMetadata): Promise<boolean> {
+    const ctx = await this.context();
+    const h = isPossibleId(id) ? await this.#held.find(id) : undefined;
+    if (!h?.data) return false;
+    const data: ErrandJobData = { args: h.data.args, errand: { ...h.data.errand, metadata } };
+    if (!(await ctx.scripts.fencedWrite(ctx.keys(h.queueName), id, workerId, 0, data))) return false;
+    h.data = data;
+    return true;
   }
 
   async recoverExpired(limit = 500): Promise<RecoveryResult> {

@@ -122,5 +122,6 @@ export async function startAttempt(
     workerIds: s.workerIds, attempts: s.attempts, maxAttempts: s.maxAttempts, enqueuedAt: new Date(timestamp),
     runAfter: s.runAfter === null ? null : new Date(s.runAfter), startedAt: new Date(s.startedAt!), lastAttemptedAt: new Date(now),
     scheduledAt: s.scheduledAt === undefined || s.scheduledAt === null ? null : new Date(s.scheduledAt),
+    metadata: s.metadata ?? {},
   };
 }

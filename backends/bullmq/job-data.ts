@@ -9,6 +9,7 @@
  */
 import type { JsonValue } from "../../src/json.js";
 import type { TaskError } from "../../src/task-error.js";
+import type { TaskMetadata } from "../../src/task-metadata.js";
 import type { TaskResultStatus } from "../../src/task-result-status.js";
 import type { TaskRecord } from "../../src/worker/task-record.js";
 
@@ -39,6 +40,8 @@ export interface ErrandState {
   claimAts?: number | null;
   /** The fire time of the periodic slot that enqueued the task; absent on tasks `enqueue` added. */
   scheduledAt?: number | null;
+  /** The task's metadata (`context.saveMetadata()`, written under the job lock); absent means `{}`. */
+  metadata?: TaskMetadata;
 }
 
 /** A job's `data` as errand writes it. */
@@ -112,5 +115,6 @@ export function hashToRecord(id: string, hash: Record<string, string>, place: Jo
     lockedBy: running ? e.lockedBy : null,
     leaseExpiresAt: running ? new Date(place.now + Math.max(0, place.lockTtlMs ?? 0)) : null,
     scheduledAt: date(e.scheduledAt),
+    metadata: e.metadata ?? {},
   };
 }

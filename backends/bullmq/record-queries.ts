@@ -2,6 +2,7 @@
  * The store port's read side over decoded records, in the process (BullMQ has no secondary
  * indexes; see read-jobs.ts). Pure functions: the same answers the SQL store gives.
  */
+import { progressOf } from "../../src/task-metadata.js";
 import type {
   FilterChoices, PurgeFilter, QueueStatusCount, RunningTaskInfo, StatusCounts, TaskFilter, TaskListQuery, TaskPage, TaskRecord, UnrunnableCount,
 } from "../../src/worker/task-record.js";
@@ -23,8 +24,8 @@ export function pageOf(records: TaskRecord[], q: TaskListQuery): TaskPage {
     const [ms, id] = decodeCursor(q.cursor);
     rows = rows.filter((t) => +t.enqueuedAt < ms || (+t.enqueuedAt === ms && t.id < id));
   } else rows = rows.slice(q.offset ?? 0);
-  const items = rows.slice(0, q.limit).map(({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt }) =>
-    ({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt }));
+  const items = rows.slice(0, q.limit).map(({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt, metadata }) =>
+    ({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt, progress: progressOf(metadata) }));
   const last = items.at(-1);
   const nextCursor = rows.length > q.limit && last ? Buffer.from(JSON.stringify([+last.enqueuedAt, last.id])).toString("base64url") : null;
   return { items, nextCursor };

@@ -45,6 +45,8 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
   override readonly supportsPriority = true;
   override readonly supportsGetResult = true;
   override readonly supportsAsync = true;
+  /** Tasks save metadata through the worker running them (`context.saveMetadata()`), fenced by its lease. */
+  override readonly supportsMetadata = true;
 
   /** The checked `OPTIONS`. */
   readonly databaseOptions: DatabaseBackendOptions;
@@ -257,10 +259,15 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
 
   readonly #finishWaiters = new FinishWaiters();
 
-  /** Connection and schema problems (an unreachable database, pending migrations), as messages. */
+  /**
+   * Connection and schema problems (an unreachable database, pending migrations), as messages.
+   * Migrations this backend applies itself on first use (`autoMigrate`, on by default on SQLite)
+   * are not reported as pending.
+   */
   override async check(): Promise<string[]> {
     try {
       const pending = await this.pendingMigrations();
+      if (pending.length > 0 && (this.databaseOptions.autoMigrate ?? dialectOf((await this.#connect()).orm).migratesOnFirstUse)) return [];
       return pending.length > 0 ? [`Backend '${this.alias}': ${pending.length} errand migration(s) pending (${pending.join(", ")}): run "errand migrate".`] : [];
     } catch (error) {
       return [`Backend '${this.alias}': cannot use the database: ${(error as Error).message}`];

@@ -12,6 +12,7 @@ import type {
   WakeListener,
 } from "../../src/worker/store.js";
 import type { FilterChoices, PurgeFilter, QueueStatusCount, RunningTaskInfo, StatusCounts, TaskFilter, TaskListQuery, TaskPage, TaskRecord, UnrunnableCount } from "../../src/worker/task-record.js";
+import type { TaskMetadata } from "../../src/task-metadata.js";
 import type { DatabaseBackend } from "./database-backend.js";
 import { DatabaseSlotStore } from "./database-slot-store.js";
 import type { Dialect } from "./dialect.js";
@@ -28,6 +29,7 @@ import { countTasks, listTasksPage } from "./queries/list-tasks.js";
 import { countPurgeable, purgeBatch } from "./queries/purge.js";
 import { recoverExpiredLeases, recoverOwnTasks } from "./queries/recover.js";
 import { retryFailed } from "./queries/retry.js";
+import { saveTaskMetadata } from "./queries/save-metadata.js";
 import { statusCounts } from "./queries/status-counts.js";
 import { storeOutcomeReceipts } from "./store-outcomes.js";
 import { isTransientDatabaseError } from "./transient.js";
@@ -99,6 +101,11 @@ export class DatabaseStore implements TaskStore {
 
   async release(workerId: string, ids: readonly string[]): Promise<string[]> {
     return releaseTasks(await this.#ctx(), workerId, ids);
+  }
+
+  async saveMetadata(workerId: string, id: string, metadata: TaskMetadata): Promise<boolean> {
+    if (!validId(id)) return false;
+    return saveTaskMetadata(await this.#ctx(), workerId, id, metadata);
   }
 
   async recoverExpired(limit = 500): Promise<RecoveryResult> {

@@ -1,5 +1,6 @@
 import type { JsonValue } from "../../src/json.js";
 import type { TaskError } from "../../src/task-error.js";
+import { progressOf, type TaskMetadata } from "../../src/task-metadata.js";
 import { isTaskResultStatus, type TaskResultStatus } from "../../src/task-result-status.js";
 import type { Claimed, ClaimedRecord, RunningTaskInfo, TaskRecord, TaskSummary } from "../../src/worker/task-record.js";
 import type { Dialect } from "./dialect.js";
@@ -54,6 +55,14 @@ function jsonArray<T>(dialect: Dialect, value: unknown): T[] {
   return parsed as T[];
 }
 
+/** The `metadata` column: a JSON object; NULL (never saved, or not selected) is `{}`. */
+function metadataObject(dialect: Dialect, value: unknown): TaskMetadata {
+  const parsed = dialect.jsonFromDb(value);
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) throw new TypeError(`Expected the metadata to be a JSON object, got ${Array.isArray(parsed) ? "an array" : typeof parsed}`);
+  return parsed as TaskMetadata;
+}
+
 /** A full row (`SELECT *`). @throws TypeError for a value of the wrong shape. */
 export function decodeTask(row: RawRow, dialect: Dialect): TaskRecord {
   return {
@@ -101,6 +110,7 @@ function decodeClaimedFields<S extends TaskResultStatus>(row: RawRow, dialect: D
     lastAttemptedAt: attemptedAt ?? dialect.fromDb(row.last_attempted_at),
     // Absent from a statement that does not select it: read as null (not scheduled).
     scheduledAt: dialect.fromDb(row.scheduled_at),
+    metadata: metadataObject(dialect, row.metadata),
     status,
   };
 }
@@ -137,6 +147,7 @@ export function decodeSummary(row: RawRow, dialect: Dialect): TaskSummary {
     enqueuedAt: date(dialect, row.enqueued_at),
     availableAt: date(dialect, row.available_at),
     finishedAt: dialect.fromDb(row.finished_at),
+    progress: row.progress === null || row.progress === undefined ? null : progressOf({ progress: Number(row.progress) }),
   };
 }
 

@@ -71,8 +71,10 @@ export interface DBTaskResultRow {
   lockedBy: string | null;
   /** The fire time of the periodic slot that enqueued the task, or null (enqueued by a call). */
   scheduledAt: Date | null;
+  /** The task's metadata (`context.metadata`), a JSON object; null means `{}` (never saved). */
+  metadata: Record<string, JsonValue> | null;
   /** Properties `em.create` may leave out: the database (or `onCreate`) fills them. */
-  [OptionalProps]?: "priority" | "errors" | "workerIds" | "attempts" | "maxAttempts";
+  [OptionalProps]?: "priority" | "errors" | "workerIds" | "attempts" | "maxAttempts" | "metadata";
 }
 
 /** The names of the table's indexes, derived from the table name so several tables can coexist. */
@@ -120,6 +122,11 @@ export function taskResultIndexNames(tableName: string): TaskResultIndexNames {
  */
 export function slotTableName(tableName: string): string {
   return `${tableName}_slot`;
+}
+
+/** The CHECK constraint keeping `priority` in [-100, 100] (`Migration20261129400000_metadata`). */
+export function priorityCheckName(tableName: string): string {
+  return `${tableName}_priority_check`;
 }
 
 /** The entity name for `tableName`: `DBTaskResult` for the default table, `DBTaskResult_<table>` otherwise. */
@@ -179,7 +186,10 @@ function buildEntity(tableName: string): EntitySchema<DBTaskResultRow> {
       leaseExpiresAt: p.datetime().nullable(),
       lockedBy: p.string().length(64).nullable(),
       scheduledAt: p.datetime().nullable(),
+      metadata: p.json<Record<string, JsonValue>>().nullable(),
     },
+    // Priority in [-100, 100] whoever writes the row (django-tasks-db has the same constraint).
+    checks: [{ name: priorityCheckName(tableName), expression: "priority >= -100 and priority <= 100" }],
     indexes: [
       // Raw statement because MikroORM 7's SQLite introspection drops the DESC (it reads
       // PRAGMA index_info), which would make the schema diff recreate the index forever. An

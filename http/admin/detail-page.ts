@@ -2,6 +2,7 @@ import type { TaskResult } from "../../src/task-result.js";
 import { html, type SafeHtml } from "../html.js";
 import { formatTime, prettyJson, relativeTime, statusBadge } from "./format.js";
 import type { Notice } from "./list-params.js";
+import { metadataCard } from "./metadata-card.js";
 
 /** The stored fields the detail page shows beyond the {@link TaskResult}. */
 export interface TaskDetail {
@@ -58,7 +59,7 @@ function actionForm(d: TaskDetail, csrf: string): SafeHtml {
 <button type="submit" name="action" value="${action}">${label}</button></form>`;
 }
 
-/** One task: facts, timeline, arguments, return value, every error with its stack, and Run/Retry. */
+/** One task: facts, timeline, metadata (with a progress bar), arguments, return value, every error with its stack, and Run/Retry. */
 export function detailPage(d: TaskDetail, csrf: string, notice: Notice | null, now: Date): SafeHtml {
   const r = d.result;
   const returnValue = r.status === "SUCCESSFUL" ? html`<pre class="return-value">${prettyJson(r.returnValue)}</pre>` : html`<p class="muted">Available once the task succeeds.</p>`;
@@ -77,6 +78,7 @@ ${d.lockedBy ? html`<dt>Held by</dt><dd class="mono">${d.lockedBy}</dd>` : ""}
 </dl></section>
 <section class="card"><h2>Timeline</h2>${timeline(d, now)}</section>
 </div>
+${metadataCard(r.metadata)}
 <section class="card"><h2>Arguments</h2><pre class="args">${prettyJson(r.args)}</pre></section>
 <section class="card"><h2>Return value</h2>${returnValue}</section>
 <section class="card"><h2>Errors (${r.errors.length})</h2>${errors(r)}</section>`;

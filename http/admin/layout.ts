@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { html, raw, type SafeHtml } from "../html.js";
+import { PROGRESS_CSS } from "./metadata-card.js";
 import { ADMIN_CSS } from "./styles.js";
 
 /** Where the page sits, for relative links that work under any mount prefix. */
@@ -31,7 +32,7 @@ export function page(o: PageOptions): Response {
 <meta name="referrer" content="same-origin">
 <link rel="icon" href="data:,">
 <title>${o.title} · errand</title>
-<style nonce="${nonce}">${raw(ADMIN_CSS)}</style>
+<style nonce="${nonce}">${raw(ADMIN_CSS + PROGRESS_CSS)}</style>
 </head>
 <body>
 <header class="top"><div class="bar">

@@ -2,6 +2,7 @@ import { TASK_RESULT_STATUSES } from "../../src/task-result-status.js";
 import { html, type SafeHtml } from "../html.js";
 import type { FilterChoices, StatusCounts, TaskSummary } from "../../src/worker/index.js";
 import { shortId, statusBadge, timeTag } from "./format.js";
+import { progressBar } from "./metadata-card.js";
 import type { ListParams, Notice } from "./list-params.js";
 
 /** Everything the list page shows. */
@@ -63,7 +64,7 @@ function row(r: TaskSummary, now: Date): SafeHtml {
   return html`<tr>
 <td class="sel"><input type="checkbox" name="id" value="${r.id}" aria-label="Select ${r.id}"></td>
 <td class="c-task"><a class="task-name" href="${href}">${r.taskPath}</a><div class="id mono">${shortId(r.id)}</div></td>
-<td class="c-status">${statusBadge(r.status, r.availableAt, now)}</td>
+<td class="c-status">${statusBadge(r.status, r.availableAt, now)}${r.progress === null || r.progress === undefined ? "" : progressBar({ progress: r.progress })}</td>
 <td class="c-meta" data-label="Queue">${r.queueName}</td>
 <td class="c-meta" data-label="Attempts">${r.attempts} / ${r.maxAttempts}</td>
 <td class="c-meta" data-label="Enqueued">${timeTag(r.enqueuedAt, now)}</td>

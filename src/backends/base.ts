@@ -2,6 +2,7 @@ import { DEFAULT_TASK_PRIORITY, DEFAULT_TASK_QUEUE_NAME, TASK_MAX_PRIORITY, TASK
 import { InvalidTaskError, NotSupportedError } from "../errors.js";
 import type { JsonValue } from "../json.js";
 import type { Task } from "../task.js";
+import type { TaskMetadata } from "../task-metadata.js";
 import type { TaskResult } from "../task-result.js";
 
 /** One entry of the `TASKS` configuration, with Django's keys. */
@@ -49,6 +50,8 @@ export abstract class BaseTaskBackend {
   readonly supportsGetResult: boolean = false;
   /** Can `async` task functions be enqueued? */
   readonly supportsAsync: boolean = false;
+  /** Can running tasks save metadata (`context.saveMetadata()`, Django's main branch: `supports_metadata`)? */
+  readonly supportsMetadata: boolean = false;
 
   /** This backend's alias in the `TASKS` configuration. */
   readonly alias: string;
@@ -57,7 +60,15 @@ export abstract class BaseTaskBackend {
   /** Backend-specific options (`OPTIONS`). */
   readonly options: Record<string, unknown>;
 
+  /**
+   * @throws TypeError when the class has no `enqueue` method (a backend written in JavaScript, or
+   *   with `any`): at construction, as Python refuses to instantiate Django's abstract class, not at
+   *   the first enqueue.
+   */
   constructor(alias: string, params: TaskBackendParams<any> = { BACKEND: "DummyBackend" }) {
+    if (typeof (this as { enqueue?: unknown }).enqueue !== "function") {
+      throw new TypeError(`Can't instantiate backend class ${new.target.name} for '${alias}' without an implementation of the abstract method 'enqueue'.`);
+    }
     this.alias = alias;
     this.queues = new Set(params.QUEUES ?? [DEFAULT_TASK_QUEUE_NAME]);
     this.options = { ...(params.OPTIONS ?? {}) };
@@ -120,6 +131,18 @@ export abstract class BaseTaskBackend {
     throw new NotSupportedError(
       `Backend '${this.alias}' (${this.constructor.name}) does not support retrieving or refreshing results (asked for '${resultId}').`,
     );
+  }
+
+  /**
+   * Persists `metadata` (already validated: a JSON object) for `result`, a running task's
+   * (Django's main branch: `save_metadata`). `context.saveMetadata()` calls it outside a worker;
+   * a worker stores metadata through its store, fenced by its lease, instead.
+   * @throws NotSupportedError when the backend cannot (the default).
+   */
+  async saveMetadata(result: TaskResult<any>, metadata: TaskMetadata): Promise<void> {
+    void result;
+    void metadata;
+    throw new NotSupportedError(`Backend '${this.alias}' (${this.constructor.name}) does not support saving metadata.`);
   }
 
   /**

@@ -4,7 +4,8 @@ import { TaskResultDoesNotExistError } from "../errors.js";
 import type { JsonValue } from "../json.js";
 import { taskEnqueued } from "../signals.js";
 import type { Task } from "../task.js";
-import { copyTaskResult, readyTaskResult, TaskResult } from "../task-result.js";
+import type { TaskMetadata } from "../task-metadata.js";
+import { applyTaskResultState, copyTaskResult, readyTaskResult, TaskResult } from "../task-result.js";
 
 /**
  * Stores tasks and never runs them (Django 6: `DummyBackend`), for tests that check what was
@@ -23,6 +24,7 @@ export class DummyBackend extends BaseTaskBackend {
   override readonly supportsDefer = true;
   override readonly supportsPriority = true;
   override readonly supportsAsync = true;
+  override readonly supportsMetadata = true;
 
   /** The results stored so far, oldest first. */
   readonly results: TaskResult<unknown>[] = [];
@@ -39,6 +41,17 @@ export class DummyBackend extends BaseTaskBackend {
     const found = this.results.find((r) => r.id === resultId);
     if (!found) throw new TaskResultDoesNotExistError(resultId);
     return copyTaskResult(found);
+  }
+
+  /**
+   * Stores a copy of `metadata` on the stored result with `result.id` (Django's DummyBackend), e.g.
+   * from `createTaskContext(result).saveMetadata()` in a test.
+   * @throws TaskResultDoesNotExistError when this process stored no result with this id.
+   */
+  override async saveMetadata(result: TaskResult<any>, metadata: TaskMetadata): Promise<void> {
+    const found = this.results.find((r) => r.id === result.id);
+    if (!found) throw new TaskResultDoesNotExistError(result.id);
+    applyTaskResultState(found, { metadata: structuredClone(metadata) });
   }
 
   /** Forgets every stored result. */

@@ -6,13 +6,15 @@ import type { JsonValue } from "../json.js";
 import { logger } from "../logger.js";
 import { taskEnqueued } from "../signals.js";
 import type { Task } from "../task.js";
-import { readyTaskResult, type TaskResult } from "../task-result.js";
+import type { TaskMetadata } from "../task-metadata.js";
+import { applyTaskResultState, readyTaskResult, type TaskResult } from "../task-result.js";
 
 /**
  * Runs each task during `enqueue` and returns its finished result (Django 6: `ImmediateBackend`).
  * The default backend when nothing is configured, and the one to swap in for tests. A failing task
  * does not throw: its result is FAILED with the error's class name and stack in `errors`. One attempt
- * only (`maxAttempts` is for database backends); `timeout` is honoured. Sends `taskEnqueued`,
+ * only (`maxAttempts` is for database backends); `timeout` is honoured. A failed task is logged at
+ * error level with its message (as Django's is). Sends `taskEnqueued`,
  * `taskStarted` and `taskFinished`.
  *
  * @example
@@ -26,6 +28,7 @@ import { readyTaskResult, type TaskResult } from "../task-result.js";
 export class ImmediateBackend extends BaseTaskBackend {
   override readonly supportsPriority = true;
   override readonly supportsAsync = true;
+  override readonly supportsMetadata = true;
 
   /** The worker id recorded for attempts run by this backend instance. */
   readonly workerId = `immediate-${randomUUID().slice(0, 8)}`;
@@ -45,10 +48,19 @@ export class ImmediateBackend extends BaseTaskBackend {
     beginAttempt(result, this.workerId);
     sendStarted(ImmediateBackend, result);
     const timeout = task.timeout ?? (this.options.timeout as number | undefined) ?? null;
-    const outcome = await invokeTask(result, { timeoutMs: timeout });
+    const outcome = await invokeTask(result, { timeoutMs: timeout, saveMetadata: (metadata) => this.saveMetadata(result, metadata) });
     endAttempt(result, outcome);
-    if (outcome.error) logger.debug({ taskId: result.id, task: task.name, error: outcome.error.exceptionClassPath }, "task failed");
+    if (outcome.error) {
+      // Django's ImmediateBackend logs a failed task at error level, with the exception.
+      const message = outcome.error.traceback.split("\n", 1)[0];
+      logger.error({ taskId: result.id, task: task.name, error: outcome.error.exceptionClassPath, message }, `task failed: ${message}`);
+    }
     sendFinished(ImmediateBackend, result);
     return result;
+  }
+
+  /** Results are not stored anywhere else: sets `result`'s metadata (Django's ImmediateBackend). */
+  override async saveMetadata(result: TaskResult<any>, metadata: TaskMetadata): Promise<void> {
+    applyTaskResultState(result, { metadata: structuredClone(metadata) });
   }
 }

@@ -6,6 +6,7 @@ import type { TaskResult } from "../task-result.js";
 import { TaskResultStatus } from "../task-result-status.js";
 import { recordToResult } from "./record-to-result.js";
 import { withRetry } from "./retry.js";
+import { saveUnsavedMetadata, workerMetadataSaver } from "./save-metadata.js";
 import { unstorableReason } from "./storable-json.js";
 import type { Claimed, ClaimedRecord, StoreBackend, TaskOutcome, UnreadableClaim } from "./store.js";
 import { storeOutcomesRetrying } from "./store-outcomes.js";
@@ -62,7 +63,12 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
   const task = result.task;
   const sender = senderOf(backend);
   sendStarted(sender, result);
-  let outcome = await invokeTask(result, { signal: options.shutdownSignal, timeoutMs: backend.timeoutFor(task), cloneArgs: false });
+  let outcome = await invokeTask(result, {
+    signal: options.shutdownSignal,
+    timeoutMs: backend.timeoutFor(task),
+    cloneArgs: false,
+    saveMetadata: task.takesContext ? workerMetadataSaver(backend, options.workerId, result.id) : undefined,
+  });
   options.onEnded?.(result.id);
   const now = new Date();
   const log = () => ({ taskId: result.id, task: task.name, queue: task.queueName, attempt: result.attempts, durationMs: Math.round(outcome.durationMs) });
@@ -70,10 +76,22 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
   if (outcome.error && options.shutdownSignal?.aborted) {
     // Interrupted by shutdown, not failed by itself: hand it back untouched for another worker.
     const store = backend.taskStore;
+    await saveUnsavedMetadata(backend, options.workerId, result.id, outcome.metadata);
     await withRetry(() => store.release(options.workerId, [result.id]), { what: "release task", maxElapsedMs: 10_000, isTransient: (e) => store.isTransient(e) });
     logger.warn(log(), "task interrupted by shutdown; returned to READY");
     options.onInterrupted?.(result.id);
     return current(backend, result.id);
+  }
+
+  const metadataReason = outcome.metadata ? unstorableReason(outcome.metadata) : null;
+  if (metadataReason) {
+    // As for a return value below: the task's own metadata fails its attempt, on every store alike.
+    outcome = {
+      status: TaskResultStatus.FAILED,
+      returnValue: null,
+      durationMs: outcome.durationMs,
+      error: { exceptionClassPath: "TypeError", traceback: `TypeError: the metadata of task '${storableText(task.name, 200)}' cannot be stored: ${metadataReason}. Store such text encoded (for example base64).` },
+    };
   }
 
   if (outcome.error === null) {
@@ -107,6 +125,8 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
       : retryDelayMs !== null
         ? { status: "RETRY", errors: [...result.errors], retryDelayMs, id, endedAt: now }
         : { status: "FAILED", errors: [...result.errors], id, endedAt: now };
+  // Metadata the task changed after its last save goes with the outcome (Django saves it even when the task failed).
+  await saveUnsavedMetadata(backend, options.workerId, id, outcome.metadata);
   // The worker's store retries until the worker stops; giving up means the task runs again after its lease expires.
   const stored = await (options.store ?? storeOne(backend, options.workerId))(taskOutcome);
   if (!stored) {

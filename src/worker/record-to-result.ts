@@ -72,5 +72,6 @@ export function recordToResult(record: TaskRecord | ClaimedRecord): TaskResult<u
     errors: record.errors,
     workerIds: record.workerIds,
     returnValue: finished?.returnValue ?? null,
+    metadata: record.metadata ?? {},
   });
 }

@@ -16,7 +16,7 @@
  *   and hosts the store supports, never hand the same READY task to two claimers; a claim
  *   atomically makes the task RUNNING, counts the attempt, appends the worker id and sets the
  *   lease.
- * - **Fencing.** Every write about a running task (`storeOutcomes`, `renewLeases`, `release`)
+ * - **Fencing.** Every write about a running task (`storeOutcomes`, `renewLeases`, `release`, `saveMetadata`)
  *   takes effect only while the task is RUNNING and locked by the given worker id. Every way out
  *   of RUNNING clears the lock, so a worker whose lease was taken back cannot overwrite the task
  *   another worker now runs.
@@ -38,6 +38,7 @@
  */
 import type { BackoffFunction } from "../backoff.js";
 import type { JsonValue } from "../json.js";
+import type { TaskMetadata } from "../task-metadata.js";
 import type { Task } from "../task.js";
 import type { TaskError } from "../task-error.js";
 import type { SlotStore } from "./slot-store.js";
@@ -202,11 +203,20 @@ export interface TaskStore {
 
   /**
    * Hands tasks of `workerId` back on shutdown: READY, due now, unlocked, and the interrupted
-   * attempt not counted (`attempts - 1`; `workerIds` keeps the entry). Fenced like
+   * attempt not counted: `attempts - 1` and its entry (the last) removed from `workerIds`, so
+   * `attempts`, `workerIds.length` and the next attempt's `context.attempt` agree. Fenced like
    * {@link storeOutcomes}.
    * @returns the ids released.
    */
   release(workerId: string, ids: readonly string[]): Promise<string[]>;
+
+  /**
+   * Replaces the metadata of task `id` with `metadata` (a validated JSON object) while it is
+   * RUNNING and locked by `workerId` (`context.saveMetadata()`); nothing else changes. The
+   * metadata then stays with the task through retries, releases, recovery and its outcome.
+   * @returns whether it was stored (`false`: the task is not held by `workerId` any more).
+   */
+  saveMetadata(workerId: string, id: string, metadata: TaskMetadata): Promise<boolean>;
 
   /**
    * Takes back RUNNING tasks whose lease expired (store clock), at most `limit` per call: each gets

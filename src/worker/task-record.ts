@@ -1,5 +1,6 @@
 import type { JsonValue } from "../json.js";
 import type { TaskError } from "../task-error.js";
+import type { TaskMetadata } from "../task-metadata.js";
 import type { TaskResultStatus } from "../task-result-status.js";
 
 /**
@@ -26,9 +27,9 @@ export interface TaskRecord {
   returnValue: JsonValue | null;
   /** One record per failed attempt, oldest first. */
   errors: TaskError[];
-  /** The worker of each attempt, oldest first. */
+  /** The worker of each attempt, oldest first (a released attempt's entry is removed). */
   workerIds: string[];
-  /** Attempts started and not released (a release on shutdown gives the attempt back). */
+  /** Attempts started and not released (a release on shutdown gives the attempt back); always `workerIds.length`. */
   attempts: number;
   /** Attempts allowed in total (1 = no retry). */
   maxAttempts: number;
@@ -52,6 +53,11 @@ export interface TaskRecord {
    * Optional: a store without periodic slots (`SlotStore`) leaves it out, which means `null`.
    */
   scheduledAt?: Date | null;
+  /**
+   * The task's metadata (`context.metadata`, saved by `saveMetadata` or with an outcome), kept
+   * across attempts. Optional: absent means `{}`.
+   */
+  metadata?: TaskMetadata;
 }
 
 /**
@@ -82,11 +88,14 @@ export interface UnreadableClaim {
 /** What a claim yields per task. Tell the two apart with `"unreadable" in claim`. */
 export type Claimed = ClaimedRecord | UnreadableClaim;
 
-/** One line of a task list: no arguments, return value or errors (those can be large). */
+/** One line of a task list: no arguments, return value, errors or metadata (those can be large). */
 export type TaskSummary = Pick<
   TaskRecord,
   "id" | "taskPath" | "queueName" | "backendName" | "priority" | "status" | "attempts" | "maxAttempts" | "enqueuedAt" | "availableAt" | "finishedAt"
->;
+> & {
+  /** `metadata.progress` when it is a number in [0, 1] (the admin's progress bar), else `null`. Optional: absent means `null`. */
+  progress?: number | null;
+};
 
 /** A RUNNING task with its holder and lease, for `errand status`. */
 export type RunningTaskInfo = Pick<TaskRecord, "id" | "taskPath" | "queueName" | "lockedBy" | "leaseExpiresAt" | "lastAttemptedAt" | "attempts">;

@@ -126,6 +126,7 @@ test("toJSON: plain data with ISO dates, returnValue only when SUCCESSFUL", (t) 
     errors: [],
     workerIds: ["w1"],
     attempts: 1,
+    metadata: {},
     enqueuedAt: "2030-01-02T03:04:05.678Z",
     startedAt: "2030-01-02T03:04:06.000Z",
     lastAttemptedAt: "2030-01-02T03:04:06.000Z",

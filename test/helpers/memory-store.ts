@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { JsonValue } from "../../src/json.js";
+import { progressOf, type TaskMetadata } from "../../src/task-metadata.js";
 import type {
   ClaimByIdRequest, Claimed, ClaimRequest, OutcomeReceipt, PurgeFilter, RecoveryResult, StoreCapabilities, TaskFilter,
   TaskListQuery, TaskOutcome, TaskPage, TaskRecord, TaskStore, WakeListener,
@@ -89,7 +90,7 @@ export class MemoryStore implements TaskStore {
       id: randomUUID(), taskPath: seed.taskPath, queueName: seed.queueName ?? "default", backendName: seed.backendName ?? "default",
       priority: seed.priority ?? 0, status: "READY", args: seed.args ?? [], returnValue: null, errors: [], workerIds: [], attempts: 0,
       maxAttempts: seed.maxAttempts ?? 1, enqueuedAt: now, runAfter, availableAt: runAfter ?? now, startedAt: null,
-      lastAttemptedAt: null, finishedAt: null, lockedBy: null, leaseExpiresAt: null, scheduledAt: seed.scheduledAt ?? null,
+      lastAttemptedAt: null, finishedAt: null, lockedBy: null, leaseExpiresAt: null, scheduledAt: seed.scheduledAt ?? null, metadata: {},
     };
     this.records.set(record.id, record);
     if (!runAfter) this.#wakes.emit("wake", record.queueName);
@@ -154,9 +155,15 @@ export class MemoryStore implements TaskStore {
   async release(workerId: string, ids: readonly string[]): Promise<string[]> {
     return ids.filter((id) => {
       const t = this.#held(id, workerId);
-      if (t) Object.assign(t, { status: "READY", lockedBy: null, leaseExpiresAt: null, availableAt: this.clock.now(), attempts: t.attempts - 1 });
+      if (t) Object.assign(t, { status: "READY", lockedBy: null, leaseExpiresAt: null, availableAt: this.clock.now(), attempts: t.attempts - 1, workerIds: t.workerIds.slice(0, -1) });
       return t !== undefined;
     });
+  }
+
+  async saveMetadata(workerId: string, id: string, metadata: TaskMetadata): Promise<boolean> {
+    const t = this.#held(id, workerId);
+    if (t) t.metadata = copy(metadata);
+    return t !== undefined;
   }
 
   async recoverExpired(limit = 500): Promise<RecoveryResult> {
@@ -230,8 +237,8 @@ export class MemoryStore implements TaskStore {
       const [ms, id] = JSON.parse(Buffer.from(q.cursor, "base64url").toString()) as [number, string];
       rows = rows.filter((t) => +t.enqueuedAt < ms || (+t.enqueuedAt === ms && t.id < id));
     } else rows = rows.slice(q.offset ?? 0);
-    const items = rows.slice(0, q.limit).map(({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt }) =>
-      copy({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt }));
+    const items = rows.slice(0, q.limit).map(({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt, metadata }) =>
+      copy({ id, taskPath, queueName, backendName, priority, status, attempts, maxAttempts, enqueuedAt, availableAt, finishedAt, progress: progressOf(metadata) }));
     const last = items.at(-1);
     const nextCursor = rows.length > q.limit && last ? Buffer.from(JSON.stringify([+last.enqueuedAt, last.id])).toString("base64url") : null;
     return { items, nextCursor };

@@ -39,8 +39,8 @@ for (const t of targets) {
     tt.deepEqual(
       body.results.sort((x, y) => x.task_path.localeCompare(y.task_path)),
       [
-        { id: a.id, status: "SUCCESSFUL", task_path: "http.add" },
-        { id: b.id, status: "FAILED", task_path: "http.boom" },
+        { id: a.id, status: "SUCCESSFUL", task_path: "http.add", metadata: {} },
+        { id: b.id, status: "FAILED", task_path: "http.boom", metadata: {} },
       ],
     );
     const entry = logs.findLast((l) => l.endpoint === "run");
@@ -89,7 +89,7 @@ for (const t of targets) {
     const r = await add().enqueue(2, 3);
     tt.deepEqual(await (await api.post("/run-one/", { queue_name: "default" })).json(), {
       processed: true,
-      result: { id: r.id, status: "SUCCESSFUL", task_path: "http.add" },
+      result: { id: r.id, status: "SUCCESSFUL", task_path: "http.add", metadata: {} },
     });
     const res = await api.post("/run-one/", { backend_name: "missing" });
     tt.is(res.status, 400);
@@ -121,7 +121,7 @@ for (const t of targets) {
     await clearTasks(t.alias);
     const api = appFor(t.alias);
     const r = await add().using({ runAfter: new Date(Date.now() + 3_600_000) }).enqueue(20, 22);
-    tt.deepEqual(await (await api.post(`/execute/${r.id}/`)).json(), { executed: true, result: { id: r.id, status: "SUCCESSFUL", task_path: "http.add" } });
+    tt.deepEqual(await (await api.post(`/execute/${r.id}/`)).json(), { executed: true, result: { id: r.id, status: "SUCCESSFUL", task_path: "http.add", metadata: {} } });
     tt.deepEqual(await (await api.post(`/execute/${r.id}/`)).json(), { executed: false, reason: "Task is not in READY status" });
     for (const id of ["00000000-0000-4000-8000-000000000000", "not-a-uuid", "1%27%20OR%201%3D1"]) {
       const res = await api.post(`/execute/${id}/`);
@@ -135,7 +135,7 @@ for (const t of targets) {
     const r = await boom().enqueue("e");
     const failed = await api.post(`/execute/${r.id}/?fail_on_error=true`);
     tt.is(failed.status, 500);
-    tt.deepEqual(await failed.json(), { executed: true, failed: true, result: { id: r.id, status: "FAILED", task_path: "http.boom" } });
+    tt.deepEqual(await failed.json(), { executed: true, failed: true, result: { id: r.id, status: "FAILED", task_path: "http.boom", metadata: {} } });
     tt.deepEqual(await (await api.post(`/execute/${r.id}/`)).json(), { executed: false, reason: "Task is not in READY status" });
     const retried = await api.post(`/execute/${r.id}/?allow_retry=TRUE`);
     tt.is(retried.status, 200);

@@ -41,7 +41,7 @@ test.serial("Hono on @hono/node-server: the endpoints under /tasks over real HTT
   t.like(status, { pending_count: 1, delayed_count: 0, running_count: 0, successful_count: 0, failed_count: 0 });
   t.regex(String(status.oldest_pending_wait), /^PT[\d.]+S$/);
   const run = await fetch(`${base}/tasks/run/`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ max_tasks: 5 }) });
-  t.deepEqual(await run.json(), { processed: 1, results: [{ id: r.id, status: "SUCCESSFUL", task_path: "http.add" }] });
+  t.deepEqual(await run.json(), { processed: 1, results: [{ id: r.id, status: "SUCCESSFUL", task_path: "http.add", metadata: {} }] });
   t.deepEqual(await (await fetch(`${base}/tasks/purge/?dry_run=true`, { headers: auth })).json(), { count: 1, dry_run: true });
   const big = await fetch(`${base}/tasks/run-one/`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ pad: "x".repeat(200_000) }) });
   t.is(big.status, 413);
@@ -66,7 +66,7 @@ test.serial("Express: mounted with getRequestListener under /tasks", async (t) =
   const r = await httpAdd.enqueue(1, 2);
   t.is((await fetch(`${base}/tasks/execute/${r.id}/`, { method: "POST" })).status, 401);
   const exec = await fetch(`${base}/tasks/execute/${r.id}/`, { method: "POST", headers: auth });
-  t.deepEqual(await exec.json(), { executed: true, result: { id: r.id, status: "SUCCESSFUL", task_path: "http.add" } });
+  t.deepEqual(await exec.json(), { executed: true, result: { id: r.id, status: "SUCCESSFUL", task_path: "http.add", metadata: {} } });
   t.like(await (await fetch(`${base}/tasks/status/`, { headers: auth })).json(), { successful_count: 1 });
   const admin = await fetch(`${base}/tasks/admin`, { headers: auth });
   t.is(admin.status, 200, "the relative redirect lands on /tasks/admin/ although Express strips the prefix");

@@ -123,6 +123,55 @@ export function storePortSuite(test: TestFn, makeStore: () => Promise<StoreHarne
     t.is((await h.store.claim(claimReq("w", ["release.t"]))).length, 1, "due at once");
   });
 
+  withStore("after a release, attempts and workerIds agree (the released attempt's entry is removed)", async (h, t) => {
+    const id = await h.seed({ taskPath: "release.agree", maxAttempts: 3 });
+    await h.store.claim(claimReq("w1", ["release.agree"]));
+    await h.store.storeOutcomes("w1", [{ id, status: "RETRY", errors: [err], retryDelayMs: 0, endedAt: h.now() }]);
+    await h.elapse(2);
+    await h.store.claim(claimReq("w2", ["release.agree"]));
+    t.deepEqual(await h.store.release("w2", [id]), [id]);
+    const released = await h.store.get(id);
+    t.like(released, { status: "READY", attempts: 1, workerIds: ["w1"] });
+    const again = readable((await h.store.claim(claimReq("w3", ["release.agree"])))[0]);
+    t.like(again, { attempts: 2, workerIds: ["w1", "w3"] });
+    t.is(again.attempts, again.workerIds.length, "context.attempt (workerIds.length) is the stored attempts count");
+  });
+
+  withStore("saveMetadata stores metadata for the holder only; it is kept through retries, releases and outcomes", async (h, t) => {
+    const id = await h.seed({ taskPath: "meta.t", maxAttempts: 3 });
+    t.deepEqual((await h.store.get(id))?.metadata ?? {}, {}, "a new task has none");
+    t.false(await h.store.saveMetadata("w", id, { progress: 0.1 }), "not RUNNING: refused");
+    const first = readable((await h.store.claim(claimReq("w", ["meta.t"])))[0]);
+    t.deepEqual(first.metadata ?? {}, {});
+    t.true(await h.store.saveMetadata("w", id, { progress: 0.5, step: "copy", nested: { a: [1, "x", null, true] } }));
+    t.false(await h.store.saveMetadata("other", id, { progress: 0.9 }), "another worker is fenced out");
+    t.like(await h.store.get(id), { status: "RUNNING", lockedBy: "w", metadata: { progress: 0.5, step: "copy", nested: { a: [1, "x", null, true] } } });
+    const progressIn = async () => (await h.store.list({ limit: 10 })).items.find((i) => i.id === id)?.progress ?? null;
+    t.is(await progressIn(), 0.5, "a list row carries metadata.progress");
+    await h.store.storeOutcomes("w", [{ id, status: "RETRY", errors: [err], retryDelayMs: 0, endedAt: h.now() }]);
+    t.false(await h.store.saveMetadata("w", id, { progress: 1 }), "after the outcome: refused");
+    await h.elapse(2);
+    const second = readable((await h.store.claim(claimReq("w2", ["meta.t"])))[0]);
+    t.deepEqual(second.metadata, { progress: 0.5, step: "copy", nested: { a: [1, "x", null, true] } }, "a retry starts from the stored metadata");
+    t.true(await h.store.saveMetadata("w2", id, { progress: 0.75 }));
+    t.deepEqual(await h.store.release("w2", [id]), [id]);
+    t.deepEqual((await h.store.get(id))?.metadata, { progress: 0.75 }, "a release keeps it");
+    for (const [progress, shown] of [[2, null], ["0.5", null], [0, 0], [1, 1]] as const) {
+      await h.store.claim(claimReq("w4", ["meta.t"]));
+      t.true(await h.store.saveMetadata("w4", id, { progress }));
+      t.is(await progressIn(), shown, `progress ${JSON.stringify(progress)} in a list row`);
+      await h.store.release("w4", [id]);
+    }
+    t.true(await h.store.saveMetadata("w4", id, { progress: 0.75 }) === false, "released: refused");
+    await h.store.claim(claimReq("w5", ["meta.t"]));
+    t.true(await h.store.saveMetadata("w5", id, { progress: 0.75 }));
+    await h.store.release("w5", [id]);
+    await h.store.claim(claimReq("w3", ["meta.t"]));
+    await h.store.storeOutcomes("w3", [ok(h, id, 7)]);
+    t.like(await h.store.get(id), { status: "SUCCESSFUL", returnValue: 7, metadata: { progress: 0.75 } });
+    t.false(await h.store.saveMetadata("w3", id, {}), "finished: refused");
+  });
+
   withStore("expired leases are taken back; renewed ones are not; the lost worker's outcome is refused", async (h, t) => {
     const kept = await h.seed({ taskPath: "lease.t", maxAttempts: 2 });
     await h.elapse(2);

@@ -218,8 +218,10 @@ test.serial("shutdown: stop() lets a running task finish; the timeout aborts it 
   const s = await run;
   t.like(s, { reason: "stopped", interrupted: 1, retried: 0, failed: 0 });
   for (const r of [aborted, buffered]) {
-    // The stored count (TaskResult.attempts counts workerIds, which keep the entry).
-    t.like(store.records.get(r.id), { status: "READY", attempts: 0, lockedBy: null }, `${r === aborted ? "aborted" : "prefetched"}: handed back, the attempt not counted`);
+    // The stored count, workerIds and TaskResult.attempts (workerIds.length) agree.
+    t.like(store.records.get(r.id), { status: "READY", attempts: 0, workerIds: [], lockedBy: null }, `${r === aborted ? "aborted" : "prefetched"}: handed back, the attempt not counted`);
+    await r.refresh();
+    t.is(r.attempts, 0);
   }
 });
 

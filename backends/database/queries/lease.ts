@@ -40,15 +40,23 @@ export async function renewLeases(ctx: QueryContext, workerId: string, ids: read
   return new Set(idsOf(await RENEW[ctx.dialect.name](ctx, workerId, ids, Math.round(leaseMs))));
 }
 
+/** `worker_ids` without its last entry (the released attempt's), per dialect. */
+const DROP_LAST_WORKER: Record<DialectName, string> = {
+  postgresql: "worker_ids - (-1)",
+  sqlite: "json_remove(worker_ids, '$[#-1]')",
+  mysql: "JSON_REMOVE(worker_ids, '$[last]')",
+};
+
 /**
  * Returns tasks to READY (due now, by the database's clock) whose worker gave them up on shutdown,
- * without counting the interrupted attempt against `maxAttempts`. Fenced on `locked_by = workerId`.
+ * without counting the interrupted attempt against `maxAttempts`: `attempts - 1` and its worker id
+ * (the last entry) removed, so attempts and `worker_ids` agree. Fenced on `locked_by = workerId`.
  * @returns the ids released.
  */
 export async function releaseTasks(ctx: QueryContext, workerId: string, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const { dialect, table } = ctx;
-  const set = `status = 'READY', locked_by = NULL, lease_expires_at = NULL, available_at = ${dialect.nowSql}, attempts = attempts - 1`;
+  const set = `status = 'READY', locked_by = NULL, lease_expires_at = NULL, available_at = ${dialect.nowSql}, attempts = attempts - 1, worker_ids = ${DROP_LAST_WORKER[dialect.name]}`;
   const where = `locked_by = ? AND status = 'RUNNING' AND id IN (${placeholders(ids.length)})`;
   const rows =
     dialect.name === "mysql"

@@ -1,19 +1,35 @@
 import { InvalidOptionError } from "../../../src/errors.js";
 import type { TaskListQuery, TaskPage, TaskSummary } from "../../../src/worker/task-record.js";
 import { count, decodeSummary } from "../decode-row.js";
+import type { DialectName } from "../dialect.js";
 import type { QueryContext } from "./context.js";
 import { filterWhere, type TaskFilter } from "./task-filter.js";
 
 /** One line of the admin list: the store port's `TaskSummary`. */
 export type TaskListRow = TaskSummary;
 
-const SUMMARY_COLUMNS = "id, task_path, queue_name, backend_name, priority, status, attempts, max_attempts, enqueued_at, available_at, finished_at";
+const COLUMNS = "id, task_path, queue_name, backend_name, priority, status, attempts, max_attempts, enqueued_at, available_at, finished_at";
+
+/**
+ * `metadata.progress` when it is a JSON number (range checked when decoded), per dialect: only that
+ * number leaves the database, not the whole metadata.
+ */
+const PROGRESS: Record<DialectName, string> = {
+  postgresql: "CASE WHEN jsonb_typeof(metadata->'progress') = 'number' THEN (metadata->>'progress')::float8 END AS progress",
+  sqlite: "CASE WHEN json_type(metadata, '$.progress') IN ('integer', 'real') THEN json_extract(metadata, '$.progress') END AS progress",
+  mysql: "CASE WHEN JSON_TYPE(JSON_EXTRACT(metadata, '$.progress')) IN ('INTEGER', 'DOUBLE', 'DECIMAL', 'UNSIGNED INTEGER') THEN JSON_UNQUOTE(JSON_EXTRACT(metadata, '$.progress')) END AS progress",
+};
+
+/** The columns of a list row. */
+function summaryColumns(ctx: QueryContext): string {
+  return `${COLUMNS}, ${PROGRESS[ctx.dialect.name]}`;
+}
 
 /** A page of tasks matching `filter`, newest first (by enqueue time, then id). */
 export async function listTasks(ctx: QueryContext, filter: TaskFilter, limit: number, offset: number): Promise<TaskSummary[]> {
   const w = filterWhere(ctx, filter);
   const rows = await ctx.execute(
-    `SELECT ${SUMMARY_COLUMNS} FROM ${ctx.table}${w.sql} ORDER BY enqueued_at DESC, id DESC LIMIT ? OFFSET ?`,
+    `SELECT ${summaryColumns(ctx)} FROM ${ctx.table}${w.sql} ORDER BY enqueued_at DESC, id DESC LIMIT ? OFFSET ?`,
     [...w.params, limit, offset],
   );
   return rows.map((r) => decodeSummary(r, ctx.dialect));
@@ -38,7 +54,7 @@ export async function listTasksPage(ctx: QueryContext, q: TaskListQuery): Promis
     offset = 0;
   }
   const rows = await ctx.execute(
-    `SELECT ${SUMMARY_COLUMNS} FROM ${ctx.table}${where} ORDER BY enqueued_at DESC, id DESC LIMIT ? OFFSET ?`,
+    `SELECT ${summaryColumns(ctx)} FROM ${ctx.table}${where} ORDER BY enqueued_at DESC, id DESC LIMIT ? OFFSET ?`,
     [...params, q.limit + 1, offset],
   );
   const items = rows.slice(0, q.limit).map((r) => decodeSummary(r, ctx.dialect));
