@@ -71,6 +71,13 @@ export interface DBTaskResultRow {
   lockedBy: string | null;
   /** The fire time of the periodic slot that enqueued the task, or null (enqueued by a call). */
   scheduledAt: Date | null;
+  /**
+   * The task's `uniqueKey`, varchar(255), or null. Kept after the task finished, until another
+   * enqueue of the same task and key takes it over (see queries/insert-unique.ts).
+   */
+  uniqueKey: string | null;
+  /** `enqueued_at + uniqueFor` by the database's clock: the key is held until then whatever the status; null without `uniqueFor`. */
+  uniqueUntil: Date | null;
   /** Properties `em.create` may leave out: the database (or `onCreate`) fills them. */
   [OptionalProps]?: "priority" | "errors" | "workerIds" | "attempts" | "maxAttempts";
 }
@@ -85,6 +92,8 @@ export interface TaskResultIndexNames {
   finished: string;
   /** `(task_path) WHERE status = 'READY'`: READY tasks by name (unrunnable names, the admin's filter). */
   taskPath: string;
+  /** Unique `(task_path, unique_key) WHERE unique_key IS NOT NULL` (MySQL: over every row, NULLs never collide): unique tasks. */
+  unique: string;
 }
 
 /**
@@ -110,6 +119,7 @@ export function taskResultIndexNames(tableName: string): TaskResultIndexNames {
     lease: `${tableName}_lease_idx`,
     finished: `${tableName}_finished_idx`,
     taskPath: `${tableName}_task_path_idx`,
+    unique: `${tableName}_unique_idx`,
   };
 }
 
@@ -179,7 +189,10 @@ function buildEntity(tableName: string): EntitySchema<DBTaskResultRow> {
       leaseExpiresAt: p.datetime().nullable(),
       lockedBy: p.string().length(64).nullable(),
       scheduledAt: p.datetime().nullable(),
+      uniqueKey: p.string().length(255).nullable(),
+      uniqueUntil: p.datetime().nullable(),
     },
+    uniques: [{ name: idx.unique, properties: ["taskPath", "uniqueKey"], where: "unique_key IS NOT NULL" }],
     indexes: [
       // Raw statement because MikroORM 7's SQLite introspection drops the DESC (it reads
       // PRAGMA index_info), which would make the schema diff recreate the index forever. An

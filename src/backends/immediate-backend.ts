@@ -13,7 +13,9 @@ import { readyTaskResult, type TaskResult } from "../task-result.js";
  * The default backend when nothing is configured, and the one to swap in for tests. A failing task
  * does not throw: its result is FAILED with the error's class name and stack in `errors`. One attempt
  * only (`maxAttempts` is for database backends); `timeout` is honoured. Sends `taskEnqueued`,
- * `taskStarted` and `taskFinished`.
+ * `taskStarted` and `taskFinished`. Unique tasks are accepted (so tests can swap this backend in) but
+ * never conflict: each task has finished by the time its `enqueue` returns, and `uniqueFor` is not
+ * kept, as nothing is stored.
  *
  * @example
  * ```ts
@@ -26,6 +28,7 @@ import { readyTaskResult, type TaskResult } from "../task-result.js";
 export class ImmediateBackend extends BaseTaskBackend {
   override readonly supportsPriority = true;
   override readonly supportsAsync = true;
+  override readonly supportsUnique = true;
 
   /** The worker id recorded for attempts run by this backend instance. */
   readonly workerId = `immediate-${randomUUID().slice(0, 8)}`;
