@@ -29,8 +29,11 @@ export interface Wake {
 const COLUMNS =
   "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at, unique_key, unique_until";
 
-/** The holder's key still holds: the task is active, or within its `uniqueFor`. */
-const HELD = (now: string) => `(status IN ('READY','RUNNING') OR unique_until > ${now})`;
+/**
+ * The holder's key still holds: the task is active, or within its `uniqueFor`. Never NULL (a NULL
+ * `unique_until` would make `NOT (…)` NULL, and the release would match nothing).
+ */
+const HELD = (now: string) => `(status IN ('READY','RUNNING') OR (unique_until IS NOT NULL AND unique_until > ${now}))`;
 
 /**
  * Inserts one READY row carrying `unique.key`, unless a row of the same task already has that key.
