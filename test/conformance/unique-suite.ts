@@ -166,4 +166,17 @@ export function runUniqueSuite(target: ConformanceTarget & { drain(): Promise<vo
     t.is(await rows(uniqueEcho.name), before + 1);
     await target.drain();
   });
+
+  test.serial(`${name}: 50 concurrent enqueues take over a lapsed key once`, async (t) => {
+    const k = key();
+    const first = await uniqueEcho.using({ uniqueKey: k }).enqueue(0);
+    await target.drain();
+    const before = await rows(uniqueEcho.name);
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => uniqueEcho.using({ uniqueKey: k }).enqueue(i)));
+    const ids = new Set(results.map((r) => r.id));
+    t.is(ids.size, 1);
+    t.false(ids.has(first.id));
+    t.is(await rows(uniqueEcho.name), before + 1);
+    await target.drain();
+  });
 }
