@@ -33,12 +33,20 @@ async function enqueuedDuring<T>(fn: () => Promise<T>): Promise<{ value: T; ids:
   }
 }
 
-/** Registers the unique-task tests for `target` (with `drain`). */
-export function runUniqueSuite(target: ConformanceTarget & { drain(): Promise<void> }): void {
+/**
+ * Registers the unique-task tests for `target`, which must have `drain`. Pass the target object
+ * itself, not a copy: its `setup` assigns its `OPTIONS`.
+ * @throws Error when the target cannot drain, or (in the `before` hook) has no `OPTIONS` after setup.
+ */
+export function runUniqueSuite(target: ConformanceTarget): void {
   const name = target.name;
+  if (!target.drain) throw new Error(`runUniqueSuite: target ${name} has no drain`);
+  target.drain = target.drain.bind(target);
   test.serial.before(async () => {
     await target.setup?.();
-    configureTasks({ default: { BACKEND: target.BACKEND, QUEUES: [], OPTIONS: target.OPTIONS ?? {} } });
+    // Without OPTIONS a DatabaseBackend would quietly use ./errand.sqlite3 instead of the target's database.
+    if (!target.OPTIONS) throw new Error(`runUniqueSuite: target ${name} has no OPTIONS after setup`);
+    configureTasks({ default: { BACKEND: target.BACKEND, QUEUES: [], OPTIONS: target.OPTIONS } });
   });
   test.after.always(async () => {
     await taskBackends.close();
@@ -57,7 +65,7 @@ export function runUniqueSuite(target: ConformanceTarget & { drain(): Promise<vo
     t.not((await uniqueEcho.using({ uniqueKey: key() }).enqueue(3)).id, a!.id);
     t.not((await uniqueEcho.enqueue(4)).id, a!.id);
     t.is(await rows(uniqueEcho.name), before + 3);
-    await target.drain();
+    await target.drain!();
   });
 
   test.serial(`${name}: the same key on another task is another task`, async (t) => {
@@ -65,26 +73,26 @@ export function runUniqueSuite(target: ConformanceTarget & { drain(): Promise<vo
     const a = await uniqueEcho.using({ uniqueKey: k }).enqueue(1);
     const b = await uniqueHeld.using({ uniqueKey: k, runAfter: new Date(Date.now() + 3_600_000) }).enqueue(1);
     t.not(a.id, b.id);
-    await target.drain();
+    await target.drain!();
   });
 
   test.serial(`${name}: once the task finished, the key is free: a new task is enqueued`, async (t) => {
     const k = key();
     const a = await uniqueEcho.using({ uniqueKey: k }).enqueue(1);
-    await target.drain();
+    await target.drain!();
     await a.refresh();
     t.is(a.status, TaskResultStatus.SUCCESSFUL);
     const b = await uniqueEcho.using({ uniqueKey: k }).enqueue(2);
     t.not(b.id, a.id);
     t.is(b.status, TaskResultStatus.READY);
-    await target.drain();
+    await target.drain!();
   });
 
   test.serial(`${name}: uniqueFor holds the key past the finish, then lets go`, async (t) => {
     const k = key();
     const long = uniqueEcho.using({ uniqueKey: k, uniqueFor: 3_600_000 });
     const a = await long.enqueue(1);
-    await target.drain();
+    await target.drain!();
     const again = await long.enqueue(2);
     t.is(again.id, a.id);
     t.is(again.status, TaskResultStatus.SUCCESSFUL);
@@ -93,11 +101,11 @@ export function runUniqueSuite(target: ConformanceTarget & { drain(): Promise<vo
     const k2 = key();
     const short = uniqueEcho.using({ uniqueKey: k2, uniqueFor: 300 });
     const c = await short.enqueue(1);
-    await target.drain();
+    await target.drain!();
     await sleep(600);
     const d = await short.enqueue(2);
     t.not(d.id, c.id);
-    await target.drain();
+    await target.drain!();
   });
 
   test.serial(`${name}: replace updates a READY task in place (same id, new arguments and runAfter)`, async (t) => {
@@ -119,7 +127,7 @@ export function runUniqueSuite(target: ConformanceTarget & { drain(): Promise<vo
     // Due now: the replaced task runs once, with the last arguments.
     const c = await debounced.using({ runAfter: null }).enqueue(3);
     t.is(c.id, a!.id);
-    await target.drain();
+    await target.drain!();
     const done = await uniqueEcho.getResult(a!.id);
     t.is(done.status, TaskResultStatus.SUCCESSFUL);
     t.is(done.returnValue, 3);
@@ -164,19 +172,19 @@ export function runUniqueSuite(target: ConformanceTarget & { drain(): Promise<vo
     const results: TaskResult<number>[] = await Promise.all(Array.from({ length: 50 }, (_, i) => uniqueEcho.using({ uniqueKey: k }).enqueue(i)));
     t.is(new Set(results.map((r) => r.id)).size, 1);
     t.is(await rows(uniqueEcho.name), before + 1);
-    await target.drain();
+    await target.drain!();
   });
 
   test.serial(`${name}: 50 concurrent enqueues take over a lapsed key once`, async (t) => {
     const k = key();
     const first = await uniqueEcho.using({ uniqueKey: k }).enqueue(0);
-    await target.drain();
+    await target.drain!();
     const before = await rows(uniqueEcho.name);
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => uniqueEcho.using({ uniqueKey: k }).enqueue(i)));
     const ids = new Set(results.map((r) => r.id));
     t.is(ids.size, 1);
     t.false(ids.has(first.id));
     t.is(await rows(uniqueEcho.name), before + 1);
-    await target.drain();
+    await target.drain!();
   });
 }
