@@ -15,9 +15,10 @@ import type { JsonTaskCheck } from "./json-types.js";
 import { getRegisteredTask, registerTask } from "./registry.js";
 import type { TaskContext } from "./task-context.js";
 import type { TaskResult } from "./task-result.js";
+import { DEFAULT_ON_CONFLICT, uniqueProblem, type UniqueConflict, type UniqueFields, type UniqueOptions } from "./unique-options.js";
 
-/** Options of `task(options, fn)`. Every one is optional. */
-export interface TaskOptions {
+/** Options of `task(options, fn)`. Every one is optional. The unique options are described in {@link UniqueOptions}. */
+export interface TaskOptions extends UniqueOptions {
   /**
    * The task's identity in storage (the `task_path` column), unique in the process.
    * @defaultValue the function's name
@@ -45,8 +46,11 @@ export interface TaskOptions {
   timeout?: number | null;
 }
 
-/** What `Task.using()` may change. `undefined` leaves a field unchanged; `runAfter: null` clears it. */
-export interface TaskOverrides {
+/**
+ * What `Task.using()` may change. `undefined` leaves a field unchanged; `runAfter: null` (and
+ * `uniqueKey: null`, `uniqueFor: null`) clears it.
+ */
+export interface TaskOverrides extends UniqueOptions {
   priority?: number;
   queueName?: string;
   /** When the task becomes due (UTC instant). Needs a backend with `supportsDefer`. */
@@ -100,9 +104,15 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
   readonly backoff: Backoff | null;
   /** Milliseconds an attempt may run, or `null` for the backend's default (none unless configured). */
   readonly timeout: number | null;
+  /** At most one READY or RUNNING task of this name holds this key, or `null`: not unique (see {@link UniqueOptions}). */
+  readonly uniqueKey: string | null;
+  /** Milliseconds after its enqueue a task keeps its key whatever its status, or `null`. */
+  readonly uniqueFor: number | null;
+  /** What `enqueue` does while the key is held: `"skip"` or `"replace"`. */
+  readonly onConflict: UniqueConflict;
 
   /** @internal use {@link task} to define tasks. */
-  constructor(fields: TaskFields<P>) {
+  constructor(fields: TaskFields<P> & Partial<UniqueFields>) {
     this.name = fields.name;
     this.priority = fields.priority;
     this.queueName = fields.queueName;
@@ -113,6 +123,9 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
     this.maxAttempts = fields.maxAttempts;
     this.backoff = fields.backoff;
     this.timeout = fields.timeout;
+    this.uniqueKey = fields.uniqueKey ?? null;
+    this.uniqueFor = fields.uniqueFor ?? null;
+    this.onConflict = fields.onConflict ?? DEFAULT_ON_CONFLICT;
     Object.freeze(this);
   }
 
@@ -128,6 +141,9 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
       ...(overrides.queueName !== undefined && { queueName: overrides.queueName }),
       ...(overrides.runAfter !== undefined && { runAfter: overrides.runAfter }),
       ...(overrides.backend !== undefined && { backend: overrides.backend }),
+      ...(overrides.uniqueKey !== undefined && { uniqueKey: overrides.uniqueKey }),
+      ...(overrides.uniqueFor !== undefined && { uniqueFor: overrides.uniqueFor }),
+      ...(overrides.onConflict !== undefined && { onConflict: overrides.onConflict }),
     });
     checkDefinition(changed);
     changed.getBackend().validateTask(changed);
@@ -136,7 +152,9 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
 
   /**
    * Stores the task with `args` on its backend and returns its result (READY, or already finished
-   * on `ImmediateBackend`). Sends `taskEnqueued`.
+   * on `ImmediateBackend`). Sends `taskEnqueued`. A unique task whose key is held (see
+   * {@link UniqueOptions}) returns the holder's result instead, and sends `taskEnqueued` only when a
+   * new task was stored.
    * @throws InvalidTaskError when the task does not suit its backend (checked at every enqueue).
    * @throws InvalidTaskBackendError when the backend alias is unknown.
    * @throws TypeError when an argument is not JSON-serializable, naming it, e.g.
@@ -150,7 +168,9 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
 
   /**
    * Enqueues the task once per entry of `argsList`, all or nothing: every entry is validated before
-   * anything is stored, and database backends insert them in one statement.
+   * anything is stored, and database backends insert them in one statement. Entries of a unique task
+   * share its key, so they collapse into one task (the first entry's arguments with "skip", the last's
+   * with "replace"), whose result is returned for every entry.
    * @throws as {@link Task.enqueue}; a `TypeError` path names the entry, e.g. `argsList[3] args[0]: …`.
    */
   async enqueueMany(argsList: readonly A[]): Promise<TaskResult<R>[]> {
@@ -194,7 +214,7 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
     return lookupBackend(this.backend);
   }
 
-  #fields(): TaskFields<P> {
+  #fields(): TaskFields<P> & UniqueFields {
     return {
       name: this.name,
       priority: this.priority,
@@ -206,6 +226,9 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
       maxAttempts: this.maxAttempts,
       backoff: this.backoff,
       timeout: this.timeout,
+      uniqueKey: this.uniqueKey,
+      uniqueFor: this.uniqueFor,
+      onConflict: this.onConflict,
     };
   }
 }
@@ -236,6 +259,8 @@ function checkDefinition(t: Task<any, any, any>): void {
   }
   const backoff = backoffProblem(t.backoff, "backoff");
   if (backoff) throw new InvalidTaskError(`${backoff} (task '${t.name}').`);
+  const unique = uniqueProblem(t);
+  if (unique) throw new InvalidTaskError(`${unique} (task '${t.name}').`);
 }
 
 /** Whether two definitions of one function agree on every option (re-defining it is then harmless). */
@@ -247,11 +272,14 @@ function sameDefinition(a: Task<any, any, any>, b: Task<any, any, any>): boolean
     a.takesContext === b.takesContext &&
     a.maxAttempts === b.maxAttempts &&
     a.timeout === b.timeout &&
-    a.backoff === b.backoff
+    a.backoff === b.backoff &&
+    a.uniqueKey === b.uniqueKey &&
+    a.uniqueFor === b.uniqueFor &&
+    a.onConflict === b.onConflict
   );
 }
 
-const KNOWN_OPTIONS = new Set(["name", "priority", "queueName", "backend", "takesContext", "maxAttempts", "backoff", "timeout"]);
+const KNOWN_OPTIONS = new Set(["name", "priority", "queueName", "backend", "takesContext", "maxAttempts", "backoff", "timeout", "uniqueKey", "uniqueFor", "onConflict"]);
 
 function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
   if (typeof fn !== "function") {
@@ -288,6 +316,9 @@ function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
     maxAttempts: options.maxAttempts ?? null,
     backoff: options.backoff ?? null,
     timeout: options.timeout ?? null,
+    uniqueKey: options.uniqueKey ?? null,
+    uniqueFor: options.uniqueFor ?? null,
+    onConflict: options.onConflict ?? DEFAULT_ON_CONFLICT,
   });
   checkDefinition(defined);
   const existing = getRegisteredTask(name);
@@ -319,7 +350,8 @@ function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
  * an error such as `errand: task arguments must be JSON values (Date is not; pass date.toISOString())`.
  * @throws InvalidTaskError for an anonymous function without `name`, a name used by a different task,
  *   a priority outside [-100, 100], `takesContext` without a first parameter, or an invalid
- *   `maxAttempts`, `timeout` or `backoff`.
+ *   `maxAttempts`, `timeout` or `backoff`, or invalid unique options (`uniqueKey`, `uniqueFor`,
+ *   `onConflict`; see {@link UniqueOptions}).
  */
 export function task<F extends AnyFunction>(
   fn: F & JsonTaskCheck<Parameters<F>, ReturnType<F>>,

@@ -16,6 +16,9 @@ import { BULLMQ_DEFAULTS, checkBullMQOptions, type BullMQBackendOptions } from "
 import { toBullPriority } from "./priority.js";
 import { RedisContext } from "./redis-context.js";
 import { FinishWaiters } from "./finish-waiters.js";
+import { dropReservation, reserveUnique } from "./unique.js";
+import { collapseUnique } from "../../src/unique-options.js";
+import { logger } from "../../src/logger.js";
 
 /**
  * Keeps tasks in Redis through BullMQ, the Node counterpart of django-tasks' `RQBackend`: one
@@ -40,6 +43,8 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
   override readonly supportsAsync = true;
   /** Tasks save metadata through the worker running them (`context.saveMetadata()`), fenced by its lease. */
   override readonly supportsMetadata = true;
+  /** Unique tasks hold through a Lua check-and-reserve per task name and key (see unique.ts). */
+  override readonly supportsUnique = true;
 
   /** The checked `OPTIONS`. */
   readonly bullmqOptions: BullMQBackendOptions;
@@ -99,10 +104,56 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     return result as TaskResult<R>;
   }
 
-  /** Adds every enqueue with one `Queue.addBulk` (one MULTI): all or nothing. */
+  /**
+   * Adds every enqueue with one `Queue.addBulk` (one MULTI): all or nothing. A unique task's entries
+   * collapse into one enqueue (see `Task.enqueueMany`).
+   */
   override async enqueueMany<R>(task: Task<any, R>, argsList: JsonValue[][]): Promise<TaskResult<R>[]> {
     if (argsList.length === 0) return [];
+    if (task.uniqueKey !== null) {
+      const result = await this.#addUnique(task, collapseUnique(task.onConflict, argsList));
+      return argsList.map(() => result);
+    }
     return this.#add(task, argsList, argsList.map(() => randomUUID()), null);
+  }
+
+  /** One enqueue of a unique task: reserve the key (or meet its holder), then add the job. */
+  async #addUnique<R>(task: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>> {
+    const ctx = await this.#context();
+    const id = randomUUID();
+    const now = Date.now();
+    const data = this.#jobData(task, args, now, null);
+    const outcome = await reserveUnique(ctx, { task, id, data, read: (holder) => this.taskStore.get(holder) });
+    if (outcome.kind === "held") return recordToResult(outcome.record) as TaskResult<R>;
+    if (outcome.kind === "replaced") {
+      await this.#retime(outcome.queueName, outcome.id, task, now);
+      return readyTaskResult<R>(outcome.id, task, args, this.alias, new Date(now));
+    }
+    try {
+      const [result] = await this.#add(task, [args], [id], null);
+      return result!;
+    } catch (error) {
+      await dropReservation(ctx, task, id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * After "replace" wrote the new arguments into a waiting job: its priority and, when it is delayed,
+   * its due time follow the new call too (BullMQ's changePriority/changeDelay). Best effort: a job a
+   * worker took meanwhile runs with the new arguments at the old time.
+   */
+  async #retime(queueName: string, id: string, task: Task<any, any>, now: number): Promise<void> {
+    const ctx = await this.#context();
+    try {
+      const job = await ctx.queue(queueName).getJob(id);
+      if (!job) return;
+      const priority = toBullPriority(task.priority);
+      if ((job.opts.priority ?? 0) !== priority) await job.changePriority({ priority });
+      if (await job.isDelayed()) await job.changeDelay(Math.max(0, (task.runAfter?.getTime() ?? now) - now));
+    } catch (error) {
+      logger.debug({ taskId: id, error: (error as Error).message }, "unique replace: the job's priority or delay could not follow");
+    }
   }
 
   /**
@@ -121,14 +172,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     const runAfter = task.runAfter?.getTime() ?? null;
     const delay = runAfter === null ? 0 : Math.max(0, runAfter - now);
     await ctx.queue(task.queueName).addBulk(argsList.map((args, i) => {
-      const data: ErrandJobData = {
-        args,
-        errand: {
-          backend: this.alias, priority: task.priority, maxAttempts: this.maxAttemptsFor(task), runAfter, availableAt: runAfter ?? now,
-          attempts: 0, workerIds: [], errors: [], startedAt: null, lastAttemptedAt: null, finishedAt: null, lockedBy: null,
-          ...(scheduledAt && { scheduledAt: scheduledAt.getTime() }),
-        },
-      };
+      const data = this.#jobData(task, args, now, scheduledAt);
       return { name: task.name, data, opts: { jobId: ids[i]!, timestamp: now, priority: toBullPriority(task.priority), ...(delay > 0 && { delay }) } };
     }));
     const enqueuedAt = new Date(now);
@@ -138,6 +182,18 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
       for (const r of results) taskEnqueued.send({ sender, taskResult: r });
     }
     return results;
+  }
+
+  #jobData(task: Task<any, any>, args: JsonValue[], now: number, scheduledAt: Date | null): ErrandJobData {
+    const runAfter = task.runAfter?.getTime() ?? null;
+    return {
+      args,
+      errand: {
+        backend: this.alias, priority: task.priority, maxAttempts: this.maxAttemptsFor(task), runAfter, availableAt: runAfter ?? now,
+        attempts: 0, workerIds: [], errors: [], startedAt: null, lastAttemptedAt: null, finishedAt: null, lockedBy: null,
+        ...(scheduledAt && { scheduledAt: scheduledAt.getTime() }),
+      },
+    };
   }
 
   /**

@@ -52,6 +52,11 @@ const RESOLVE_RETRY_MS = 30_000;
  * ```
  */
 export class CloudTasksBackend extends DatabaseBackend {
+  /**
+   * Not yet: each enqueue pushes one Cloud Task, and a skipped or replaced enqueue would need its
+   * push left out or moved. Unique tasks are refused with an InvalidTaskError rather than pushed twice.
+   */
+  override readonly supportsUnique: boolean = false;
   /** The checked Cloud Tasks `OPTIONS` (the database ones are in `databaseOptions`). */
   readonly cloudTasksOptions: SplitOptions["cloud"];
   /** The client this backend created (an injected one is not ours to close). */

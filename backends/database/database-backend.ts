@@ -19,9 +19,11 @@ import { finishedChannel, notifyChannel, TaskListener } from "./notify.js";
 import { checkDatabaseOptions, DATABASE_DEFAULTS, pgSettings, wakeupOnPostgresql, type DatabaseBackendOptions } from "./options.js";
 import type { ErrandOrm } from "./orm.js";
 import type { QueryContext } from "./queries/context.js";
-import { insertTasks, type NewTaskItem } from "./queries/insert.js";
+import { insertTasks, type NewTaskItem, type NewTasksCommon } from "./queries/insert.js";
 import { afterCommitOf } from "./after-commit.js";
 import { RedisWakeup } from "./redis-wakeup.js";
+import { enqueueUnique } from "./enqueue-unique.js";
+import { collapseUnique } from "../../src/unique-options.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend, TaskStore } from "../../src/worker/store.js";
 
@@ -47,6 +49,8 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
   override readonly supportsAsync = true;
   /** Tasks save metadata through the worker running them (`context.saveMetadata()`), fenced by its lease. */
   override readonly supportsMetadata = true;
+  /** Unique tasks hold through the unique index `(task_path, unique_key)` (see queries/insert-unique.ts). */
+  override readonly supportsUnique: boolean = true;
 
   /** The checked `OPTIONS`. */
   readonly databaseOptions: DatabaseBackendOptions;
@@ -195,37 +199,51 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
     return result as TaskResult<R>;
   }
 
-  /** Inserts every enqueue in one statement (chunked for very large lists); all or nothing in a transaction. */
+  /**
+   * Inserts every enqueue in one statement (chunked for very large lists); all or nothing in a
+   * transaction. A unique task's entries collapse into one enqueue (see `Task.enqueueMany`), which
+   * sends `taskEnqueued` only when it stored a new row.
+   */
   override async enqueueMany<R>(task: Task<any, R>, argsList: JsonValue[][]): Promise<TaskResult<R>[]> {
     if (argsList.length === 0) return [];
     const { orm, ctx } = await this.#open();
     const enqueuedAt = new Date();
-    const items: NewTaskItem[] = argsList.map((args) => ({ id: this.#newId(), args }));
     // Wake idle workers (PostgreSQL LISTEN) unless the task is deferred: they poll for those.
     const dueNow = task.runAfter === null || task.runAfter.getTime() <= enqueuedAt.getTime();
-    await insertTasks(
-      ctx,
-      {
-        taskPath: task.name,
-        queueName: task.queueName,
-        backendName: this.alias,
-        priority: task.priority,
-        maxAttempts: this.maxAttemptsFor(task),
-        enqueuedAt,
-        runAfter: task.runAfter,
-      },
-      items,
-      dueNow ? { channel: this.notifyChannel, payload: task.queueName } : undefined,
-    );
+    const wake = dueNow ? { channel: this.notifyChannel, payload: task.queueName } : undefined;
+    const common: NewTasksCommon = {
+      taskPath: task.name,
+      queueName: task.queueName,
+      backendName: this.alias,
+      priority: task.priority,
+      maxAttempts: this.maxAttemptsFor(task),
+      enqueuedAt,
+      runAfter: task.runAfter,
+    };
     // Without NOTIFY, OPTIONS.wakeup tells workers (after the application's transaction commits).
-    if (dueNow && !ctx.dialect.supportsNotify) this.announce(orm, this.notifyChannel, task.queueName);
+    const announce = () => {
+      if (dueNow && !ctx.dialect.supportsNotify) this.announce(orm, this.notifyChannel, task.queueName);
+    };
+    if (task.uniqueKey !== null) {
+      const { result, created } = await enqueueUnique(ctx, task, common, this.#newId(), collapseUnique(task.onConflict, argsList), wake);
+      announce();
+      if (created) this.#sendEnqueued([result]);
+      return argsList.map(() => result);
+    }
+    const items: NewTaskItem[] = argsList.map((args) => ({ id: this.#newId(), args }));
+    await insertTasks(ctx, common, items, wake);
+    announce();
     const results = items.map((item) => readyTaskResult<R>(item.id, task, item.args as JsonValue[], this.alias, enqueuedAt));
+    this.#sendEnqueued(results);
+    return results;
+  }
+
+  #sendEnqueued(results: readonly TaskResult<unknown>[]): void {
     if (taskEnqueued.hasReceivers) {
       // The sender is the backend's own class, so subclasses (CloudTasksBackend) report themselves.
       const sender = this.constructor as typeof DatabaseBackend;
       for (const r of results) taskEnqueued.send({ sender, taskResult: r });
     }
-    return results;
   }
 
   /** @throws TaskResultDoesNotExistError when no row has this id (including ids of the wrong shape). */

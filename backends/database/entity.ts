@@ -73,6 +73,13 @@ export interface DBTaskResultRow {
   scheduledAt: Date | null;
   /** The task's metadata (`context.metadata`), a JSON object; null means `{}` (never saved). */
   metadata: Record<string, JsonValue> | null;
+  /**
+   * The task's `uniqueKey`, varchar(255), or null. Kept after the task finished, until another
+   * enqueue of the same task and key takes it over (see queries/insert-unique.ts).
+   */
+  uniqueKey: string | null;
+  /** `enqueued_at + uniqueFor` by the database's clock: the key is held until then whatever the status; null without `uniqueFor`. */
+  uniqueUntil: Date | null;
   /** Properties `em.create` may leave out: the database (or `onCreate`) fills them. */
   [OptionalProps]?: "priority" | "errors" | "workerIds" | "attempts" | "maxAttempts" | "metadata";
 }
@@ -87,6 +94,8 @@ export interface TaskResultIndexNames {
   finished: string;
   /** `(task_path) WHERE status = 'READY'`: READY tasks by name (unrunnable names, the admin's filter). */
   taskPath: string;
+  /** Unique `(task_path, unique_key) WHERE unique_key IS NOT NULL` (MySQL: over every row, NULLs never collide): unique tasks. */
+  unique: string;
 }
 
 /**
@@ -112,6 +121,7 @@ export function taskResultIndexNames(tableName: string): TaskResultIndexNames {
     lease: `${tableName}_lease_idx`,
     finished: `${tableName}_finished_idx`,
     taskPath: `${tableName}_task_path_idx`,
+    unique: `${tableName}_unique_idx`,
   };
 }
 
@@ -187,9 +197,12 @@ function buildEntity(tableName: string): EntitySchema<DBTaskResultRow> {
       lockedBy: p.string().length(64).nullable(),
       scheduledAt: p.datetime().nullable(),
       metadata: p.json<Record<string, JsonValue>>().nullable(),
+      uniqueKey: p.string().length(255).nullable(),
+      uniqueUntil: p.datetime().nullable(),
     },
     // Priority in [-100, 100] whoever writes the row (django-tasks-db has the same constraint).
     checks: [{ name: priorityCheckName(tableName), expression: "priority >= -100 and priority <= 100" }],
+    uniques: [{ name: idx.unique, properties: ["taskPath", "uniqueKey"], where: "unique_key IS NOT NULL" }],
     indexes: [
       // Raw statement because MikroORM 7's SQLite introspection drops the DESC (it reads
       // PRAGMA index_info), which would make the schema diff recreate the index forever. An

@@ -52,6 +52,11 @@ export abstract class BaseTaskBackend {
   readonly supportsAsync: boolean = false;
   /** Can running tasks save metadata (`context.saveMetadata()`, Django's main branch: `supports_metadata`)? */
   readonly supportsMetadata: boolean = false;
+  /**
+   * Does `enqueue` honour `uniqueKey` (an errand extension, DESIGN §7)? A backend without it refuses
+   * unique tasks rather than enqueue duplicates silently.
+   */
+  readonly supportsUnique: boolean = false;
 
   /** This backend's alias in the `TASKS` configuration. */
   readonly alias: string;
@@ -79,7 +84,8 @@ export abstract class BaseTaskBackend {
    * rule wins.
    * @throws InvalidTaskError for: an async function on a backend without `supportsAsync`; a non-zero
    *   priority without `supportsPriority`; a priority that is not an integer in [-100, 100]; `runAfter`
-   *   without `supportsDefer`; a `runAfter` that is not a valid `Date`; a queue name not in `QUEUES`.
+   *   without `supportsDefer`; a `runAfter` that is not a valid `Date`; a queue name not in `QUEUES`;
+   *   then errand's: a `uniqueKey` without `supportsUnique`.
    */
   validateTask(task: Task<any, any>): void {
     if (!this.supportsAsync && isAsyncFunction(task.func)) {
@@ -103,6 +109,9 @@ export abstract class BaseTaskBackend {
       throw new InvalidTaskError(
         `Queue '${task.queueName}' is not valid for backend '${this.alias}'; allowed: ${[...this.queues].map((q) => `'${q}'`).join(", ")} (set QUEUES to [] to allow any).`,
       );
+    }
+    if (!this.supportsUnique && task.uniqueKey !== null) {
+      throw new InvalidTaskError(`Backend '${this.alias}' (${this.constructor.name}) does not support unique tasks (task '${task.name}' has uniqueKey ${JSON.stringify(task.uniqueKey)}).`);
     }
   }
 

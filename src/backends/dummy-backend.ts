@@ -11,6 +11,8 @@ import { applyTaskResultState, copyTaskResult, readyTaskResult, TaskResult } fro
  * Stores tasks and never runs them (Django 6: `DummyBackend`), for tests that check what was
  * enqueued. `results` holds the stored results; `enqueue` and `getResult` hand out deep copies.
  * `getResult` only sees results stored by this process, hence `supportsGetResult` is false.
+ * Unique tasks are honoured among the stored results (all READY, since nothing runs): "skip" returns
+ * the holder's result, "replace" swaps the holder's entry for one with the new arguments, same id.
  *
  * @example
  * ```ts
@@ -25,12 +27,21 @@ export class DummyBackend extends BaseTaskBackend {
   override readonly supportsPriority = true;
   override readonly supportsAsync = true;
   override readonly supportsMetadata = true;
+  override readonly supportsUnique = true;
 
   /** The results stored so far, oldest first. */
   readonly results: TaskResult<unknown>[] = [];
 
   override async enqueue<R>(task: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>> {
-    const result = readyTaskResult<R>(randomUUID(), task, args, this.alias, new Date());
+    const now = new Date();
+    const held = task.uniqueKey === null ? -1 : this.results.findIndex((r) => holdsKey(r, task, now));
+    if (held >= 0) {
+      const holder = this.results[held]!;
+      if (task.onConflict === "skip") return copyTaskResult(holder) as TaskResult<R>;
+      this.results[held] = readyTaskResult<R>(holder.id, task, args, this.alias, now);
+      return copyTaskResult(this.results[held]) as TaskResult<R>;
+    }
+    const result = readyTaskResult<R>(randomUUID(), task, args, this.alias, now);
     this.results.push(result);
     taskEnqueued.send({ sender: DummyBackend, taskResult: result });
     return copyTaskResult(result);
@@ -58,4 +69,11 @@ export class DummyBackend extends BaseTaskBackend {
   clear(): void {
     this.results.length = 0;
   }
+}
+
+/** Whether stored `r` holds `task`'s unique key at `now`: same name and key, and READY, RUNNING or within its `uniqueFor`. */
+function holdsKey(r: TaskResult<unknown>, task: Task<any, any>, now: Date): boolean {
+  if (r.task.name !== task.name || r.task.uniqueKey !== task.uniqueKey) return false;
+  if (r.status === "READY" || r.status === "RUNNING") return true;
+  return r.task.uniqueFor !== null && r.enqueuedAt !== null && r.enqueuedAt.getTime() + r.task.uniqueFor > now.getTime();
 }

@@ -14,8 +14,10 @@ import { applyTaskResultState, readyTaskResult, type TaskResult } from "../task-
  * The default backend when nothing is configured, and the one to swap in for tests. A failing task
  * does not throw: its result is FAILED with the error's class name and stack in `errors`. One attempt
  * only (`maxAttempts` is for database backends); `timeout` is honoured. A failed task is logged at
- * error level with its message (as Django's is). Sends `taskEnqueued`,
- * `taskStarted` and `taskFinished`.
+ * error level with its message (as Django's is). Sends `taskEnqueued`, `taskStarted` and
+ * `taskFinished`. Unique tasks are accepted (so tests can swap this backend in) but never conflict:
+ * each task has finished by the time its `enqueue` returns, and `uniqueFor` is not kept, as nothing
+ * is stored.
  *
  * @example
  * ```ts
@@ -29,6 +31,7 @@ export class ImmediateBackend extends BaseTaskBackend {
   override readonly supportsPriority = true;
   override readonly supportsAsync = true;
   override readonly supportsMetadata = true;
+  override readonly supportsUnique = true;
 
   /** The worker id recorded for attempts run by this backend instance. */
   readonly workerId = `immediate-${randomUUID().slice(0, 8)}`;

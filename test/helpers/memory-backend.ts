@@ -6,7 +6,8 @@ import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend } from "../../src/worker/store.js";
-import { MemoryStore } from "./memory-store.js";
+import { MemoryStore, type SeedTask } from "./memory-store.js";
+import { addUnique } from "./memory-unique.js";
 
 /** OPTIONS of {@link MemoryBackend}. */
 export interface MemoryBackendOptions {
@@ -27,6 +28,7 @@ export class MemoryBackend extends BaseTaskBackend implements StoreBackend {
   override readonly supportsPriority = true;
   override readonly supportsGetResult = true;
   override readonly supportsAsync = true;
+  override readonly supportsUnique = true;
   readonly taskStore: MemoryStore;
   readonly leaseMs: number;
   readonly #maxAttempts: number;
@@ -50,10 +52,15 @@ export class MemoryBackend extends BaseTaskBackend implements StoreBackend {
   override async enqueue<R>(task: Task<any, R>, args: JsonValue[]): Promise<TaskResult<R>> {
     const clock = this.taskStore.clock;
     const delayMs = task.runAfter ? Math.max(0, task.runAfter.getTime() - clock.ms) : 0;
-    const record = this.taskStore.add({
+    const seed: SeedTask = {
       taskPath: task.name, queueName: task.queueName, priority: task.priority, args, delayMs, backendName: this.alias,
       maxAttempts: task.maxAttempts ?? this.#maxAttempts,
-    });
+    };
+    if (task.uniqueKey !== null) {
+      const { record, created } = addUnique(this.taskStore, task, seed);
+      return created ? readyTaskResult<R>(record.id, task, args, this.alias, record.enqueuedAt) : (recordToResult(record) as TaskResult<R>);
+    }
+    const record = this.taskStore.add(seed);
     return readyTaskResult<R>(record.id, task, args, this.alias, record.enqueuedAt);
   }
 

@@ -18,6 +18,8 @@ import type { ErrandMigration } from "./migration.js";
 const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
 /** Periodic tasks (DESIGN §6): the slot table and the task's `scheduled_at`; the same name as on the other dialects. */
 const PERIODIC_SLOTS_MIGRATION_NAME = "Migration20261129000000_periodic_slots";
+/** Unique tasks (DESIGN §7): `unique_key`, `unique_until` and the unique index over them; the same name as on the other dialects. */
+const UNIQUE_TASKS_MIGRATION_NAME = "Migration20261129410000_unique_tasks";
 
 /**
  * The MySQL-family migrations for `tableName`, oldest first, as plain SQL.
@@ -82,5 +84,17 @@ export function mysqlMigrations(tableName: string): ErrandMigration[] {
     down: [`drop table if exists ${slots}`, `alter table ${t} drop column \`scheduled_at\``],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, mysqlMetadataMigration(tableName)];
+  // One statement, so all or nothing. No partial index needed: a unique index lets any number of
+  // NULL keys coexist, and a task keeps its key until another enqueue takes it over (see
+  // queries/insert-unique.ts), so the index is over every keyed row, as on the other dialects.
+  const unique: ErrandMigration = {
+    name: UNIQUE_TASKS_MIGRATION_NAME,
+    up: [
+      `alter table ${t} add column \`unique_key\` varchar(255) null, add column \`unique_until\` datetime(3) null, ` +
+        `add unique index \`${idx.unique}\` (\`task_path\`, \`unique_key\`)`,
+    ],
+    down: [`alter table ${t} drop index \`${idx.unique}\`, drop column \`unique_key\`, drop column \`unique_until\``],
+  };
+
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, mysqlMetadataMigration(tableName), unique];
 }

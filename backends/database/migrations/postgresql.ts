@@ -10,6 +10,8 @@ import type { ErrandMigration } from "./migration.js";
 const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
 /** Periodic tasks (DESIGN §6): the slot table and the task's `scheduled_at`. */
 const PERIODIC_SLOTS_MIGRATION_NAME = "Migration20261129000000_periodic_slots";
+/** Unique tasks (DESIGN §7): `unique_key`, `unique_until` and the unique index over them. */
+const UNIQUE_TASKS_MIGRATION_NAME = "Migration20261129410000_unique_tasks";
 
 /**
  * The PostgreSQL migrations for `tableName`, oldest first, as plain SQL.
@@ -70,5 +72,17 @@ export function postgresqlMigrations(tableName: string): ErrandMigration[] {
     down: [`drop table if exists ${slots}`, `alter table ${t} drop column "scheduled_at"`],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, postgresqlMetadataMigration(tableName)];
+  // A task keeps its key until another enqueue takes it over (queries/insert-unique.ts), so the index
+  // is over every row with a key, not only active ones: the check whether the holder still holds
+  // (READY, RUNNING or within `unique_until`) happens where the key changes hands.
+  const unique: ErrandMigration = {
+    name: UNIQUE_TASKS_MIGRATION_NAME,
+    up: [
+      `alter table ${t} add column "unique_key" varchar(255) null, add column "unique_until" timestamptz null`,
+      `create unique index "${idx.unique}" on ${t} ("task_path", "unique_key") where unique_key IS NOT NULL`,
+    ],
+    down: [`drop index if exists "${idx.unique}"`, `alter table ${t} drop column "unique_key", drop column "unique_until"`],
+  };
+
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, postgresqlMetadataMigration(tableName), unique];
 }
