@@ -75,7 +75,7 @@ for (const driver of ["mysql", "mariadb"] as const) {
       t.deepEqual(await pendingMigrations(orm, "tasks"), []);
       const task = await columns(orm, "tasks");
       t.true(task.includes("scheduled_at datetime(3) null"));
-      t.regex(task.at(-1)!, /^metadata (json|longtext) null$/, "the metadata migration's JSON column (MariaDB's JSON is longtext)");
+      t.true(task.some((c) => /^metadata (json|longtext) null$/.test(c)), "the metadata migration's JSON column (MariaDB's JSON is longtext)");
       t.true(task.includes("run_after datetime(3) null"), "scheduled_at has run_after's type");
       t.deepEqual(await columns(orm, "tasks_slot"), SLOT_COLUMNS);
       t.deepEqual(await primaryKey(orm, "tasks_slot"), ["key", "fire_time"]);
