@@ -15,6 +15,9 @@ import type { JsonTaskCheck } from "./json-types.js";
 import { getRegisteredTask, registerTask } from "./registry.js";
 import type { TaskContext } from "./task-context.js";
 import type { TaskResult } from "./task-result.js";
+import { hasAttemptListeners } from "./telemetry/attempt-listeners.js";
+import { tracedEnqueue } from "./telemetry/enqueue-telemetry.js";
+import { otelIfLoaded } from "./telemetry/otel-api.js";
 
 /** Options of `task(options, fn)`. Every one is optional. */
 export interface TaskOptions {
@@ -145,7 +148,9 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
   async enqueue(...args: A): Promise<TaskResult<R>> {
     const backend = this.getBackend();
     backend.validateTask(this);
-    return backend.enqueue(this, toJsonArgs(args));
+    const jsonArgs = toJsonArgs(args);
+    if (otelIfLoaded() === null && !hasAttemptListeners()) return backend.enqueue(this, jsonArgs);
+    return tracedEnqueue({ taskName: this.name, queueName: this.queueName, backendAlias: backend.alias, count: 1 }, () => backend.enqueue(this, jsonArgs));
   }
 
   /**
@@ -164,7 +169,10 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
         throw error;
       }
     });
-    return backend.enqueueMany(this, checked);
+    if (otelIfLoaded() === null && !hasAttemptListeners()) return backend.enqueueMany(this, checked);
+    return tracedEnqueue({ taskName: this.name, queueName: this.queueName, backendAlias: backend.alias, count: checked.length }, () =>
+      backend.enqueueMany(this, checked),
+    );
   }
 
   /**

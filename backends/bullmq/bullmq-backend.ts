@@ -7,6 +7,7 @@ import type { JsonValue } from "../../src/json.js";
 import { taskEnqueued } from "../../src/signals.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
+import { currentTraceContext } from "../../src/telemetry/trace-context.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend } from "../../src/worker/store.js";
 import { BullMQStore } from "./bullmq-store.js";
@@ -117,6 +118,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     await ctx.registerQueue(task.queueName);
     const now = Date.now();
     const runAfter = task.runAfter?.getTime() ?? null;
+    const traceContext = currentTraceContext();
     const delay = runAfter === null ? 0 : Math.max(0, runAfter - now);
     await ctx.queue(task.queueName).addBulk(argsList.map((args, i) => {
       const data: ErrandJobData = {
@@ -125,6 +127,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
           backend: this.alias, priority: task.priority, maxAttempts: this.maxAttemptsFor(task), runAfter, availableAt: runAfter ?? now,
           attempts: 0, workerIds: [], errors: [], startedAt: null, lastAttemptedAt: null, finishedAt: null, lockedBy: null,
           ...(scheduledAt && { scheduledAt: scheduledAt.getTime() }),
+          ...(traceContext && { traceContext }),
         },
       };
       return { name: task.name, data, opts: { jobId: ids[i]!, timestamp: now, priority: toBullPriority(task.priority), ...(delay > 0 && { delay }) } };

@@ -10,6 +10,7 @@
 import type { JsonValue } from "../../src/json.js";
 import type { TaskError } from "../../src/task-error.js";
 import type { TaskResultStatus } from "../../src/task-result-status.js";
+import { parseTraceContext } from "../../src/telemetry/trace-context.js";
 import type { TaskRecord } from "../../src/worker/task-record.js";
 
 /** errand's own state of a job, in `data.errand`. Times are epoch milliseconds. */
@@ -39,6 +40,8 @@ export interface ErrandState {
   claimAts?: number | null;
   /** The fire time of the periodic slot that enqueued the task; absent on tasks `enqueue` added. */
   scheduledAt?: number | null;
+  /** The W3C trace context of the enqueue's OpenTelemetry span; absent when enqueued outside a trace. */
+  traceContext?: Record<string, string> | null;
 }
 
 /** A job's `data` as errand writes it. */
@@ -112,5 +115,6 @@ export function hashToRecord(id: string, hash: Record<string, string>, place: Jo
     lockedBy: running ? e.lockedBy : null,
     leaseExpiresAt: running ? new Date(place.now + Math.max(0, place.lockTtlMs ?? 0)) : null,
     scheduledAt: date(e.scheduledAt),
+    traceContext: parseTraceContext(e.traceContext),
   };
 }

@@ -19,6 +19,7 @@ import { checkDatabaseOptions, DATABASE_DEFAULTS, pgSettings, type DatabaseBacke
 import type { ErrandOrm } from "./orm.js";
 import type { QueryContext } from "./queries/context.js";
 import { insertTasks, type NewTaskItem } from "./queries/insert.js";
+import { currentTraceContext } from "../../src/telemetry/trace-context.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend, TaskStore } from "../../src/worker/store.js";
 
@@ -191,6 +192,7 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
         maxAttempts: this.maxAttemptsFor(task),
         enqueuedAt,
         runAfter: task.runAfter,
+        traceContext: currentTraceContext(),
       },
       items,
       dueNow ? { channel: this.notifyChannel, payload: task.queueName } : undefined,

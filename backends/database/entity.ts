@@ -71,6 +71,8 @@ export interface DBTaskResultRow {
   lockedBy: string | null;
   /** The fire time of the periodic slot that enqueued the task, or null (enqueued by a call). */
   scheduledAt: Date | null;
+  /** The W3C trace context of the enqueue's OpenTelemetry span, as JSON text, or null. */
+  traceContext: string | null;
   /** Properties `em.create` may leave out: the database (or `onCreate`) fills them. */
   [OptionalProps]?: "priority" | "errors" | "workerIds" | "attempts" | "maxAttempts";
 }
@@ -179,6 +181,7 @@ function buildEntity(tableName: string): EntitySchema<DBTaskResultRow> {
       leaseExpiresAt: p.datetime().nullable(),
       lockedBy: p.string().length(64).nullable(),
       scheduledAt: p.datetime().nullable(),
+      traceContext: p.text().nullable(),
     },
     indexes: [
       // Raw statement because MikroORM 7's SQLite introspection drops the DESC (it reads

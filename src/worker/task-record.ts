@@ -52,6 +52,12 @@ export interface TaskRecord {
    * Optional: a store without periodic slots (`SlotStore`) leaves it out, which means `null`.
    */
   scheduledAt?: Date | null;
+  /**
+   * The W3C trace context (`traceparent`, `tracestate`) of the enqueue's OpenTelemetry producer span,
+   * or `null` (enqueued without `@opentelemetry/api` or outside a trace). Optional: a store that keeps
+   * none leaves it out, which means `null`.
+   */
+  traceContext?: Record<string, string> | null;
 }
 
 /**

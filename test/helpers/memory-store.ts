@@ -30,6 +30,8 @@ export interface SeedTask {
   backendName?: string;
   /** The periodic slot's fire time, for a task a slot enqueued. @defaultValue null */
   scheduledAt?: Date | null;
+  /** The enqueue's trace context. @defaultValue null */
+  traceContext?: Record<string, string> | null;
 }
 
 /** A clock the test moves by hand (epoch milliseconds). */
@@ -90,6 +92,7 @@ export class MemoryStore implements TaskStore {
       priority: seed.priority ?? 0, status: "READY", args: seed.args ?? [], returnValue: null, errors: [], workerIds: [], attempts: 0,
       maxAttempts: seed.maxAttempts ?? 1, enqueuedAt: now, runAfter, availableAt: runAfter ?? now, startedAt: null,
       lastAttemptedAt: null, finishedAt: null, lockedBy: null, leaseExpiresAt: null, scheduledAt: seed.scheduledAt ?? null,
+      traceContext: seed.traceContext ?? null,
     };
     this.records.set(record.id, record);
     if (!runAfter) this.#wakes.emit("wake", record.queueName);

@@ -12,6 +12,7 @@
  */
 import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
 import type { ErrandMigration } from "./migration.js";
+import { traceContextMigration } from "./trace-context.js";
 
 /** Stable name recorded in the migrations table; the same as on the other dialects. */
 const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
@@ -81,5 +82,5 @@ export function mysqlMigrations(tableName: string): ErrandMigration[] {
     down: [`drop table if exists ${slots}`, `alter table ${t} drop column \`scheduled_at\``],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, traceContextMigration("mysql", tableName)];
 }

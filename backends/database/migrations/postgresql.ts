@@ -4,6 +4,7 @@
  */
 import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
 import type { ErrandMigration } from "./migration.js";
+import { traceContextMigration } from "./trace-context.js";
 
 /** Stable name recorded in the migrations table; never rename it, or the table is created twice. */
 const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
@@ -69,5 +70,5 @@ export function postgresqlMigrations(tableName: string): ErrandMigration[] {
     down: [`drop table if exists ${slots}`, `alter table ${t} drop column "scheduled_at"`],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, traceContextMigration("postgresql", tableName)];
 }

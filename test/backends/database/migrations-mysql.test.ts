@@ -11,7 +11,8 @@ import { freshMysql, MARIADB_URL, type TestDatabase } from "../../helpers/databa
 
 const INITIAL = "Migration20261121000000_initial";
 const PERIODIC = "Migration20261129000000_periodic_slots";
-const ALL = [INITIAL, PERIODIC];
+const TRACE_CONTEXT = "Migration20261129500000_trace_context";
+const ALL = [INITIAL, PERIODIC, TRACE_CONTEXT];
 
 const dbs: TestDatabase[] = [];
 test.after.always(async () => {
@@ -72,7 +73,8 @@ for (const driver of ["mysql", "mariadb"] as const) {
       t.deepEqual(await migrate(orm, "tasks"), []);
       t.deepEqual(await pendingMigrations(orm, "tasks"), []);
       const task = await columns(orm, "tasks");
-      t.is(task.at(-1), "scheduled_at datetime(3) null");
+      t.is(task.at(-2), "scheduled_at datetime(3) null");
+      t.is(task.at(-1), "trace_context text null");
       t.true(task.includes("run_after datetime(3) null"), "scheduled_at has run_after's type");
       t.deepEqual(await columns(orm, "tasks_slot"), SLOT_COLUMNS);
       t.deepEqual(await primaryKey(orm, "tasks_slot"), ["key", "fire_time"]);
