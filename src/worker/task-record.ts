@@ -164,6 +164,16 @@ export interface FilterChoices {
   taskPaths: string[];
 }
 
+/** Tasks that finished in one minute (the admin dashboard's throughput chart). */
+export interface FinishedMinute {
+  /** The minute's start (UTC, whole minute). */
+  minute: Date;
+  /** Tasks that became SUCCESSFUL in it. */
+  successful: number;
+  /** Tasks that became FAILED in it (attempts that will be retried are not counted). */
+  failed: number;
+}
+
 /** Which finished tasks a purge deletes. */
 export interface PurgeFilter {
   /** Only tasks that finished more than this many milliseconds ago (store clock); 0 for all. */

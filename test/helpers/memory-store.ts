@@ -8,6 +8,7 @@ import type {
 import type { SlotStore } from "../../src/worker/slot-store.js";
 import { scheduledTask } from "../../src/periodic/schedule.js";
 import { slotId } from "../../src/periodic/slots.js";
+import { groupFinishedPerMinute } from "../../src/worker/finished-minutes.js";
 
 /** A slot row of the memory store. */
 export interface SlotRow {
@@ -253,6 +254,14 @@ export class MemoryStore implements TaskStore {
       running: n(RUNNING), successful: n("SUCCESSFUL"), failed: n("FAILED"),
       oldestPendingSince: pending.length ? new Date(Math.min(...pending)) : null, newestPendingSince: pending.length ? new Date(Math.max(...pending)) : null,
     };
+  }
+
+  async finishedPerMinute(sinceMs: number) {
+    const since = this.clock.ms - sinceMs;
+    const finishes = [...this.records.values()]
+      .filter((t) => (t.status === "SUCCESSFUL" || t.status === "FAILED") && t.finishedAt !== null && t.finishedAt.getTime() >= since)
+      .map((t) => ({ atMs: t.finishedAt!.getTime(), failed: t.status === "FAILED" }));
+    return groupFinishedPerMinute(finishes);
   }
 
   async filterChoices(limit: number) {
