@@ -87,11 +87,11 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
 
   if (outcome.error && options.shutdownSignal?.aborted) {
     // Interrupted by shutdown, not failed by itself: hand it back untouched for another worker.
+    telemetry?.end("INTERRUPTED", null);
     const store = backend.taskStore;
     await withRetry(() => store.release(options.workerId, [result.id]), { what: "release task", maxElapsedMs: 10_000, isTransient: (e) => store.isTransient(e) });
     logger.warn(log(), "task interrupted by shutdown; returned to READY");
     options.onInterrupted?.(result.id);
-    telemetry?.end("INTERRUPTED", null);
     return current(backend, result.id);
   }
 
