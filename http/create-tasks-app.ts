@@ -6,6 +6,7 @@ import { resolveSettings, type TasksAppOptions } from "./options.js";
 import { loadHono } from "./peer.js";
 import { bothSlashes, type TasksRoute } from "./route.js";
 import { executeRoute } from "./routes/execute.js";
+import { metricsRoute } from "./routes/metrics.js";
 import { purgeRoute } from "./routes/purge.js";
 import { runOneTaskRoute, runTasksRoute } from "./routes/run.js";
 import { statusRoute } from "./routes/status.js";
@@ -24,6 +25,7 @@ const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
  * | `status/` | GET | counts by status, pending wait times |
  * | `execute/:id/` | POST | run one task by id (Cloud Tasks) |
  * | `purge/` | POST | delete finished tasks |
+ * | `metrics/` | GET | Prometheus text: task counts, queue depth, oldest READY age, this process's attempts (needs `prom-client`) |
  * | `admin/` | GET | the admin page (list, detail, run/retry, purge; a login form for a `bearerToken`) |
  *
  * `run/`, `run-one/` and `purge/` also answer GET with `allowGetForCron: true`. Every route requires
@@ -54,6 +56,7 @@ export function createTasksApp(options: TasksAppOptions): Hono<TasksAppEnv> {
     { endpoint: "status", paths: bothSlashes("/status/"), methods: ["GET"], handler: statusRoute(settings) },
     { endpoint: "execute", paths: bothSlashes("/execute/:id/"), methods: ["POST"], mutating: true, handler: executeRoute(settings) },
     { endpoint: "purge", paths: bothSlashes("/purge/"), methods: cron, mutating: true, handler: purgeRoute(settings) },
+    { endpoint: "metrics", paths: bothSlashes("/metrics/"), methods: ["GET"], handler: metricsRoute(settings) },
     ...(settings.admin ? adminRoutes(settings) : []),
   ];
   const byPath = new Map<string, TasksRoute[]>();

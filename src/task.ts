@@ -16,6 +16,9 @@ import { getRegisteredTask, registerTask } from "./registry.js";
 import type { TaskContext } from "./task-context.js";
 import type { TaskResult } from "./task-result.js";
 import { DEFAULT_ON_CONFLICT, uniqueProblem, type UniqueConflict, type UniqueFields, type UniqueOptions } from "./unique-options.js";
+import { hasAttemptListeners } from "./telemetry/attempt-listeners.js";
+import { tracedEnqueue } from "./telemetry/enqueue-telemetry.js";
+import { otelIfLoaded } from "./telemetry/otel-api.js";
 
 /** Options of `task(options, fn)`. Every one is optional. The unique options are described in {@link UniqueOptions}. */
 export interface TaskOptions extends UniqueOptions {
@@ -163,7 +166,9 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
   async enqueue(...args: A): Promise<TaskResult<R>> {
     const backend = this.getBackend();
     backend.validateTask(this);
-    return backend.enqueue(this, toJsonArgs(args));
+    const jsonArgs = toJsonArgs(args);
+    if (otelIfLoaded() === null && !hasAttemptListeners()) return backend.enqueue(this, jsonArgs);
+    return tracedEnqueue({ taskName: this.name, queueName: this.queueName, backendAlias: backend.alias, count: 1 }, () => backend.enqueue(this, jsonArgs));
   }
 
   /**
@@ -184,7 +189,10 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
         throw error;
       }
     });
-    return backend.enqueueMany(this, checked);
+    if (otelIfLoaded() === null && !hasAttemptListeners()) return backend.enqueueMany(this, checked);
+    return tracedEnqueue({ taskName: this.name, queueName: this.queueName, backendAlias: backend.alias, count: checked.length }, () =>
+      backend.enqueueMany(this, checked),
+    );
   }
 
   /**

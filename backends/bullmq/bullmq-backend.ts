@@ -7,6 +7,7 @@ import type { JsonValue } from "../../src/json.js";
 import { taskEnqueued } from "../../src/signals.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
+import { currentTraceContext } from "../../src/telemetry/trace-context.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend } from "../../src/worker/store.js";
 import { BullMQStore } from "./bullmq-store.js";
@@ -170,6 +171,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     await ctx.registerQueue(task.queueName);
     const now = Date.now();
     const runAfter = task.runAfter?.getTime() ?? null;
+    const traceContext = currentTraceContext();
     const delay = runAfter === null ? 0 : Math.max(0, runAfter - now);
     await ctx.queue(task.queueName).addBulk(argsList.map((args, i) => {
       const data = this.#jobData(task, args, now, scheduledAt);
@@ -186,12 +188,14 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
 
   #jobData(task: Task<any, any>, args: JsonValue[], now: number, scheduledAt: Date | null): ErrandJobData {
     const runAfter = task.runAfter?.getTime() ?? null;
+    const traceContext = currentTraceContext();
     return {
       args,
       errand: {
         backend: this.alias, priority: task.priority, maxAttempts: this.maxAttemptsFor(task), runAfter, availableAt: runAfter ?? now,
         attempts: 0, workerIds: [], errors: [], startedAt: null, lastAttemptedAt: null, finishedAt: null, lockedBy: null,
         ...(scheduledAt && { scheduledAt: scheduledAt.getTime() }),
+        ...(traceContext && { traceContext }),
       },
     };
   }

@@ -1,5 +1,5 @@
 import type {
-  ClaimByIdRequest, Claimed, ClaimRequest, Disposer, FilterChoices, OutcomeReceipt, PurgeFilter, QueueStatusCount, RecoveryResult, RunningTaskInfo,
+  ClaimByIdRequest, Claimed, ClaimRequest, Disposer, FilterChoices, FinishedMinute, OutcomeReceipt, PurgeFilter, QueueStatusCount, RecoveryResult, RunningTaskInfo,
   StatusCounts, StoreCapabilities, TaskFilter, TaskListQuery, TaskOutcome, TaskPage, TaskRecord, TaskStore, UnrunnableCount, WakeListener,
 } from "../../src/worker/store.js";
 import type { TaskMetadata } from "../../src/task-metadata.js";
@@ -16,6 +16,7 @@ import { recoverExpired, recoverOwn } from "./recover.js";
 import type { RedisContext } from "./redis-context.js";
 import { settle } from "./settle.js";
 import { watchQueues } from "./watch.js";
+import { groupFinishedPerMinute } from "../../src/worker/finished-minutes.js";
 
 /** What a BullMQ store declares (see {@link StoreCapabilities}). */
 export const BULLMQ_STORE_CAPABILITIES: StoreCapabilities = {
@@ -200,6 +201,25 @@ export class BullMQStore implements TaskStore {
 
   async statusCounts(queueName?: string): Promise<StatusCounts> {
     return q.statusCountsOf(await this.#all(queueName), Date.now());
+  }
+
+  /**
+   * From BullMQ's `completed` and `failed` sorted sets, whose scores are the finish times (`finishedOn`,
+   * the Redis host's clock when stored): one `ZRANGEBYSCORE … WITHSCORES` per set and queue. Jobs BullMQ
+   * already removed (`removeOnComplete`) are not counted.
+   */
+  async finishedPerMinute(sinceMs: number): Promise<FinishedMinute[]> {
+    const ctx = await this.context();
+    const since = Date.now() - Math.max(0, sinceMs);
+    const finishes: { atMs: number; failed: boolean }[] = [];
+    for (const queueName of await ctx.knownQueues()) {
+      const k = ctx.keys(queueName);
+      for (const [set, failed] of [["completed", false], ["failed", true]] as const) {
+        const flat = await ctx.client.zrangebyscore(k.key(set), since, "+inf", "WITHSCORES");
+        for (let i = 1; i < flat.length; i += 2) finishes.push({ atMs: Number(flat[i]), failed });
+      }
+    }
+    return groupFinishedPerMinute(finishes);
   }
 
   async filterChoices(limit: number): Promise<FilterChoices> {

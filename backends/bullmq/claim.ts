@@ -12,6 +12,7 @@
  */
 import type { Job } from "bullmq";
 import { logger } from "../../src/logger.js";
+import { parseTraceContext } from "../../src/telemetry/trace-context.js";
 import type { ClaimRequest, Claimed, ClaimedRecord } from "../../src/worker/store.js";
 import { withTimeout } from "./connection.js";
 import type { ErrandJobData } from "./job-data.js";
@@ -123,5 +124,6 @@ export async function startAttempt(
     runAfter: s.runAfter === null ? null : new Date(s.runAfter), startedAt: new Date(s.startedAt!), lastAttemptedAt: new Date(now),
     scheduledAt: s.scheduledAt === undefined || s.scheduledAt === null ? null : new Date(s.scheduledAt),
     metadata: s.metadata ?? {},
+    traceContext: parseTraceContext(s.traceContext),
   };
 }

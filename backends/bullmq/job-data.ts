@@ -11,6 +11,7 @@ import type { JsonValue } from "../../src/json.js";
 import type { TaskError } from "../../src/task-error.js";
 import type { TaskMetadata } from "../../src/task-metadata.js";
 import type { TaskResultStatus } from "../../src/task-result-status.js";
+import { parseTraceContext } from "../../src/telemetry/trace-context.js";
 import type { TaskRecord } from "../../src/worker/task-record.js";
 
 /** errand's own state of a job, in `data.errand`. Times are epoch milliseconds. */
@@ -42,6 +43,8 @@ export interface ErrandState {
   scheduledAt?: number | null;
   /** The task's metadata (`context.saveMetadata()`, written under the job lock); absent means `{}`. */
   metadata?: TaskMetadata;
+  /** The W3C trace context of the enqueue's OpenTelemetry span; absent when enqueued outside a trace. */
+  traceContext?: Record<string, string> | null;
 }
 
 /** A job's `data` as errand writes it. */
@@ -116,5 +119,6 @@ export function hashToRecord(id: string, hash: Record<string, string>, place: Jo
     leaseExpiresAt: running ? new Date(place.now + Math.max(0, place.lockTtlMs ?? 0)) : null,
     scheduledAt: date(e.scheduledAt),
     metadata: e.metadata ?? {},
+    traceContext: parseTraceContext(e.traceContext),
   };
 }

@@ -24,6 +24,7 @@ import { afterCommitOf } from "./after-commit.js";
 import { RedisWakeup } from "./redis-wakeup.js";
 import { enqueueUnique } from "./enqueue-unique.js";
 import { collapseUnique } from "../../src/unique-options.js";
+import { currentTraceContext } from "../../src/telemetry/trace-context.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend, TaskStore } from "../../src/worker/store.js";
 
@@ -219,6 +220,7 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
       maxAttempts: this.maxAttemptsFor(task),
       enqueuedAt,
       runAfter: task.runAfter,
+      traceContext: currentTraceContext(),
     };
     // Without NOTIFY, OPTIONS.wakeup tells workers (after the application's transaction commits).
     const announce = () => {

@@ -11,7 +11,7 @@ import type {
   TaskStore,
   WakeListener,
 } from "../../src/worker/store.js";
-import type { FilterChoices, PurgeFilter, QueueStatusCount, RunningTaskInfo, StatusCounts, TaskFilter, TaskListQuery, TaskPage, TaskRecord, UnrunnableCount } from "../../src/worker/task-record.js";
+import type { FilterChoices, FinishedMinute, PurgeFilter, QueueStatusCount, RunningTaskInfo, StatusCounts, TaskFilter, TaskListQuery, TaskPage, TaskRecord, UnrunnableCount } from "../../src/worker/task-record.js";
 import type { TaskMetadata } from "../../src/task-metadata.js";
 import type { DatabaseBackend } from "./database-backend.js";
 import { DatabaseSlotStore } from "./database-slot-store.js";
@@ -23,6 +23,7 @@ import { claimTaskById } from "./queries/claim-by-id.js";
 import type { CompletionItem } from "./queries/complete.js";
 import { countByQueueAndStatus, countPending, countUnrunnableIn, listRunning } from "./queries/counts.js";
 import { fetchTask } from "./queries/fetch.js";
+import { finishedPerMinute } from "./queries/finished-per-minute.js";
 import { filterChoices } from "./queries/filter-choices.js";
 import { releaseTasks, renewLeases } from "./queries/lease.js";
 import { countTasks, listTasksPage } from "./queries/list-tasks.js";
@@ -161,6 +162,10 @@ export class DatabaseStore implements TaskStore {
 
   async listRunning(limit: number): Promise<RunningTaskInfo[]> {
     return listRunning(await this.#ctx(), limit);
+  }
+
+  async finishedPerMinute(sinceMs: number): Promise<FinishedMinute[]> {
+    return finishedPerMinute(await this.#ctx(), sinceMs);
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {

@@ -1,6 +1,7 @@
 import type { JsonValue } from "../../src/json.js";
 import type { TaskError } from "../../src/task-error.js";
 import { progressOf, type TaskMetadata } from "../../src/task-metadata.js";
+import { parseTraceContext } from "../../src/telemetry/trace-context.js";
 import { isTaskResultStatus, type TaskResultStatus } from "../../src/task-result-status.js";
 import type { Claimed, ClaimedRecord, RunningTaskInfo, TaskRecord, TaskSummary } from "../../src/worker/task-record.js";
 import type { Dialect } from "./dialect.js";
@@ -111,6 +112,8 @@ function decodeClaimedFields<S extends TaskResultStatus>(row: RawRow, dialect: D
     // Absent from a statement that does not select it: read as null (not scheduled).
     scheduledAt: dialect.fromDb(row.scheduled_at),
     metadata: metadataObject(dialect, row.metadata),
+    // Never makes a claim unreadable: a malformed context only loses the trace link.
+    traceContext: parseTraceContext(row.trace_context),
     status,
   };
 }

@@ -80,6 +80,8 @@ export interface DBTaskResultRow {
   uniqueKey: string | null;
   /** `enqueued_at + uniqueFor` by the database's clock: the key is held until then whatever the status; null without `uniqueFor`. */
   uniqueUntil: Date | null;
+  /** The W3C trace context of the enqueue's OpenTelemetry span, as JSON text, or null. */
+  traceContext: string | null;
   /** Properties `em.create` may leave out: the database (or `onCreate`) fills them. */
   [OptionalProps]?: "priority" | "errors" | "workerIds" | "attempts" | "maxAttempts" | "metadata";
 }
@@ -199,6 +201,7 @@ function buildEntity(tableName: string): EntitySchema<DBTaskResultRow> {
       metadata: p.json<Record<string, JsonValue>>().nullable(),
       uniqueKey: p.string().length(255).nullable(),
       uniqueUntil: p.datetime().nullable(),
+      traceContext: p.text().nullable(),
     },
     // Priority in [-100, 100] whoever writes the row (django-tasks-db has the same constraint).
     checks: [{ name: priorityCheckName(tableName), expression: "priority >= -100 and priority <= 100" }],

@@ -5,7 +5,9 @@ import { resolveStoreBackend, Worker, type WorkerSummary } from "../../src/worke
 import { closeBackendsBounded } from "../close-backends.js";
 import { backendOption, configOption, type CommonOptions } from "../common-options.js";
 import { toCliError } from "../store-errors.js";
+import { CliError } from "../errors.js";
 import { loadConfig } from "../load-config.js";
+import { stopWhenOrphaned, superviseWorker } from "./worker-reload.js";
 import { nameList, nonEmptyString, numberAtLeast, wholeNumberAtLeast } from "../parse-options.js";
 
 interface WorkerCliOptions extends CommonOptions {
@@ -21,6 +23,7 @@ interface WorkerCliOptions extends CommonOptions {
   logFormat?: LogFormat;
   /** `--no-schedules` sets false. */
   schedules: boolean;
+  reload?: boolean;
 }
 
 const REASONS: Record<WorkerSummary["reason"], string> = {
@@ -86,6 +89,12 @@ function handleSignals(worker: Worker, shutdownTimeoutMs: number): { remove: () 
 }
 
 async function run(options: WorkerCliOptions): Promise<void> {
+  if (options.reload) {
+    const code = await superviseWorker(options.config);
+    // The worker already said why (its own error or summary line).
+    if (code !== 0) throw new CliError(`the worker exited with code ${code}`);
+    return;
+  }
   let backend;
   if (options.logFormat !== undefined) setLogFormat(options.logFormat);
   try {
@@ -107,6 +116,7 @@ async function run(options: WorkerCliOptions): Promise<void> {
       ...(options.workerId !== undefined && { workerId: options.workerId }),
     });
     const signals = handleSignals(worker, options.shutdownTimeout * 1000);
+    stopWhenOrphaned(() => worker.stop());
     try {
       const summary = await worker.run();
       process.stderr.write(`${formatWorkerSummary(worker.id, summary, signals.first())}\n`);
@@ -150,6 +160,7 @@ export function registerWorkerCommand(program: Command): Command {
         .env("ERRAND_LOG_FORMAT"),
     )
     .option("--no-schedules", "do not enqueue the config's periodic tasks from this worker (by default every worker does; each slot still runs once)")
+    .option("--reload", "development only: restart the worker when a code file under the config's directory changes (never in production)")
     .option("--worker-id <id>", "this worker's id, recorded on each attempt (default: <host>:<pid>:<random>)", nonEmptyString("--worker-id", 64))
     .addOption(backendOption())
     .addOption(configOption())
@@ -163,7 +174,8 @@ Examples:
   $ errand worker --queue emails,reports --concurrency 8
   $ errand worker --concurrency 24 --prefetch 500     # highest throughput
   $ errand worker --exclude-queues slow --interval 0.5 --max-tasks 1000
-  $ ERRAND_CONFIG=deploy/errand.config.ts errand worker --worker-id web-1`,
+  $ ERRAND_CONFIG=deploy/errand.config.ts errand worker --worker-id web-1
+  $ errand worker --reload                          development: restart on code changes (never in production)`,
     )
     .action((options: WorkerCliOptions) => run(options));
 }

@@ -13,6 +13,8 @@ export interface PageOptions {
   headers?: Record<string, string>;
   /** Show "Log out" (the request came with the login form's session cookie). */
   logout?: boolean;
+  /** Reload the page every this many seconds (`<meta http-equiv="refresh">`: no script). */
+  refreshSeconds?: number;
 }
 
 // Ticks or unticks every task checkbox of the list form; the only script of the admin pages.
@@ -32,12 +34,13 @@ export function page(o: PageOptions): Response {
 <meta name="referrer" content="same-origin">
 <link rel="icon" href="data:,">
 <title>${o.title} · errand</title>
+${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ""}
 <style nonce="${nonce}">${raw(ADMIN_CSS + PROGRESS_CSS)}</style>
 </head>
 <body>
 <header class="top"><div class="bar">
 <a class="brand" href="${o.root || "./"}">errand <span>tasks</span></a>
-<nav><a href="${o.root || "./"}">Tasks</a><a href="${o.root}schedules/">Schedules</a><a href="${o.root}purge/">Purge</a>${o.logout ? html`<form class="logout" method="post" action="${o.root}logout/"><button type="submit">Log out</button></form>` : ""}</nav>
+<nav><a href="${o.root}dashboard/">Dashboard</a><a href="${o.root || "./"}">Tasks</a><a href="${o.root}schedules/">Schedules</a><a href="${o.root}purge/">Purge</a>${o.logout ? html`<form class="logout" method="post" action="${o.root}logout/"><button type="submit">Log out</button></form>` : ""}</nav>
 </div></header>
 <main>${o.body}</main>
 <script nonce="${nonce}">${raw(SCRIPT)}</script>

@@ -10,6 +10,8 @@ import type { TasksRoute } from "../route.js";
 import { checkDays, parseStatuses } from "../routes/purge.js";
 import { MAX_SELECTED, runSelected } from "./actions.js";
 import { csrfToken, csrfValid } from "./csrf.js";
+import { dashboardData, DASHBOARD_REFRESH_SECONDS, refreshParam } from "./dashboard-data.js";
+import { dashboardPage } from "./dashboard-page.js";
 import { detailPage } from "./detail-page.js";
 import { errorPage } from "./error-page.js";
 import { page } from "./layout.js";
@@ -112,7 +114,20 @@ export function adminRoutes(settings: TasksAppSettings): TasksRoute[] {
         const csrf = csrfToken(c, settings.secret);
         const notice = readNotice((k) => c.req.query(k));
         const body = listPage({ backend: backend.alias, params, rows, total, pageSize: settings.pageSize, counts, choices, csrf: csrf.token, notice, now });
-        return page({ title: "Tasks", body, root: "", headers: csrf.headers, logout: c.get("adminSession") });
+        // `?refresh=N` reloads the list every N seconds (the dashboard links to it).
+        const refreshSeconds = refreshParam(c.req.query("refresh"), 0);
+        return page({ title: "Tasks", body, root: "", headers: csrf.headers, logout: c.get("adminSession"), refreshSeconds });
+      },
+    },
+    {
+      endpoint: "admin.dashboard",
+      paths: ["/admin/dashboard/"],
+      methods: ["GET"],
+      handler: async (c) => {
+        const backend = backendOf();
+        const refreshSeconds = refreshParam(c.req.query("refresh"), DASHBOARD_REFRESH_SECONDS);
+        const data = await dashboardData(backend, refreshSeconds);
+        return page({ title: "Dashboard", body: dashboardPage(data), root: "../", logout: c.get("adminSession"), refreshSeconds });
       },
     },
     {

@@ -75,6 +75,10 @@ details.error pre{border-radius:0 0 8px 8px}
 ul.plain{margin:0;padding-left:18px}
 fieldset{border:0;padding:0;margin:0 0 12px;display:flex;gap:16px;flex-wrap:wrap}
 label.check{display:flex;gap:6px;align-items:center;font-size:14px}
+svg.chart{width:100%;height:auto;display:block}
+.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;vertical-align:middle;margin-left:6px}
+.swatch.ok{background:var(--ok)}.swatch.fail{background:var(--fail)}
+table.workers td{font-size:13px}
 @media (max-width:760px){
 main{padding:12px}
 header.top{padding:0 12px}

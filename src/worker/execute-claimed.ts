@@ -4,6 +4,9 @@ import { logger } from "../logger.js";
 import { storableText, toTaskError } from "../task-error.js";
 import type { TaskResult } from "../task-result.js";
 import { TaskResultStatus } from "../task-result-status.js";
+import { hasAttemptListeners } from "../telemetry/attempt-listeners.js";
+import { AttemptTelemetry } from "../telemetry/attempt-telemetry.js";
+import { loadOtel, otelIfLoaded } from "../telemetry/otel-api.js";
 import { recordToResult } from "./record-to-result.js";
 import { withRetry } from "./retry.js";
 import { saveUnsavedMetadata, workerMetadataSaver } from "./save-metadata.js";
@@ -63,18 +66,34 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
   const task = result.task;
   const sender = senderOf(backend);
   sendStarted(sender, result);
-  let outcome = await invokeTask(result, {
+  let otel = otelIfLoaded();
+  if (otel === undefined) otel = await loadOtel();
+  // Telemetry only when someone listens: nothing is allocated for it otherwise.
+  const telemetry =
+    otel !== null || hasAttemptListeners()
+      ? new AttemptTelemetry(otel, {
+          id: result.id,
+          taskName: task.name,
+          queueName: task.queueName,
+          backendAlias: backend.alias,
+          attempt: result.attempts,
+          traceContext: (claimed as ClaimedRecord).traceContext,
+        })
+      : null;
+  const invokeOptions = {
     signal: options.shutdownSignal,
     timeoutMs: backend.timeoutFor(task),
     cloneArgs: false,
     saveMetadata: task.takesContext ? workerMetadataSaver(backend, options.workerId, result.id) : undefined,
-  });
+  };
+  let outcome = telemetry === null ? await invokeTask(result, invokeOptions) : await telemetry.run(() => invokeTask(result, invokeOptions));
   options.onEnded?.(result.id);
   const now = new Date();
   const log = () => ({ taskId: result.id, task: task.name, queue: task.queueName, attempt: result.attempts, durationMs: Math.round(outcome.durationMs) });
 
   if (outcome.error && options.shutdownSignal?.aborted) {
     // Interrupted by shutdown, not failed by itself: hand it back untouched for another worker.
+    telemetry?.end("INTERRUPTED", null);
     const store = backend.taskStore;
     await saveUnsavedMetadata(backend, options.workerId, result.id, outcome.metadata);
     await withRetry(() => store.release(options.workerId, [result.id]), { what: "release task", maxElapsedMs: 10_000, isTransient: (e) => store.isTransient(e) });
@@ -117,6 +136,7 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
     if (delay !== null && Number.isFinite(delay) && delay >= 0) retryDelayMs = delay;
   }
   endAttempt(result, outcome, now, retryDelayMs === null ? null : new Date(now.getTime() + retryDelayMs));
+  telemetry?.end(outcome.error === null ? "SUCCESSFUL" : retryDelayMs !== null ? "RETRY" : "FAILED", outcome.error);
   // Built in one object per task (no spread): the outcome waits in the batcher until stored.
   const id = result.id;
   const taskOutcome: TaskOutcome =

@@ -45,6 +45,7 @@ import type { SlotStore } from "./slot-store.js";
 import type {
   Claimed,
   FilterChoices,
+  FinishedMinute,
   PurgeFilter,
   QueueStatusCount,
   RunningTaskInfo,
@@ -277,6 +278,14 @@ export interface TaskStore {
 
   /** Counts by status in one pass; `queueName` narrows it to one queue. */
   statusCounts(queueName?: string): Promise<StatusCounts>;
+
+  /**
+   * Tasks that finished (SUCCESSFUL or FAILED, by `finishedAt`) in the last `sinceMs` milliseconds
+   * (store clock), counted per UTC minute, oldest minute first; minutes with none are left out. Tasks
+   * already purged (or, on a store that keeps no successes, deleted) are not counted. For the admin
+   * dashboard: at most one row per minute, so its cost is bounded by the window, not the table.
+   */
+  finishedPerMinute(sinceMs: number): Promise<FinishedMinute[]>;
 
   /** The distinct queues, backend aliases and task names, each sorted and at most `limit` long. */
   filterChoices(limit: number): Promise<FilterChoices>;

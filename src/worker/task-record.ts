@@ -58,6 +58,12 @@ export interface TaskRecord {
    * across attempts. Optional: absent means `{}`.
    */
   metadata?: TaskMetadata;
+  /**
+   * The W3C trace context (`traceparent`, `tracestate`) of the enqueue's OpenTelemetry producer span,
+   * or `null` (enqueued without `@opentelemetry/api` or outside a trace). Optional: a store that keeps
+   * none leaves it out, which means `null`.
+   */
+  traceContext?: Record<string, string> | null;
 }
 
 /**
@@ -165,6 +171,16 @@ export interface FilterChoices {
   queues: string[];
   backends: string[];
   taskPaths: string[];
+}
+
+/** Tasks that finished in one minute (the admin dashboard's throughput chart). */
+export interface FinishedMinute {
+  /** The minute's start (UTC, whole minute). */
+  minute: Date;
+  /** Tasks that became SUCCESSFUL in it. */
+  successful: number;
+  /** Tasks that became FAILED in it (attempts that will be retried are not counted). */
+  failed: number;
 }
 
 /** Which finished tasks a purge deletes. */

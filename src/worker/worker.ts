@@ -5,6 +5,8 @@ import type { TaskResult } from "../task-result.js";
 import { maxStoringFor, planNext, type WorkerLoad } from "./claim-planner.js";
 import { CompletionBatcher } from "./completion-batcher.js";
 import { executeClaimed, type ExecuteOptions } from "./execute-claimed.js";
+import { loadOtel } from "../telemetry/otel-api.js";
+import { observeQueues } from "../telemetry/queue-gauges.js";
 import { installExitHook } from "./exit-hook.js";
 import { startLeaseKeeper } from "./lease-keeper.js";
 import { resolveStoreBackend } from "./resolve-store-backend.js";
@@ -148,6 +150,9 @@ export class Worker {
       onRecovered: () => this.#wake.wake(),
     });
     this.#noteStoreError = keeper.noteStoreError;
+    // OpenTelemetry queue gauges (depth, oldest READY age) while this worker runs, when the API is installed.
+    const otel = await loadOtel();
+    const stopGauges = otel ? observeQueues(otel, store, this.#backend.alias) : undefined;
     const removeExitHook = installExitHook(this.id, () => [...this.#names]);
     let unwatch: Disposer | undefined;
     let reason: WorkerExitReason = "stopped";
@@ -190,6 +195,7 @@ export class Worker {
     } finally {
       await this.#scheduler?.stop();
       keeper.stop();
+      stopGauges?.();
       removeExitHook();
       await unwatch?.();
     }

@@ -4,6 +4,7 @@ import { TaskResultDoesNotExistError } from "../../src/errors.js";
 import type { JsonValue } from "../../src/json.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
+import { currentTraceContext } from "../../src/telemetry/trace-context.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend } from "../../src/worker/store.js";
 import { MemoryStore, type SeedTask } from "./memory-store.js";
@@ -54,7 +55,7 @@ export class MemoryBackend extends BaseTaskBackend implements StoreBackend {
     const delayMs = task.runAfter ? Math.max(0, task.runAfter.getTime() - clock.ms) : 0;
     const seed: SeedTask = {
       taskPath: task.name, queueName: task.queueName, priority: task.priority, args, delayMs, backendName: this.alias,
-      maxAttempts: task.maxAttempts ?? this.#maxAttempts,
+      maxAttempts: task.maxAttempts ?? this.#maxAttempts, traceContext: currentTraceContext(),
     };
     if (task.uniqueKey !== null) {
       const { record, created } = addUnique(this.taskStore, task, seed);

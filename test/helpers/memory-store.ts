@@ -9,6 +9,7 @@ import type {
 import type { SlotStore } from "../../src/worker/slot-store.js";
 import { scheduledTask } from "../../src/periodic/schedule.js";
 import { slotId } from "../../src/periodic/slots.js";
+import { groupFinishedPerMinute } from "../../src/worker/finished-minutes.js";
 
 /** A slot row of the memory store. */
 export interface SlotRow {
@@ -31,6 +32,8 @@ export interface SeedTask {
   backendName?: string;
   /** The periodic slot's fire time, for a task a slot enqueued. @defaultValue null */
   scheduledAt?: Date | null;
+  /** The enqueue's trace context. @defaultValue null */
+  traceContext?: Record<string, string> | null;
 }
 
 /** A clock the test moves by hand (epoch milliseconds). */
@@ -91,6 +94,7 @@ export class MemoryStore implements TaskStore {
       priority: seed.priority ?? 0, status: "READY", args: seed.args ?? [], returnValue: null, errors: [], workerIds: [], attempts: 0,
       maxAttempts: seed.maxAttempts ?? 1, enqueuedAt: now, runAfter, availableAt: runAfter ?? now, startedAt: null,
       lastAttemptedAt: null, finishedAt: null, lockedBy: null, leaseExpiresAt: null, scheduledAt: seed.scheduledAt ?? null, metadata: {},
+      traceContext: seed.traceContext ?? null,
     };
     this.records.set(record.id, record);
     if (!runAfter) this.#wakes.emit("wake", record.queueName);
@@ -257,6 +261,14 @@ export class MemoryStore implements TaskStore {
       running: n(RUNNING), successful: n("SUCCESSFUL"), failed: n("FAILED"),
       oldestPendingSince: pending.length ? new Date(Math.min(...pending)) : null, newestPendingSince: pending.length ? new Date(Math.max(...pending)) : null,
     };
+  }
+
+  async finishedPerMinute(sinceMs: number) {
+    const since = this.clock.ms - sinceMs;
+    const finishes = [...this.records.values()]
+      .filter((t) => (t.status === "SUCCESSFUL" || t.status === "FAILED") && t.finishedAt !== null && t.finishedAt.getTime() >= since)
+      .map((t) => ({ atMs: t.finishedAt!.getTime(), failed: t.status === "FAILED" }));
+    return groupFinishedPerMinute(finishes);
   }
 
   async filterChoices(limit: number) {

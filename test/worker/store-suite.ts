@@ -8,6 +8,7 @@
 import type { ExecutionContext, TestFn } from "ava";
 import type { Claimed, ClaimedRecord, TaskOutcome, TaskStore } from "../../src/worker/store.js";
 import type { SeedTask } from "../helpers/memory-store.js";
+import { withTraceContext } from "../../src/telemetry/trace-context.js";
 
 /** A store under test and what the suite needs around it. */
 export interface StoreHarness {
@@ -241,6 +242,34 @@ export function storePortSuite(test: TestFn, makeStore: () => Promise<StoreHarne
     t.deepEqual(await h.store.countUnrunnable(["count.a", "count.run"], ["q2"]), [], "scoped to the worker's queues");
     t.deepEqual(await h.store.countUnrunnable(["count.a", "count.run"], null, ["q1"]), [], "excluded queues are left out");
     t.like(await h.store.listRunning(10), [{ id: running, taskPath: "count.run", lockedBy: "w", attempts: 1 }]);
+  });
+
+  withStore("finishedPerMinute counts SUCCESSFUL and FAILED tasks per whole minute, oldest first", async (h, t) => {
+    t.deepEqual(await h.store.finishedPerMinute(3_600_000), [], "nothing finished yet");
+    const ids = [await h.seed({ taskPath: "fpm.a" }), await h.seed({ taskPath: "fpm.a" }), await h.seed({ taskPath: "fpm.a" })];
+    await h.seed({ taskPath: "fpm.a", queueName: "waiting" });
+    await h.store.claim(claimReq("w", ["fpm.a"], 3, { queues: ["default"] }));
+    await h.store.storeOutcomes("w", [ok(h, ids[0]!), ok(h, ids[1]!), { id: ids[2]!, status: "FAILED", errors: [err], endedAt: h.now() }]);
+    const rows = await h.store.finishedPerMinute(3_600_000);
+    t.true(rows.length >= 1 && rows.length <= 2, "one minute, or two when the outcomes straddle a minute's end");
+    t.deepEqual(
+      rows.reduce((sum, r) => ({ successful: sum.successful + r.successful, failed: sum.failed + r.failed }), { successful: 0, failed: 0 }),
+      { successful: 2, failed: 1 },
+      "the READY task is not counted",
+    );
+    for (const r of rows) t.is(r.minute.getTime() % 60_000, 0, "whole minutes");
+    t.deepEqual([...rows].sort((a, b) => +a.minute - +b.minute), rows);
+    t.true(rows.every((r) => Math.abs(r.minute.getTime() - h.now().getTime()) < 3_600_000));
+  });
+
+  withStore("the enqueue's trace context travels to the claim and the record", async (h, t) => {
+    const carrier = { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
+    const traced = await withTraceContext(carrier, () => h.seed({ taskPath: "trace.a", traceContext: carrier }));
+    const plain = await h.seed({ taskPath: "trace.a" });
+    const claimed = (await h.store.claim(claimReq("w", ["trace.a"]))).map(readable);
+    t.deepEqual(claimed.find((c) => c.id === traced)?.traceContext, carrier);
+    t.falsy(claimed.find((c) => c.id === plain)?.traceContext);
+    t.deepEqual((await h.store.get(traced))?.traceContext, carrier);
   });
 
   withStore("list filters and pages, newest first, by cursor or offset; get decodes one task", async (h, t) => {

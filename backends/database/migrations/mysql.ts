@@ -13,6 +13,7 @@
 import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
 import { mysqlMetadataMigration } from "./metadata.js";
 import type { ErrandMigration } from "./migration.js";
+import { traceContextMigration } from "./trace-context.js";
 
 /** Stable name recorded in the migrations table; the same as on the other dialects. */
 const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
@@ -96,5 +97,5 @@ export function mysqlMigrations(tableName: string): ErrandMigration[] {
     down: [`alter table ${t} drop index \`${idx.unique}\`, drop column \`unique_key\`, drop column \`unique_until\``],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, mysqlMetadataMigration(tableName), unique];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, mysqlMetadataMigration(tableName), unique, traceContextMigration("mysql", tableName)];
 }

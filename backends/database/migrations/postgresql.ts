@@ -5,6 +5,7 @@
 import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
 import { postgresqlMetadataMigration } from "./metadata.js";
 import type { ErrandMigration } from "./migration.js";
+import { traceContextMigration } from "./trace-context.js";
 
 /** Stable name recorded in the migrations table; never rename it, or the table is created twice. */
 const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
@@ -84,5 +85,5 @@ export function postgresqlMigrations(tableName: string): ErrandMigration[] {
     down: [`drop index if exists "${idx.unique}"`, `alter table ${t} drop column "unique_key", drop column "unique_until"`],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, postgresqlMetadataMigration(tableName), unique];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, postgresqlMetadataMigration(tableName), unique, traceContextMigration("postgresql", tableName)];
 }

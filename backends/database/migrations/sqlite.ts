@@ -7,6 +7,7 @@
 import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
 import { sqliteMetadataMigration } from "./metadata.js";
 import type { ErrandMigration } from "./migration.js";
+import { traceContextMigration } from "./trace-context.js";
 
 /** Stable name recorded in the migrations table; never rename it, or the table is created twice. */
 const INITIAL_MIGRATION_NAME = "Migration20261121000000_initial";
@@ -85,5 +86,5 @@ export function sqliteMigrations(tableName: string): ErrandMigration[] {
     down: [`drop index if exists \`${idx.unique}\``, `alter table ${t} drop column \`unique_until\``, `alter table ${t} drop column \`unique_key\``],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, sqliteMetadataMigration(tableName), unique];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, sqliteMetadataMigration(tableName), unique, traceContextMigration("sqlite", tableName)];
 }

@@ -21,7 +21,7 @@ export interface ClaimParams {
 
 /** The columns a SQLite claim returns: what a running task's result needs, nothing more. */
 const CLAIMED_COLUMNS =
-  "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at, started_at, last_attempted_at, scheduled_at, metadata";
+  "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at, started_at, last_attempted_at, scheduled_at, metadata, trace_context";
 
 const ORDER = "priority DESC, available_at, enqueued_at";
 
@@ -40,10 +40,11 @@ const PG_RETURNING = [
   "t.attempts", "t.max_attempts", "t.metadata",
   `CASE WHEN t.started_at = t.last_attempted_at THEN NULL ELSE ${epochMsOf("started_at")} END AS started_at`,
   ...["enqueued_at", "run_after", "available_at", "scheduled_at"].map((c) => `${epochMsOf(c)} AS ${c}`),
+  "t.trace_context",
 ].join(", ");
 
 /** The columns PostgreSQL sends back (`available_at` only orders the claim; the rest the claim set). */
-const PG_CLAIMED_COLUMNS = "id, task_path, queue_name, backend_name, priority, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, started_at, scheduled_at, metadata";
+const PG_CLAIMED_COLUMNS = "id, task_path, queue_name, backend_name, priority, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, started_at, scheduled_at, metadata, trace_context";
 
 /**
  * Claims up to `limit` due READY tasks in one statement: priority descending, then the time the task

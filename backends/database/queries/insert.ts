@@ -10,6 +10,8 @@ export interface NewTasksCommon {
   maxAttempts: number;
   enqueuedAt: Date;
   runAfter: Date | null;
+  /** The W3C trace context of the enqueue's span (stored as JSON text), or `null`. */
+  traceContext?: Record<string, string> | null;
 }
 
 /** What differs per task: its id and its (already validated) arguments. */
@@ -19,7 +21,7 @@ export interface NewTaskItem {
 }
 
 const COLUMNS =
-  "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at";
+  "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at, trace_context";
 
 /**
  * The INSERT per dialect; with `notify` (dialects that support it), the statement also sends
@@ -28,17 +30,17 @@ const COLUMNS =
 const INSERT: Record<DialectName, (table: string, nowSql: string, notify: boolean) => string> = {
   postgresql: (table, nowSql, notify) => {
     const insert = `INSERT INTO ${table} (${COLUMNS})
-      SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?::timestamptz, ?::timestamptz, COALESCE(?::timestamptz, ${nowSql})
+      SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?::timestamptz, ?::timestamptz, COALESCE(?::timestamptz, ${nowSql}), ?::text
       FROM jsonb_to_recordset(?::jsonb) AS v(id text, args jsonb)`;
     // A data-modifying CTE always runs; the SELECT adds the wake-up to the same round trip.
     return notify ? `WITH ins AS (${insert} RETURNING 1) SELECT pg_notify(?, ?)` : insert;
   },
   sqlite: (table, nowSql) => `INSERT INTO ${table} (${COLUMNS})
-     SELECT v.value ->> '$.id', ?, ?, ?, ?, 'READY', v.value -> '$.args', '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${nowSql})
+     SELECT v.value ->> '$.id', ?, ?, ?, ?, 'READY', v.value -> '$.args', '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${nowSql}), ?
      FROM json_each(?) AS v`,
   // JSON_TABLE unpacks the ids and arguments (MySQL 8, MariaDB 10.6+); arguments stay JSON text.
   mysql: (table, nowSql) => `INSERT INTO ${table} (${COLUMNS})
-     SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${nowSql})
+     SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${nowSql}), ?
      FROM JSON_TABLE(?, '$[*]' COLUMNS (id VARCHAR(64) PATH '$.id', args JSON PATH '$.args')) AS v`,
 };
 
@@ -70,7 +72,8 @@ export async function insertTasks(
   // claims compare `available_at` with that clock, so an application server whose clock runs ahead
   // does not delay its immediate tasks.
   const runAfter = common.runAfter ? dialect.toDb(common.runAfter) : null;
+  const traceContext = common.traceContext ? JSON.stringify(common.traceContext) : null;
   const json = JSON.stringify(items.map((i) => ({ id: i.id, args: i.args })));
   const wake = notify && dialect.supportsNotify ? notify : undefined;
-  await ctx.execute(INSERT[dialect.name](table, dialect.nowSql, wake !== undefined), [...shared, runAfter, json, ...(wake ? [wake.channel, wake.payload] : [])]);
+  await ctx.execute(INSERT[dialect.name](table, dialect.nowSql, wake !== undefined), [...shared, runAfter, traceContext, json, ...(wake ? [wake.channel, wake.payload] : [])]);
 }

@@ -13,7 +13,8 @@ const INITIAL = "Migration20261121000000_initial";
 const PERIODIC = "Migration20261129000000_periodic_slots";
 const METADATA = "Migration20261129400000_metadata";
 const UNIQUE = "Migration20261129410000_unique_tasks";
-const ALL = [INITIAL, PERIODIC, METADATA, UNIQUE];
+const TRACE_CONTEXT = "Migration20261129500000_trace_context";
+const ALL = [INITIAL, PERIODIC, METADATA, UNIQUE, TRACE_CONTEXT];
 
 const dbs: TestDatabase[] = [];
 test.after.always(async () => {
@@ -76,6 +77,7 @@ for (const driver of ["mysql", "mariadb"] as const) {
       const task = await columns(orm, "tasks");
       t.true(task.includes("scheduled_at datetime(3) null"));
       t.true(task.some((c) => /^metadata (json|longtext) null$/.test(c)), "the metadata migration's JSON column (MariaDB's JSON is longtext)");
+      t.true(task.includes("trace_context text null"), "the trace-context migration's column");
       t.true(task.includes("run_after datetime(3) null"), "scheduled_at has run_after's type");
       t.deepEqual(await columns(orm, "tasks_slot"), SLOT_COLUMNS);
       t.deepEqual(await primaryKey(orm, "tasks_slot"), ["key", "fire_time"]);

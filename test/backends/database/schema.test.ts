@@ -25,7 +25,8 @@ const PERIODIC = "Migration20261129000000_periodic_slots";
 /** Every migration, oldest first. */
 const METADATA = "Migration20261129400000_metadata";
 const UNIQUE = "Migration20261129410000_unique_tasks";
-const ALL = [INITIAL, PERIODIC, METADATA, UNIQUE];
+const TRACE_CONTEXT = "Migration20261129500000_trace_context";
+const ALL = [INITIAL, PERIODIC, METADATA, UNIQUE, TRACE_CONTEXT];
 const PG_URL = process.env.ERRAND_TEST_PG_URL;
 
 const tmp = mkdtempSync(join(tmpdir(), "errand-schema-"));
