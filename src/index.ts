@@ -6,7 +6,7 @@
 import "./node-version.js";
 export { task, Task, type TaskOptions, type TaskOverrides } from "./task.js";
 export { TaskResult, type TaskResultState } from "./task-result.js";
-export { TaskResultStatus, TASK_RESULT_STATUSES, isTaskResultStatus } from "./task-result-status.js";
+export { TaskResultStatus, TASK_RESULT_STATUSES, FINISHED_STATUSES, isTaskResultStatus } from "./task-result-status.js";
 export type { TaskContext } from "./task-context.js";
 export { type TaskError, toTaskError } from "./task-error.js";
 export {
@@ -41,6 +41,7 @@ export {
   TaskResultMismatchError,
   NotSupportedError,
   TaskTimeoutError,
+  TaskCancelledError,
   WorkerLostError,
   TaskResultWaitTimeoutError,
   MissingPeerError,

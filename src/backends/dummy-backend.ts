@@ -4,7 +4,9 @@ import { TaskResultDoesNotExistError } from "../errors.js";
 import type { JsonValue } from "../json.js";
 import { taskEnqueued } from "../signals.js";
 import type { Task } from "../task.js";
-import { copyTaskResult, readyTaskResult, TaskResult } from "../task-result.js";
+import { sendFinished } from "../execution.js";
+import { applyTaskResultState, copyTaskResult, readyTaskResult, TaskResult } from "../task-result.js";
+import { TaskResultStatus } from "../task-result-status.js";
 
 /**
  * Stores tasks and never runs them (Django 6: `DummyBackend`), for tests that check what was
@@ -23,6 +25,8 @@ export class DummyBackend extends BaseTaskBackend {
   override readonly supportsDefer = true;
   override readonly supportsPriority = true;
   override readonly supportsAsync = true;
+  /** A stored READY result can be cancelled (it never runs anyway). */
+  override readonly supportsCancel = true;
 
   /** The results stored so far, oldest first. */
   readonly results: TaskResult<unknown>[] = [];
@@ -38,6 +42,22 @@ export class DummyBackend extends BaseTaskBackend {
   override async getResult(resultId: string): Promise<TaskResult<unknown>> {
     const found = this.results.find((r) => r.id === resultId);
     if (!found) throw new TaskResultDoesNotExistError(resultId);
+    return copyTaskResult(found);
+  }
+
+  /**
+   * Marks a stored READY result CANCELLED (finished now) and sends `taskFinished`; any other status
+   * is left unchanged.
+   * @returns a copy of the stored result after the call.
+   * @throws TaskResultDoesNotExistError when this process stored no result with this id.
+   */
+  override async cancel(resultId: string): Promise<TaskResult<unknown>> {
+    const found = this.results.find((r) => r.id === resultId);
+    if (!found) throw new TaskResultDoesNotExistError(resultId);
+    if (found.status === TaskResultStatus.READY) {
+      applyTaskResultState(found, { status: TaskResultStatus.CANCELLED, finishedAt: new Date() });
+      sendFinished(DummyBackend, found);
+    }
     return copyTaskResult(found);
   }
 

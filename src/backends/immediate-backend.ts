@@ -13,7 +13,9 @@ import { readyTaskResult, type TaskResult } from "../task-result.js";
  * The default backend when nothing is configured, and the one to swap in for tests. A failing task
  * does not throw: its result is FAILED with the error's class name and stack in `errors`. One attempt
  * only (`maxAttempts` is for database backends); `timeout` is honoured. Sends `taskEnqueued`,
- * `taskStarted` and `taskFinished`.
+ * `taskStarted` and `taskFinished`. Nothing is left to cancel (`supportsCancel` is false): its
+ * results are finished, so `result.cancel()` answers `false` and `backend.cancel(id)` throws
+ * `NotSupportedError`.
  *
  * @example
  * ```ts

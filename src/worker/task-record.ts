@@ -41,7 +41,7 @@ export interface TaskRecord {
   startedAt: Date | null;
   /** Start of the latest attempt. */
   lastAttemptedAt: Date | null;
-  /** When it became SUCCESSFUL or FAILED; `null` otherwise. */
+  /** When it became SUCCESSFUL, FAILED or CANCELLED; `null` otherwise. */
   finishedAt: Date | null;
   /** The worker holding a RUNNING task; `null` in every other status. */
   lockedBy: string | null;
@@ -131,6 +131,8 @@ export interface StatusCounts {
   running: number;
   successful: number;
   failed: number;
+  /** CANCELLED tasks (an errand extension). */
+  cancelled: number;
   /** When the longest-waiting pending task became due, or `null` when none is pending. */
   oldestPendingSince: Date | null;
   /** When the most recently due pending task became due, or `null`. */

@@ -4,6 +4,7 @@ import { TaskResultDoesNotExistError } from "../../src/errors.js";
 import type { JsonValue } from "../../src/json.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
+import { cancelInStore } from "../../src/worker/cancel.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend } from "../../src/worker/store.js";
 import { MemoryStore } from "./memory-store.js";
@@ -27,6 +28,7 @@ export class MemoryBackend extends BaseTaskBackend implements StoreBackend {
   override readonly supportsPriority = true;
   override readonly supportsGetResult = true;
   override readonly supportsAsync = true;
+  override readonly supportsCancel = true;
   readonly taskStore: MemoryStore;
   readonly leaseMs: number;
   readonly #maxAttempts: number;
@@ -61,5 +63,9 @@ export class MemoryBackend extends BaseTaskBackend implements StoreBackend {
     const record = await this.taskStore.get(resultId);
     if (!record) throw new TaskResultDoesNotExistError(resultId);
     return recordToResult(record);
+  }
+
+  override async cancel(resultId: string): Promise<TaskResult<unknown>> {
+    return cancelInStore(this, resultId);
   }
 }
