@@ -14,11 +14,27 @@ import type { StoreBackend } from "./store.js";
  * @throws TaskResultDoesNotExistError when no task has this id (including ids of the wrong shape).
  */
 export async function cancelInStore(backend: StoreBackend, id: string): Promise<TaskResult<unknown>> {
+  return (await cancelStoredTask(backend, id)).result;
+}
+
+/** What {@link cancelStoredTask} did. */
+export interface CancelReport {
+  /** The result after the call. */
+  result: TaskResult<unknown>;
+  /** The status before: READY or RUNNING when this call cancelled it; otherwise it was left unchanged. */
+  previousStatus: TaskResultStatus;
+}
+
+/**
+ * {@link cancelInStore}, also saying what the status was (for the CLI, HTTP and admin faces).
+ * @throws TaskResultDoesNotExistError when no task has this id.
+ */
+export async function cancelStoredTask(backend: StoreBackend, id: string): Promise<CancelReport> {
   const outcome = typeof id === "string" ? await backend.taskStore.cancel(id) : undefined;
   if (!outcome) throw new TaskResultDoesNotExistError(String(id));
   const result = recordToResult(outcome.record);
   if (outcome.previousStatus === TaskResultStatus.READY) {
     sendFinished((backend as object).constructor as SignalSender, result);
   }
-  return result;
+  return { result, previousStatus: outcome.previousStatus };
 }

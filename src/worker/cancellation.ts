@@ -48,7 +48,7 @@ export interface CancelWatchOptions {
   onCancelled: (id: string) => void;
   /**
    * Milliseconds between checks of {@link CancelWatchOptions.held} with `TaskStore.cancelledAmong`.
-   * @defaultValue 500 (2000 on a store that announces cancellations, where it is only the fallback for announcements missed while its connection was down)
+   * @defaultValue 250 (2000 on a store that announces cancellations, where it is only the fallback for announcements missed while its connection was down)
    */
   intervalMs?: number;
 }
@@ -76,7 +76,7 @@ export async function startCancelWatch(o: CancelWatchOptions): Promise<CancelWat
       logger.warn({ err: (error as Error).message, workerId }, "could not subscribe to cancellations; checking for them by polling");
     }
   }
-  const intervalMs = o.intervalMs ?? (unwatch ? 2000 : 500);
+  const intervalMs = o.intervalMs ?? (unwatch ? 2000 : 250);
   let checking = false;
   const timer = setInterval(() => {
     const ids = o.held();

@@ -80,8 +80,8 @@ export interface StoreCapabilities {
   /**
    * Whether {@link TaskStore.watchCancellations} announces cancellations of running tasks as they
    * happen (PostgreSQL NOTIFY, Redis pub/sub). Without it (or while its connection is down) the
-   * worker learns of them by asking {@link TaskStore.cancelledAmong} about its tasks every half
-   * second. @defaultValue false
+   * worker learns of them by asking {@link TaskStore.cancelledAmong} about its tasks every 250 ms
+   * (every 2 s as a fallback where announcements exist). @defaultValue false
    */
   readonly supportsCancelNotify?: boolean;
 }
