@@ -22,7 +22,7 @@ h2{font-size:16px;margin:0 0 12px;font-weight:650}
 .summary .n{display:block;font-size:22px;font-weight:700}
 .summary .l{font-size:12px;text-transform:uppercase;letter-spacing:.5px;color:var(--muted)}
 .summary .sub{display:block;font-size:12px;color:var(--muted)}
-.summary .failed .n{color:var(--fail)}.summary .running .n{color:var(--running)}.summary .successful .n{color:var(--ok)}
+.summary .failed .n{color:var(--fail)}.summary .running .n{color:var(--running)}.summary .successful .n{color:var(--ok)}.summary .cancelled .n{color:#8250df}
 form.filters{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}
 form.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:4px;flex:1 1 150px;min-width:0}
 form.filters label.search{flex:2 1 240px}
@@ -49,7 +49,7 @@ td.c-meta{white-space:nowrap}
 .id{font-size:12px;color:var(--muted)}
 .muted{color:var(--muted)}.hint{font-size:12px;color:var(--muted)}
 .badge{display:inline-block;font-size:11px;font-weight:700;letter-spacing:.4px;padding:3px 8px;border-radius:999px;color:#fff;background:var(--ready)}
-.badge-running{background:var(--running)}.badge-successful{background:var(--ok)}.badge-failed{background:var(--fail)}
+.badge-running{background:var(--running)}.badge-successful{background:var(--ok)}.badge-failed{background:var(--fail)}.badge-cancelled{background:#8250df}
 .notice{padding:10px 14px;border-radius:8px;margin-bottom:16px;border:1px solid #b7e1c1;background:#eefbf1;color:#125428}
 .notice.warn{border-color:#f3d18b;background:#fff8e6;color:#6b4a00}
 .notice.error{border-color:#f3b4b9;background:#fff0f1;color:#8a1320}
