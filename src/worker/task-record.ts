@@ -160,12 +160,15 @@ export interface FilterChoices {
   taskPaths: string[];
 }
 
+/** A finished status: what a purge may delete (CANCELLED is errand's extension). */
+export type FinishedStatus = "SUCCESSFUL" | "FAILED" | "CANCELLED";
+
 /** Which finished tasks a purge deletes. */
 export interface PurgeFilter {
   /** Only tasks that finished more than this many milliseconds ago (store clock); 0 for all. */
   finishedMoreThanMsAgo: number;
-  /** Among SUCCESSFUL and FAILED only: READY and RUNNING tasks are never purged. */
-  statuses: readonly ("SUCCESSFUL" | "FAILED")[];
+  /** Among the finished statuses only: READY and RUNNING tasks are never purged. */
+  statuses: readonly FinishedStatus[];
   queueName?: string;
   taskPath?: string;
 }

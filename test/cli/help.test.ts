@@ -55,7 +55,7 @@ const usageErrors: [string[], RegExp][] = [
   [["worker", "--bogus"], /unknown option '--bogus'/],
   [["worker", "extra"], /too many arguments/],
   [["purge", "--days", "-1"], /--days must be a number of days >= 0; got "-1"/],
-  [["purge", "--status", "READY"], /--status must be SUCCESSFUL, FAILED or SUCCESSFUL,FAILED .*got "READY"/],
+  [["purge", "--status", "READY"], /--status must list SUCCESSFUL, FAILED and\/or CANCELLED, e\.g\. SUCCESSFUL,FAILED .*got "READY"/],
   [["purge", "--batch-size", "0"], /--batch-size must be a whole number >= 1; got "0"/],
   [["status", "--verbose"], /unknown option '--verbose'/],
   [["cancel"], /missing required argument 'id'/],

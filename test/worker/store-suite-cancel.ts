@@ -67,6 +67,21 @@ export function storeCancelSuite(withStore: (title: string, body: (h: StoreHarne
     t.is((await h.store.list({ status: "CANCELLED", limit: 10 })).items[0]?.id, twice);
   });
 
+  withStore("cancel: CANCELLED tasks are purged only when the filter names CANCELLED", async (h, t) => {
+    const gone = await h.seed({ taskPath: "cancel.purge" });
+    const waiting = await h.seed({ taskPath: "cancel.purge" });
+    await h.store.cancel(gone);
+    await h.elapse(20);
+    const finished = { finishedMoreThanMsAgo: 0, statuses: ["SUCCESSFUL", "FAILED"] as const };
+    t.is(await h.store.countPurgeable(finished), 0);
+    t.is(await h.store.purgeBatch(finished, 10), 0);
+    const cancelled = { finishedMoreThanMsAgo: 0, statuses: ["CANCELLED"] as const };
+    t.is(await h.store.countPurgeable(cancelled), 1);
+    t.is(await h.store.purgeBatch(cancelled, 10), 1);
+    t.is(await h.store.get(gone), undefined);
+    t.like(await h.store.get(waiting), { status: "READY" });
+  });
+
   withStore("cancel: watchCancellations announces cancelled RUNNING tasks, where the store supports it", async (h, t) => {
     const store: TaskStore = h.store;
     if (!store.capabilities.supportsCancelNotify || !store.watchCancellations) {
