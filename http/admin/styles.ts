@@ -16,7 +16,7 @@ main{max-width:1200px;margin:0 auto;padding:20px}
 h1{font-size:22px;margin:4px 0 16px;font-weight:650;word-break:break-all}
 h2{font-size:16px;margin:0 0 12px;font-weight:650}
 .card{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:16px;margin-bottom:16px}
-.summary{display:grid;grid-template-columns:repeat(5,minmax(0,1fr));gap:10px;margin-bottom:16px}
+.summary{display:grid;grid-auto-flow:column;grid-auto-columns:minmax(0,1fr);gap:10px;margin-bottom:16px}
 .summary a{display:block;background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:10px 14px;color:var(--text)}
 .summary a:hover{border-color:var(--accent);text-decoration:none}
 .summary .n{display:block;font-size:22px;font-weight:700}
@@ -82,7 +82,7 @@ header.top{padding:0 12px}
 dl.facts{grid-template-columns:84px minmax(0,1fr);gap:6px 10px}
 button,.button{font-size:13px;padding:6px 10px}
 ol.timeline li{grid-template-columns:1fr;gap:2px}
-.summary{grid-template-columns:repeat(4,minmax(0,1fr));gap:8px}
+.summary{grid-auto-flow:row;grid-template-columns:repeat(4,minmax(0,1fr));gap:8px}
 .summary a{padding:8px 10px}.summary .n{font-size:19px}.summary .l{font-size:10px;letter-spacing:.3px}.summary .sub{font-size:11px}
 .summary a.all{display:none}
 table.tasks thead{display:none}
