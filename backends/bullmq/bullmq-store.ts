@@ -146,11 +146,17 @@ export class BullMQStore implements TaskStore {
       const h = await this.#held.find(id);
       return h && { id, queueName: h.queueName };
     }))).filter((j) => j !== undefined);
-    return cancelledOf(await this.context(), jobs);
+    const cancelled = await cancelledOf(await this.context(), jobs);
+    // A cancelled job can no longer be settled by its holder: nothing to keep for it.
+    for (const id of cancelled) this.#held.forget(id);
+    return cancelled;
   }
 
   async watchCancellations(listener: (id: string) => void): Promise<Disposer> {
-    return watchCancelled(await this.context(), listener);
+    return watchCancelled(await this.context(), (id) => {
+      this.#held.forget(id);
+      listener(id);
+    });
   }
 
   isTransient(error: unknown): boolean {
