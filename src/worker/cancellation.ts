@@ -44,13 +44,15 @@ export interface CancelWatchOptions {
   workerId: string;
   /** The ids to check: the worker's running and prefetched tasks. */
   held: () => string[];
-  /** Called with each held id found CANCELLED (possibly more than once per id). */
+  /** Called with each held id found CANCELLED (possibly more than once per id, and with ids not held). */
   onCancelled: (id: string) => void;
   /**
-   * Milliseconds between checks of {@link CancelWatchOptions.held} with `TaskStore.cancelledAmong`.
-   * @defaultValue 250 (2000 on a store that announces cancellations, where it is only the fallback for announcements missed while its connection was down)
+   * Milliseconds between checks of {@link CancelWatchOptions.held} with `TaskStore.cancelledAmong`
+   * while the store's announcements are not flowing. @defaultValue 250
    */
   intervalMs?: number;
+  /** Milliseconds between those checks while announcements flow (the fallback for ones missed). @defaultValue 2000 */
+  announcedIntervalMs?: number;
 }
 
 /** A running cancel watch. */
@@ -62,26 +64,35 @@ export interface CancelWatch {
 /**
  * How a worker learns that a task it holds was cancelled, so it aborts the attempt within about a
  * second wherever the cancel came from: the store's announcements where it makes them (PostgreSQL
- * NOTIFY, Redis pub/sub: milliseconds), and a cheap check of the held ids every `intervalMs`
- * (one query, skipped while nothing is held): the only way on SQLite and MySQL, the fallback elsewhere.
+ * NOTIFY, Redis pub/sub: milliseconds), and a cheap check of the held ids (one query, skipped while
+ * nothing is held) every 250 ms: the only way on SQLite and MySQL, and on the others until the
+ * subscription is up, then every 2 s as the fallback. Subscribing happens in the background, so a
+ * store that is slow to answer never delays the worker.
  */
-export async function startCancelWatch(o: CancelWatchOptions): Promise<CancelWatch> {
+export function startCancelWatch(o: CancelWatchOptions): CancelWatch {
   const { store, workerId } = o;
-  const pushes = store.capabilities.supportsCancelNotify === true && store.watchCancellations !== undefined;
+  const fastMs = o.intervalMs ?? 250;
+  const slowMs = o.announcedIntervalMs ?? 2000;
+  let stopped = false;
   let unwatch: Disposer | undefined;
-  if (pushes) {
-    try {
-      unwatch = await store.watchCancellations!((id) => o.onCancelled(id));
-    } catch (error) {
-      logger.warn({ err: (error as Error).message, workerId }, "could not subscribe to cancellations; checking for them by polling");
-    }
-  }
-  const intervalMs = o.intervalMs ?? (unwatch ? 2000 : 250);
+  const subscribed =
+    store.capabilities.supportsCancelNotify === true && store.watchCancellations
+      ? store.watchCancellations((id) => o.onCancelled(id)).then(
+          async (dispose) => {
+            if (stopped) await dispose();
+            else unwatch = dispose;
+          },
+          (error: unknown) => logger.warn({ err: (error as Error).message, workerId }, "could not subscribe to cancellations; checking for them by polling"),
+        )
+      : Promise.resolve();
   let checking = false;
+  let lastCheck = 0;
   const timer = setInterval(() => {
+    if (checking || performance.now() - lastCheck < (unwatch ? slowMs : fastMs) - 5) return;
     const ids = o.held();
-    if (ids.length === 0 || checking) return;
+    if (ids.length === 0) return;
     checking = true;
+    lastCheck = performance.now();
     store
       .cancelledAmong(ids)
       .then((cancelled) => {
@@ -89,12 +100,16 @@ export async function startCancelWatch(o: CancelWatchOptions): Promise<CancelWat
       })
       .catch((error: unknown) => logger.debug({ err: (error as Error).message, workerId }, "could not check for cancellations; will try again"))
       .finally(() => (checking = false));
-  }, intervalMs);
+  }, fastMs);
   timer.unref();
   return {
     stop: async () => {
+      stopped = true;
       clearInterval(timer);
+      // Waits for a subscription under way only briefly: a store that never answers must not hold up the exit.
+      await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       await unwatch?.();
+      unwatch = undefined;
     },
   };
 }

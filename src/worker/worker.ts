@@ -174,7 +174,7 @@ export class Worker {
         onInterrupted: () => this.#stats.interrupted++,
         cancellations: this.#cancellations,
       };
-      cancelWatch = await startCancelWatch({
+      cancelWatch = startCancelWatch({
         store,
         workerId: this.id,
         held: () => [...this.#executing, ...this.#buffer.map((claimed) => claimed.id)],
