@@ -70,12 +70,8 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
   const sender = senderOf(backend);
   sendStarted(sender, result);
   const cancels = options.cancellations;
-  let outcome = await invokeTask(result, {
-    signal: options.shutdownSignal,
-    timeoutMs: backend.timeoutFor(task),
-    cloneArgs: false,
-    ...(cancels && { abortable: (abort: (reason: unknown) => void) => cancels.attach(result.id, abort) }),
-  });
+  const abortable = cancels ? (abort: (reason: unknown) => void) => cancels.attach(result.id, abort) : undefined;
+  let outcome = await invokeTask(result, { signal: options.shutdownSignal, timeoutMs: backend.timeoutFor(task), cloneArgs: false, abortable });
   const cancelled = cancels?.detach(result.id) === true;
   options.onEnded?.(result.id);
   const now = new Date();
