@@ -2,6 +2,8 @@
 import type { StatusReport } from "../src/worker/index.js";
 
 const STATUSES = ["READY", "RUNNING", "SUCCESSFUL", "FAILED"] as const;
+/** errand's extension, shown only when some task is CANCELLED (the usual table stays as it was). */
+const WITH_CANCELLED = [...STATUSES, "CANCELLED"] as const;
 
 /** Left-aligns the first column and right-aligns the others (numbers). */
 function table(rows: string[][], rightAlignFrom = 1): string[] {
@@ -19,9 +21,10 @@ function countsTable(report: StatusReport): string[] {
   const get = (queue: string | null, status: string) =>
     report.counts.filter((c) => (queue === null || c.queueName === queue) && c.status === status).reduce((n, c) => n + c.count, 0);
   const total = (queue: string | null) => report.counts.filter((c) => queue === null || c.queueName === queue).reduce((n, c) => n + c.count, 0);
-  const rows = [["QUEUE", ...STATUSES, "TOTAL"]];
-  for (const q of queues) rows.push([q, ...STATUSES.map((s) => String(get(q, s))), String(total(q))]);
-  rows.push(["(all queues)", ...STATUSES.map((s) => String(get(null, s))), String(total(null))]);
+  const statuses = get(null, "CANCELLED") > 0 ? WITH_CANCELLED : STATUSES;
+  const rows = [["QUEUE", ...statuses, "TOTAL"]];
+  for (const q of queues) rows.push([q, ...statuses.map((s) => String(get(q, s))), String(total(q))]);
+  rows.push(["(all queues)", ...statuses.map((s) => String(get(null, s))), String(total(null))]);
   return table(rows);
 }
 

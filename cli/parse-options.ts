@@ -49,17 +49,22 @@ export function nameList(flag: string, what: string): (value: string, previous: 
 }
 
 /** The statuses `errand purge` may delete. */
-export const PURGEABLE_STATUSES = ["SUCCESSFUL", "FAILED"] as const;
+export const PURGEABLE_STATUSES = ["SUCCESSFUL", "FAILED", "CANCELLED"] as const;
+/**
+ * What `errand purge` deletes without `--status`: CANCELLED tasks only on request (the finished-rows
+ * index of the PostgreSQL and SQLite schemas covers SUCCESSFUL and FAILED).
+ */
+export const DEFAULT_PURGE_STATUSES = ["SUCCESSFUL", "FAILED"] as const;
 /** One of {@link PURGEABLE_STATUSES}. */
 export type PurgeableStatus = (typeof PURGEABLE_STATUSES)[number];
 
-/** `--status`: a comma-separated subset of SUCCESSFUL and FAILED (case-insensitive). */
+/** `--status`: a comma-separated subset of SUCCESSFUL, FAILED and CANCELLED (case-insensitive). */
 export const purgeStatuses: OptionParser<PurgeableStatus[]> = (value) => {
   const parts = value.split(",").map((s) => s.trim().toUpperCase()).filter((s) => s !== "");
   const bad = parts.filter((s) => !(PURGEABLE_STATUSES as readonly string[]).includes(s));
   if (parts.length === 0 || bad.length > 0) {
     throw new UsageError(
-      `--status must be SUCCESSFUL, FAILED or SUCCESSFUL,FAILED (READY and RUNNING tasks are never purged); got ${show(value)}`,
+      `--status must list SUCCESSFUL, FAILED and/or CANCELLED, e.g. SUCCESSFUL,FAILED (READY and RUNNING tasks are never purged); got ${show(value)}`,
     );
   }
   return [...new Set(parts)] as PurgeableStatus[];

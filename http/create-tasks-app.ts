@@ -5,6 +5,7 @@ import { errorHandler, guard, methodNotAllowed, type TasksAppEnv } from "./guard
 import { resolveSettings, type TasksAppOptions } from "./options.js";
 import { loadHono } from "./peer.js";
 import { bothSlashes, type TasksRoute } from "./route.js";
+import { cancelRoute } from "./routes/cancel.js";
 import { executeRoute } from "./routes/execute.js";
 import { metricsRoute } from "./routes/metrics.js";
 import { purgeRoute } from "./routes/purge.js";
@@ -24,12 +25,13 @@ const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
  * | `run-one/` | POST | run one due task |
  * | `status/` | GET | counts by status, pending wait times |
  * | `execute/:id/` | POST | run one task by id (Cloud Tasks) |
+ * | `cancel/:id/` | POST | cancel one task by id (errand's extension) |
  * | `purge/` | POST | delete finished tasks |
  * | `metrics/` | GET | Prometheus text: task counts, queue depth, oldest READY age, this process's attempts (needs `prom-client`) |
  * | `admin/` | GET | the admin page (list, detail, run/retry, purge; a login form for a `bearerToken`) |
  *
  * `run/`, `run-one/` and `purge/` also answer GET with `allowGetForCron: true`. Every route requires
- * the `auth` option's approval: requests it rejects get 401 and run nothing. Routes that run or
+ * the `auth` option's approval: requests it rejects get 401 and run nothing. Routes that run, cancel or
  * delete tasks refuse HEAD, cross-site requests (`Sec-Fetch-Site`, `Origin`) and non-JSON bodies.
  * Mount it under any prefix: `app.route("/tasks", createTasksApp(...))` in Hono, or through
  * `@hono/node-server`'s `getRequestListener(tasksApp.fetch)` in Node's http, Express or Fastify.
@@ -55,6 +57,7 @@ export function createTasksApp(options: TasksAppOptions): Hono<TasksAppEnv> {
     { endpoint: "run-one", paths: bothSlashes("/run-one/"), methods: cron, mutating: true, handler: runOneTaskRoute(settings) },
     { endpoint: "status", paths: bothSlashes("/status/"), methods: ["GET"], handler: statusRoute(settings) },
     { endpoint: "execute", paths: bothSlashes("/execute/:id/"), methods: ["POST"], mutating: true, handler: executeRoute(settings) },
+    { endpoint: "cancel", paths: bothSlashes("/cancel/:id/"), methods: ["POST"], mutating: true, handler: cancelRoute(settings) },
     { endpoint: "purge", paths: bothSlashes("/purge/"), methods: cron, mutating: true, handler: purgeRoute(settings) },
     { endpoint: "metrics", paths: bothSlashes("/metrics/"), methods: ["GET"], handler: metricsRoute(settings) },
     ...(settings.admin ? adminRoutes(settings) : []),

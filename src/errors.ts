@@ -52,6 +52,17 @@ export class TaskTimeoutError extends ErrandError {
   }
 }
 
+/**
+ * The reason a running task's `context.signal` aborts with when the task was cancelled
+ * (`result.cancel()`, `backend.cancel(id)`, the admin, HTTP or `errand cancel`). Nothing is recorded
+ * for the attempt: the task is CANCELLED whatever the function does next.
+ */
+export class TaskCancelledError extends ErrandError {
+  constructor(readonly resultId: string) {
+    super(`Task '${resultId}' was cancelled.`);
+  }
+}
+
 /** Recorded when the worker running a task disappeared (killed, crashed) and its lease expired. */
 export class WorkerLostError extends ErrandError {}
 

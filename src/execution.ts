@@ -51,6 +51,12 @@ export interface InvokeOptions {
    * @defaultValue the result's backend's `saveMetadata`
    */
   saveMetadata?: (metadata: TaskMetadata) => Promise<void>;
+  /**
+   * For cancellation: called once, before the function runs, with a function that aborts this
+   * attempt alone with a reason (the worker keeps it until the attempt ends). Aborting settles the
+   * attempt at once as a failure with that reason, as `signal` does, and aborts the context's signal.
+   */
+  abortable?: (abort: (reason: unknown) => void) => void;
 }
 
 /**
@@ -74,7 +80,7 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
   const signal = controller?.signal ?? outer;
   let timer: NodeJS.Timeout | undefined;
   let rejectAborted: ((reason: unknown) => void) | undefined;
-  const onAbort = () => rejectAborted?.(signal!.reason);
+  const onAbort = () => rejectAborted?.(signal?.reason);
   const onOuterAbort = () => controller!.abort(outer!.reason);
   let offOuter: (() => void) | undefined;
   let context: AttemptContext | undefined;
@@ -91,16 +97,18 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
       return task.func(context, ...args);
     };
     let value: unknown;
-    if (signal) {
+    if (signal || options.abortable) {
       // Settle at the deadline or on an outside abort (shutdown) even if the function ignores its
       // signal and never settles: the worker slot is freed all the same. One promise, settled by
       // whichever comes first (a late settlement of the function is ignored); the function is not
       // started at all when the signal has already aborted.
       value = await new Promise((resolve, reject) => {
         rejectAborted = reject;
-        if (signal.aborted) return onAbort();
-        if (signal === outer) offOuter = onSharedAbort(outer, onAbort);
-        else signal.addEventListener("abort", onAbort, { once: true });
+        // Cancellation: through the context's signal when there is one (its listener settles), else settle directly.
+        options.abortable?.((reason) => (controller ? controller.abort(reason) : reject(reason)));
+        if (signal?.aborted) return onAbort();
+        if (signal === outer && outer) offOuter = onSharedAbort(outer, onAbort);
+        else signal?.addEventListener("abort", onAbort, { once: true });
         if (timeoutMs) timer = setTimeout(() => controller!.abort(TaskTimeoutError.after(task.name, timeoutMs)), timeoutMs);
         try {
           const returned = call();

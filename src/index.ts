@@ -7,7 +7,7 @@ import "./node-version.js";
 export { task, Task, type TaskOptions, type TaskOverrides } from "./task.js";
 export { MAX_UNIQUE_KEY_LENGTH, type UniqueOptions, type UniqueConflict } from "./unique-options.js";
 export { TaskResult, type TaskResultState } from "./task-result.js";
-export { TaskResultStatus, TASK_RESULT_STATUSES, isTaskResultStatus } from "./task-result-status.js";
+export { TaskResultStatus, TASK_RESULT_STATUSES, FINISHED_STATUSES, isTaskResultStatus } from "./task-result-status.js";
 export type { TaskContext } from "./task-context.js";
 export { createTaskContext, type CreateTaskContextOptions } from "./create-task-context.js";
 export { toTaskMetadata, progressOf, type TaskMetadata } from "./task-metadata.js";
@@ -44,6 +44,7 @@ export {
   TaskResultMismatchError,
   NotSupportedError,
   TaskTimeoutError,
+  TaskCancelledError,
   WorkerLostError,
   TaskResultWaitTimeoutError,
   MissingPeerError,

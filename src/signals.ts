@@ -65,5 +65,8 @@ export class Signal<P> {
 export const taskEnqueued = new Signal<TaskSignalPayload>("taskEnqueued");
 /** Sent just before a task's function runs, in the process that runs it. */
 export const taskStarted = new Signal<TaskSignalPayload>("taskStarted");
-/** Sent after a task finished (SUCCESSFUL or FAILED) and its result was stored, where it ran. */
+/**
+ * Sent after a task finished (SUCCESSFUL or FAILED) and its result was stored, where it ran; for a
+ * cancelled task (CANCELLED), where it ran when it was RUNNING, in the cancelling process when READY.
+ */
 export const taskFinished = new Signal<TaskSignalPayload>("taskFinished");

@@ -16,7 +16,8 @@ export interface TaskContext<R = unknown> {
    */
   readonly scheduledAt: Date | null;
   /**
-   * Aborted when the task should stop: its `timeout` passed, or the worker is shutting down.
+   * Aborted when the task should stop: its `timeout` passed, the worker is shutting down, or the
+   * task was cancelled (`result.cancel()`; then `signal.reason` is a `TaskCancelledError`).
    * Pass it to `fetch`, streams and timers so the task stops promptly.
    */
   readonly signal: AbortSignal;

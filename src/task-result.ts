@@ -77,7 +77,7 @@ export class TaskResult<R = unknown> {
     };
   }
 
-  /** READY, RUNNING, SUCCESSFUL or FAILED. */
+  /** READY, RUNNING, SUCCESSFUL, FAILED or CANCELLED. */
   get status(): TaskResultStatus {
     return this[STATE].status;
   }
@@ -93,7 +93,7 @@ export class TaskResult<R = unknown> {
   get lastAttemptedAt(): Date | null {
     return this[STATE].lastAttemptedAt;
   }
-  /** When the task reached SUCCESSFUL or FAILED, or `null`. */
+  /** When the task reached SUCCESSFUL, FAILED or CANCELLED, or `null`. */
   get finishedAt(): Date | null {
     return this[STATE].finishedAt;
   }
@@ -118,21 +118,23 @@ export class TaskResult<R = unknown> {
   get metadata(): TaskMetadata {
     return structuredClone(this[STATE].metadata);
   }
-  /** Whether the status is SUCCESSFUL or FAILED. */
+  /** Whether the status is SUCCESSFUL, FAILED or CANCELLED (errand's extension: a cancelled task is finished too). */
   get isFinished(): boolean {
     const { status } = this[STATE];
-    return status === TaskResultStatus.SUCCESSFUL || status === TaskResultStatus.FAILED;
+    return status === TaskResultStatus.SUCCESSFUL || status === TaskResultStatus.FAILED || status === TaskResultStatus.CANCELLED;
   }
 
   /**
    * The task function's return value.
    * @throws Error `"Task failed"` when the status is FAILED.
+   * @throws Error `"Task was cancelled"` when it is CANCELLED.
    * @throws Error `"Task has not finished yet"` when it is READY or RUNNING.
    */
   get returnValue(): R {
     const { status, returnValue } = this[STATE];
     if (status === TaskResultStatus.SUCCESSFUL) return returnValue as R;
     if (status === TaskResultStatus.FAILED) throw new Error("Task failed");
+    if (status === TaskResultStatus.CANCELLED) throw new Error("Task was cancelled");
     throw new Error("Task has not finished yet");
   }
 
@@ -148,7 +150,28 @@ export class TaskResult<R = unknown> {
   }
 
   /**
-   * Resolves when the task has finished (SUCCESSFUL or FAILED), refreshing from the backend, across
+   * Cancels the task (an errand extension; DESIGN §7), on its backend (`backend.cancel(id)`), and
+   * reloads this result: a READY task becomes CANCELLED and never runs; a RUNNING one becomes
+   * CANCELLED at once, its `context.signal` aborts (with a `TaskCancelledError`) in whichever process
+   * runs it within about a second, and whatever that attempt returns or throws later is discarded.
+   * A finished task is left as it is (not an error). On a backend without `supportsCancel`
+   * (ImmediateBackend, whose results are finished when `enqueue` returns) a finished result answers
+   * `false` without asking the backend.
+   * @returns whether the task is now CANCELLED (by this call or an earlier one); `false` when it had
+   *   already finished otherwise (SUCCESSFUL, FAILED).
+   * @throws NotSupportedError when the backend cannot cancel and the result is not finished.
+   * @throws TaskResultDoesNotExistError when the result is gone (purged).
+   */
+  async cancel(): Promise<boolean> {
+    const backend = lookupBackend(this.backend);
+    if (!backend.supportsCancel && this.isFinished) return this.status === TaskResultStatus.CANCELLED;
+    const fresh = await backend.cancel(this.id);
+    this[STATE] = { ...fresh[STATE] };
+    return this.status === TaskResultStatus.CANCELLED;
+  }
+
+  /**
+   * Resolves when the task has finished (SUCCESSFUL, FAILED or CANCELLED), refreshing from the backend, across
    * processes. Between checks it waits for the backend's word that a task finished (PostgreSQL:
    * LISTEN/NOTIFY; SQLite and MySQL/MariaDB with `OPTIONS.wakeup`: Redis) or for a pause of 10 ms at
    * first, backing off to `maxIntervalMs` (polling).

@@ -8,6 +8,7 @@ import { taskEnqueued } from "../../src/signals.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
 import { currentTraceContext } from "../../src/telemetry/trace-context.js";
+import { cancelInStore } from "../../src/worker/cancel.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend } from "../../src/worker/store.js";
 import { BullMQStore } from "./bullmq-store.js";
@@ -46,6 +47,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
   override readonly supportsMetadata = true;
   /** Unique tasks hold through a Lua check-and-reserve per task name and key (see unique.ts). */
   override readonly supportsUnique = true;
+  override readonly supportsCancel = true;
 
   /** The checked `OPTIONS`. */
   readonly bullmqOptions: BullMQBackendOptions;
@@ -208,6 +210,15 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     const record = await this.taskStore.get(resultId);
     if (!record) throw new TaskResultDoesNotExistError(resultId);
     return recordToResult(record);
+  }
+
+  /**
+   * Cancels a task from any process (see `BaseTaskBackend.cancel`): READY never runs; a RUNNING
+   * task's `context.signal` aborts in the worker running it within about a second.
+   * @throws TaskResultDoesNotExistError when no task has this id.
+   */
+  override async cancel(resultId: string): Promise<TaskResult<unknown>> {
+    return cancelInStore(this, resultId);
   }
 
   /** Resolves at the next task finish in any errand queue (BullMQ's `completed`/`failed` events) or after `ms`. */

@@ -1,10 +1,11 @@
 import type {
-  ClaimByIdRequest, Claimed, ClaimRequest, Disposer, FilterChoices, FinishedMinute, OutcomeReceipt, PurgeFilter, QueueStatusCount, RecoveryResult, RunningTaskInfo,
+  CancelOutcome, ClaimByIdRequest, Claimed, ClaimRequest, Disposer, FilterChoices, FinishedMinute, OutcomeReceipt, PurgeFilter, QueueStatusCount, RecoveryResult, RunningTaskInfo,
   StatusCounts, StoreCapabilities, TaskFilter, TaskListQuery, TaskOutcome, TaskPage, TaskRecord, TaskStore, UnrunnableCount, WakeListener,
 } from "../../src/worker/store.js";
 import type { TaskMetadata } from "../../src/task-metadata.js";
 import type { BullMQBackend } from "./bullmq-backend.js";
 import { BullMQSlotStore } from "./bullmq-slot-store.js";
+import { cancelJob, cancelledOf, watchCancelled } from "./cancel.js";
 import { claimJobs, startAttempt } from "./claim.js";
 import { isTransientRedisError } from "./connection.js";
 import { findQueue, HeldJobs } from "./held-jobs.js";
@@ -25,6 +26,8 @@ export const BULLMQ_STORE_CAPABILITIES: StoreCapabilities = {
   // the process calling it; only lock expiry runs on Redis's clock.
   clock: "host",
   maxBatchSize: 100,
+  // Redis pub/sub on errand's cancel channel (cancel.ts).
+  supportsCancelNotify: true,
 };
 
 /**
@@ -141,6 +144,35 @@ export class BullMQStore implements TaskStore {
 
   async watch(listener: WakeListener): Promise<Disposer> {
     return watchQueues(await this.context(), listener);
+  }
+
+  async cancel(id: string): Promise<CancelOutcome | undefined> {
+    if (!isPossibleId(id)) return undefined;
+    const ctx = await this.context();
+    const queueName = await findQueue(ctx, id);
+    if (queueName === undefined) return undefined;
+    const from = await cancelJob(ctx, ctx.keys(queueName), id);
+    const record = await readTask(ctx, queueName, id);
+    if (!record) return undefined;
+    return { record, previousStatus: from ?? record.status };
+  }
+
+  async cancelledAmong(ids: readonly string[]): Promise<Set<string>> {
+    const jobs = (await Promise.all(ids.filter(isPossibleId).map(async (id) => {
+      const h = await this.#held.find(id);
+      return h && { id, queueName: h.queueName };
+    }))).filter((j) => j !== undefined);
+    const cancelled = await cancelledOf(await this.context(), jobs);
+    // A cancelled job can no longer be settled by its holder: nothing to keep for it.
+    for (const id of cancelled) this.#held.forget(id);
+    return cancelled;
+  }
+
+  async watchCancellations(listener: (id: string) => void): Promise<Disposer> {
+    return watchCancelled(await this.context(), (id) => {
+      this.#held.forget(id);
+      listener(id);
+    });
   }
 
   isTransient(error: unknown): boolean {

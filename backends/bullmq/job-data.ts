@@ -93,9 +93,11 @@ export interface JobPlace {
  */
 export function hashToRecord(id: string, hash: Record<string, string>, place: JobPlace): TaskRecord {
   const { args, errand: e } = parseErrandData(hash.data);
-  const status = statusOf(place.state);
+  // A cancelled job is a failed job with errand's mark (see cancel.ts).
+  const cancelledAt = place.state === "failed" ? hash.errandCancelledAt : undefined;
+  const status = cancelledAt !== undefined ? "CANCELLED" : statusOf(place.state);
   const running = status === "RUNNING";
-  const finished = status === "SUCCESSFUL" || status === "FAILED";
+  const finished = status === "SUCCESSFUL" || status === "FAILED" || status === "CANCELLED";
   return {
     id,
     taskPath: hash.name ?? "",
@@ -114,7 +116,7 @@ export function hashToRecord(id: string, hash: Record<string, string>, place: Jo
     availableAt: new Date(place.delayedUntil ?? e.availableAt ?? Number(hash.timestamp)),
     startedAt: date(e.startedAt),
     lastAttemptedAt: date(e.lastAttemptedAt),
-    finishedAt: finished ? date(e.finishedAt ?? Number(hash.finishedOn)) : null,
+    finishedAt: cancelledAt !== undefined ? date(Number(cancelledAt)) : finished ? date(e.finishedAt ?? Number(hash.finishedOn)) : null,
     lockedBy: running ? e.lockedBy : null,
     leaseExpiresAt: running ? new Date(place.now + Math.max(0, place.lockTtlMs ?? 0)) : null,
     scheduledAt: date(e.scheduledAt),

@@ -51,6 +51,7 @@ export function statusCountsOf(records: TaskRecord[], now: number): StatusCounts
     running: n("RUNNING"),
     successful: n("SUCCESSFUL"),
     failed: n("FAILED"),
+    cancelled: n("CANCELLED"),
     oldestPendingSince: due.length ? new Date(Math.min(...due)) : null,
     newestPendingSince: due.length ? new Date(Math.max(...due)) : null,
   };

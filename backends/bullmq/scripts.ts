@@ -68,8 +68,8 @@ return raw or false
 
 /**
  * KEYS job, lock, active, wait, paused, prioritized, delayed, failed, events; ARGV id, token,
- * leaseMs, now, allowRetry ("1"). Moves one waiting, prioritized or delayed job (or a failed one
- * with allowRetry) to active under `token`, as BullMQ's moveToActive does for the next job.
+ * leaseMs, now, allowRetry ("1"). Moves one waiting, prioritized or delayed job (or a failed one,
+ * not cancelled, with allowRetry) to active under `token`, as BullMQ's moveToActive does for the next job.
  * Returns {state, HGETALL} or false.
  */
 const CLAIM_BY_ID = `
@@ -79,7 +79,7 @@ if redis.call("LREM", KEYS[4], 0, ARGV[1]) > 0 then from = "wait"
 elseif redis.call("LREM", KEYS[5], 0, ARGV[1]) > 0 then from = "paused"
 elseif redis.call("ZREM", KEYS[6], ARGV[1]) > 0 then from = "prioritized"
 elseif redis.call("ZREM", KEYS[7], ARGV[1]) > 0 then from = "delayed"
-elseif ARGV[5] == "1" and redis.call("ZREM", KEYS[8], ARGV[1]) > 0 then
+elseif ARGV[5] == "1" and redis.call("HEXISTS", KEYS[1], "errandCancelledAt") == 0 and redis.call("ZREM", KEYS[8], ARGV[1]) > 0 then
   from = "failed"
   redis.call("HDEL", KEYS[1], "finishedOn", "failedReason")
 end

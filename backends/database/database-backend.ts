@@ -15,7 +15,7 @@ import { DatabaseStore } from "./database-store.js";
 import { dialectOf, mysqlDialect, postgresqlDialect, sqliteDialect, type Dialect } from "./dialect.js";
 import { FinishWaiters } from "./finish-waiters.js";
 import { InFlight } from "./in-flight.js";
-import { finishedChannel, notifyChannel, TaskListener } from "./notify.js";
+import { cancelChannel, finishedChannel, notifyChannel, TaskListener } from "./notify.js";
 import { checkDatabaseOptions, DATABASE_DEFAULTS, pgSettings, wakeupOnPostgresql, type DatabaseBackendOptions } from "./options.js";
 import type { ErrandOrm } from "./orm.js";
 import type { QueryContext } from "./queries/context.js";
@@ -25,6 +25,7 @@ import { RedisWakeup } from "./redis-wakeup.js";
 import { enqueueUnique } from "./enqueue-unique.js";
 import { collapseUnique } from "../../src/unique-options.js";
 import { currentTraceContext } from "../../src/telemetry/trace-context.js";
+import { cancelInStore } from "../../src/worker/cancel.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend, TaskStore } from "../../src/worker/store.js";
 
@@ -52,6 +53,7 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
   override readonly supportsMetadata = true;
   /** Unique tasks hold through the unique index `(task_path, unique_key)` (see queries/insert-unique.ts). */
   override readonly supportsUnique: boolean = true;
+  override readonly supportsCancel = true;
 
   /** The checked `OPTIONS`. */
   readonly databaseOptions: DatabaseBackendOptions;
@@ -61,6 +63,8 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
   readonly notifyChannel: string;
   /** The PostgreSQL NOTIFY channel completions signal on (for `TaskResult.wait()`). */
   readonly finishedChannel: string;
+  /** The NOTIFY channel on which cancellations of running tasks announce their id (PostgreSQL). */
+  readonly cancelChannel: string;
   /** Lease length in milliseconds (see {@link DatabaseBackendOptions.leaseMs}). */
   readonly leaseMs: number;
   /** Whether SUCCESSFUL results stay stored (see {@link DatabaseBackendOptions.keepSuccessfulResults}). */
@@ -85,6 +89,7 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
     this.keepSuccessfulResults = this.databaseOptions.keepSuccessfulResults ?? DATABASE_DEFAULTS.keepSuccessfulResults;
     this.notifyChannel = notifyChannel(this.tableName);
     this.finishedChannel = finishedChannel(this.tableName);
+    this.cancelChannel = cancelChannel(this.tableName);
     this.#idFunction = this.databaseOptions.idFunction ?? randomUUID;
     this.#defaultBackoff = toBackoffFunction(this.databaseOptions.backoff);
     this.wakeup = this.databaseOptions.wakeup === undefined ? undefined : new RedisWakeup(this.databaseOptions.wakeup, alias);
@@ -256,6 +261,15 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
     const record = await this.taskStore.get(resultId);
     if (!record) throw new TaskResultDoesNotExistError(resultId);
     return recordToResult(record);
+  }
+
+  /**
+   * Cancels a task from any process (see `BaseTaskBackend.cancel`): READY never runs; a RUNNING
+   * task's `context.signal` aborts in the worker running it within about a second.
+   * @throws TaskResultDoesNotExistError when no task has this id.
+   */
+  override async cancel(resultId: string): Promise<TaskResult<unknown>> {
+    return cancelInStore(this, resultId);
   }
 
   /**

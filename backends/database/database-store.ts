@@ -1,4 +1,5 @@
 import type {
+  CancelOutcome,
   ClaimByIdRequest,
   Claimed,
   ClaimRequest,
@@ -18,6 +19,7 @@ import { DatabaseSlotStore } from "./database-slot-store.js";
 import type { Dialect } from "./dialect.js";
 import { TaskListener } from "./notify.js";
 import type { QueryContext } from "./queries/context.js";
+import { cancelledAmong, cancelTask } from "./queries/cancel.js";
 import { claimTasks } from "./queries/claim.js";
 import { claimTaskById } from "./queries/claim-by-id.js";
 import type { CompletionItem } from "./queries/complete.js";
@@ -63,7 +65,7 @@ export class DatabaseStore implements TaskStore {
    */
   get capabilities(): StoreCapabilities {
     const dialect: Dialect = this.#backend.dialect;
-    return { supportsNotify: dialect.supportsNotify || this.#backend.wakeup !== undefined, clock: dialect.clock, maxBatchSize: MAX_BATCH };
+    return { supportsNotify: dialect.supportsNotify || this.#backend.wakeup !== undefined, clock: dialect.clock, maxBatchSize: MAX_BATCH, supportsCancelNotify: dialect.supportsNotify };
   }
 
   #ctx(): Promise<QueryContext> {
@@ -139,6 +141,37 @@ export class DatabaseStore implements TaskStore {
         if (connected) listener();
         connected = true;
       },
+    });
+    await taskListener.start();
+    return () => taskListener.close();
+  }
+
+  /** PostgreSQL: the cancellation NOTIFYs the workers (cancel channel) and `wait()` (finished channel) in the same statement. */
+  async cancel(id: string): Promise<CancelOutcome | undefined> {
+    if (!validId(id)) return undefined;
+    const ctx = await this.#ctx();
+    const { cancelChannel, finishedChannel } = this.#backend;
+    const cancelled = await cancelTask(ctx, id, { cancel: cancelChannel, finished: finishedChannel });
+    const record = await fetchTask(ctx, id);
+    if (!record) return undefined;
+    return { record, previousStatus: cancelled ?? record.status };
+  }
+
+  async cancelledAmong(ids: readonly string[]): Promise<Set<string>> {
+    const valid = ids.filter(validId);
+    if (valid.length === 0) return new Set();
+    return cancelledAmong(await this.#ctx(), valid);
+  }
+
+  /** PostgreSQL: a dedicated LISTEN connection on the cancel channel; elsewhere nothing (the worker asks {@link cancelledAmong}). */
+  async watchCancellations(listener: (id: string) => void): Promise<Disposer> {
+    const ctx = await this.#ctx();
+    if (!ctx.dialect.supportsNotify) return async () => undefined;
+    const taskListener = new TaskListener({
+      orm: await this.#backend.getOrm(),
+      channel: this.#backend.cancelChannel,
+      name: `${this.#backend.alias}:cancel`,
+      onNotify: (id) => listener(id),
     });
     await taskListener.start();
     return () => taskListener.close();

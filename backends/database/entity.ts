@@ -63,7 +63,7 @@ export interface DBTaskResultRow {
   startedAt: Date | null;
   /** Start of the latest attempt. */
   lastAttemptedAt: Date | null;
-  /** When the task reached SUCCESSFUL or FAILED. */
+  /** When the task reached SUCCESSFUL, FAILED or CANCELLED. */
   finishedAt: Date | null;
   /** When the lease of a RUNNING row runs out and another worker may take it over. */
   leaseExpiresAt: Date | null;

@@ -12,6 +12,11 @@ export function finishedChannel(tableName: string): string {
   return `errand_${tableName}_finished`;
 }
 
+/** The NOTIFY channel on which cancellations of running tasks of a task table announce the task's id. */
+export function cancelChannel(tableName: string): string {
+  return `errand_${tableName}_cancel`;
+}
+
 /** Options of {@link TaskListener}. */
 export interface TaskListenerOptions {
   orm: ErrandOrm;

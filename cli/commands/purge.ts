@@ -1,8 +1,8 @@
-/** `errand purge`: delete finished tasks (SUCCESSFUL/FAILED) in batches; READY and RUNNING are never touched. */
+/** `errand purge`: delete finished tasks (SUCCESSFUL/FAILED, CANCELLED on request) in batches; READY and RUNNING are never touched. */
 import { Option, type Command } from "commander";
 import { purgeCompletedTasks } from "../../src/worker/index.js";
 import { backendOption, configOption, type CommonOptions } from "../common-options.js";
-import { nonEmptyString, numberAtLeast, PURGEABLE_STATUSES, purgeStatuses, wholeNumberAtLeast, type PurgeableStatus } from "../parse-options.js";
+import { DEFAULT_PURGE_STATUSES, nonEmptyString, numberAtLeast, PURGEABLE_STATUSES, purgeStatuses, wholeNumberAtLeast, type PurgeableStatus } from "../parse-options.js";
 import { createProgress } from "../progress.js";
 import { withConfiguredBackend } from "../with-backend.js";
 
@@ -57,14 +57,14 @@ export function registerPurgeCommand(program: Command): Command {
     .command("purge")
     .summary("delete finished tasks")
     .description(
-      "Delete finished tasks (SUCCESSFUL and/or FAILED) from a DatabaseBackend, in batches. " +
+      "Delete finished tasks (SUCCESSFUL and/or FAILED; CANCELLED when named in --status) from a DatabaseBackend, in batches. " +
         "READY and RUNNING tasks are never deleted. Shows a progress bar on a terminal.",
     )
     .option("--days <n>", "only tasks finished more than this many days ago (0: any age)", numberAtLeast("--days", 0, "days"), 0)
     .addOption(
       new Option("--status <list>", `comma-separated statuses to delete, among ${PURGEABLE_STATUSES.join(", ")}`)
         .argParser(purgeStatuses)
-        .default([...PURGEABLE_STATUSES], PURGEABLE_STATUSES.join(",")),
+        .default([...DEFAULT_PURGE_STATUSES], DEFAULT_PURGE_STATUSES.join(",")),
     )
     .option("--batch-size <n>", "rows deleted per statement", wholeNumberAtLeast("--batch-size", 1), 1000)
     .option("--dry-run", "count what would be deleted, delete nothing")

@@ -23,7 +23,7 @@ export function registerStatusCommand(program: Command): Command {
     .command("status")
     .summary("show task counts, running tasks and unrunnable tasks")
     .description(
-      "Show the tasks of a DatabaseBackend: counts per queue and status (READY, RUNNING, SUCCESSFUL, FAILED), " +
+      "Show the tasks of a DatabaseBackend: counts per queue and status (READY, RUNNING, SUCCESSFUL, FAILED, and CANCELLED when there are any), " +
         "how many are due now, RUNNING tasks with their worker and lease, and READY tasks whose name no task " +
         "in the config's `tasks` has (no worker started with this config will ever run them).",
     )

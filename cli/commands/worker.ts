@@ -36,7 +36,7 @@ const REASONS: Record<WorkerSummary["reason"], string> = {
 export function formatWorkerSummary(workerId: string, s: WorkerSummary, signal?: string): string {
   const reason = s.reason === "stopped" && signal ? `stopped by ${signal}` : REASONS[s.reason];
   // Only a shutdown interrupts attempts: named when it happened, so the usual line stays short.
-  const interrupted = s.interrupted > 0 ? `, ${s.interrupted} interrupted` : "";
+  const interrupted = (s.interrupted > 0 ? `, ${s.interrupted} interrupted` : "") + (s.cancelled > 0 ? `, ${s.cancelled} cancelled` : "");
   return (
     `errand worker ${workerId}: processed ${s.processed} task(s) in ${(s.durationMs / 1000).toFixed(1)}s ` +
     `(${s.succeeded} succeeded, ${s.failed} failed, ${s.retried} retried${interrupted}); exit: ${reason}.`

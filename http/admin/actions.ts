@@ -1,6 +1,7 @@
+import { TaskResultDoesNotExistError } from "../../src/errors.js";
 import { logger } from "../../src/logger.js";
 import { TaskResultStatus } from "../../src/task-result-status.js";
-import { defaultWorkerId, runTaskById, type StoreBackend } from "../../src/worker/index.js";
+import { cancelStoredTask, defaultWorkerId, runTaskById, type StoreBackend } from "../../src/worker/index.js";
 import type { TasksAppSettings } from "../options.js";
 
 /** Most tasks one admin action handles. */
@@ -41,6 +42,34 @@ export async function runSelected(
       else outcome.failed++;
     } catch (error) {
       logger.error({ err: error, taskId: id, action: mode }, "admin action could not run the task");
+      outcome.failed++;
+    }
+  }
+  return outcome;
+}
+
+/**
+ * Cancels the selected tasks (errand's extension): READY ones never run, RUNNING ones are aborted
+ * by their worker within about a second. `ok` counts the tasks cancelled; finished or unknown ones
+ * are skipped; a store error counts as `failed`.
+ */
+export async function cancelSelected(backend: StoreBackend, ids: readonly string[]): Promise<ActionOutcome> {
+  const outcome: ActionOutcome = { ok: 0, failed: 0, skipped: 0 };
+  for (const id of new Set(ids)) {
+    if (id.length > 64) {
+      outcome.skipped++;
+      continue;
+    }
+    try {
+      const { previousStatus } = await cancelStoredTask(backend, id);
+      if (previousStatus === TaskResultStatus.READY || previousStatus === TaskResultStatus.RUNNING) outcome.ok++;
+      else outcome.skipped++;
+    } catch (error) {
+      if (error instanceof TaskResultDoesNotExistError) {
+        outcome.skipped++;
+        continue;
+      }
+      logger.error({ err: error, taskId: id, action: "cancel" }, "admin action could not cancel the task");
       outcome.failed++;
     }
   }

@@ -52,14 +52,18 @@ function errors(r: TaskResult<unknown>): SafeHtml {
 
 function actionForm(d: TaskDetail, csrf: string): SafeHtml {
   const status = d.result.status;
-  if (status !== "READY" && status !== "FAILED") return html``;
-  const [action, label] = status === "READY" ? ["run", "Run now"] : ["retry", "Retry"];
+  const buttons: SafeHtml[] = [];
+  if (status === "READY") buttons.push(html`<button type="submit" name="action" value="run">Run now</button>`);
+  if (status === "FAILED") buttons.push(html`<button type="submit" name="action" value="retry">Retry</button>`);
+  // errand's extension: READY never runs; RUNNING is aborted by its worker within about a second.
+  if (status === "READY" || status === "RUNNING") buttons.push(html`<button type="submit" name="action" value="cancel" class="danger">Cancel</button>`);
+  if (buttons.length === 0) return html``;
   return html`<form method="post" action="../../actions/">
 <input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="id" value="${d.result.id}"><input type="hidden" name="from" value="detail">
-<button type="submit" name="action" value="${action}">${label}</button></form>`;
+${buttons}</form>`;
 }
 
-/** One task: facts, timeline, metadata (with a progress bar), arguments, return value, every error with its stack, and Run/Retry. */
+/** One task: facts, timeline, metadata (with a progress bar), arguments, return value, every error with its stack, and Run/Retry/Cancel. */
 export function detailPage(d: TaskDetail, csrf: string, notice: Notice | null, now: Date): SafeHtml {
   const r = d.result;
   const returnValue = r.status === "SUCCESSFUL" ? html`<pre class="return-value">${prettyJson(r.returnValue)}</pre>` : html`<p class="muted">Available once the task succeeds.</p>`;

@@ -39,7 +39,7 @@ export function shortId(id: string): string {
 
 /** A status badge; a READY task that is not due yet (`dueAt` in the future) gets a "due in …" hint. */
 export function statusBadge(status: string, dueAt: Date | null = null, now: Date = new Date()): SafeHtml {
-  const kind = ["READY", "RUNNING", "SUCCESSFUL", "FAILED"].includes(status) ? status.toLowerCase() : "unknown";
+  const kind = ["READY", "RUNNING", "SUCCESSFUL", "FAILED", "CANCELLED"].includes(status) ? status.toLowerCase() : "unknown";
   const delayed = status === "READY" && dueAt !== null && dueAt > now;
   return html`<span class="badge badge-${kind}">${status}</span>${delayed ? html` <span class="hint" title="${formatTime(dueAt)}">due ${relativeTime(dueAt, now)}</span>` : ""}`;
 }

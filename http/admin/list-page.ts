@@ -43,7 +43,8 @@ ${item("ready", link("READY"), ready, "Ready", d.counts.delayed ? `${d.counts.de
 ${item("running", link("RUNNING"), d.counts.running, "Running")}
 ${item("successful", link("SUCCESSFUL"), d.counts.successful, "Successful")}
 ${item("failed", link("FAILED"), d.counts.failed, "Failed")}
-${item("all", link(undefined), ready + d.counts.running + d.counts.successful + d.counts.failed, "All tasks")}
+${d.counts.cancelled ? item("cancelled", link("CANCELLED"), d.counts.cancelled, "Cancelled") : ""}
+${item("all", link(undefined), ready + d.counts.running + d.counts.successful + d.counts.failed + d.counts.cancelled, "All tasks")}
 </div>`;
 }
 
@@ -95,6 +96,7 @@ ${filters(d)}
 <div class="actions">
 <button type="submit" name="action" value="run">Run selected</button>
 <button type="submit" name="action" value="retry" class="secondary">Retry selected</button>
+<button type="submit" name="action" value="cancel" class="secondary">Cancel selected</button>
 <a class="button secondary" href="purge/">Purge finished…</a>
 <span class="count">${d.total} task${d.total === 1 ? "" : "s"} · backend ${d.backend}</span>
 </div>

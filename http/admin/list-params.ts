@@ -61,7 +61,7 @@ function count(get: (key: string) => string | undefined, key: string): number {
   return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
-/** Builds the notice from `done=run|retry|purge|none` and its counts; only fixed wording, never echoed text. */
+/** Builds the notice from `done=run|retry|cancel|purge|none` and its counts; only fixed wording, never echoed text. */
 export function readNotice(get: (key: string) => string | undefined): Notice | null {
   const done = get("done");
   const ok = count(get, "ok");
@@ -74,6 +74,8 @@ export function readNotice(get: (key: string) => string | undefined): Notice | n
       return { kind: failed || (!ok && skipped) ? "warn" : "ok", text: `Run selected: ${parts("succeeded", "failed", "skipped (not READY or not runnable here)")}.` };
     case "retry":
       return { kind: failed || (!ok && skipped) ? "warn" : "ok", text: `Retry selected: ${parts("succeeded", "failed again", "skipped (not FAILED or not runnable here)")}.` };
+    case "cancel":
+      return { kind: failed || (!ok && skipped) ? "warn" : "ok", text: `Cancel selected: ${parts("cancelled", "could not be cancelled", "skipped (already finished)")}.` };
     case "purge":
       return { kind: "ok", text: `Purge: deleted ${count(get, "deleted")} finished task(s).` };
     case "none":

@@ -3,7 +3,7 @@ import { html, type SafeHtml } from "../html.js";
 /** What the purge page was asked to preview. */
 export interface PurgePreview {
   days: number;
-  statuses: readonly ("SUCCESSFUL" | "FAILED")[];
+  statuses: readonly ("SUCCESSFUL" | "FAILED" | "CANCELLED")[];
   /** Matching tasks, when a preview was requested. */
   count: number | null;
 }
@@ -33,6 +33,7 @@ export function purgePage(p: PurgePreview, csrf: string): SafeHtml {
 <fieldset><legend class="hint">Statuses</legend>
 <label class="check"><input type="checkbox" name="status" value="SUCCESSFUL"${checked("SUCCESSFUL")}> Successful</label>
 <label class="check"><input type="checkbox" name="status" value="FAILED"${checked("FAILED")}> Failed</label>
+<label class="check"><input type="checkbox" name="status" value="CANCELLED"${checked("CANCELLED")}> Cancelled</label>
 </fieldset>
 <div class="filters"><label>Finished more than (days ago; 0 = any age)<input type="number" name="days" min="0" step="1" value="${p.days}"></label></div>
 <p><button type="submit" name="preview" value="1">Preview</button></p>

@@ -8,7 +8,7 @@ import { recordToResult } from "../../src/worker/record-to-result.js";
 import { purgeCompletedTasks } from "../../src/worker/index.js";
 import type { TasksRoute } from "../route.js";
 import { checkDays, parseStatuses } from "../routes/purge.js";
-import { MAX_SELECTED, runSelected } from "./actions.js";
+import { MAX_SELECTED, cancelSelected, runSelected } from "./actions.js";
 import { csrfToken, csrfValid } from "./csrf.js";
 import { dashboardData, DASHBOARD_REFRESH_SECONDS, refreshParam } from "./dashboard-data.js";
 import { dashboardPage } from "./dashboard-page.js";
@@ -164,7 +164,7 @@ export function adminRoutes(settings: TasksAppSettings): TasksRoute[] {
         const form = await readForm(c, settings);
         if (!csrfValid(c, settings.secret, form.get("csrf") ?? undefined)) return csrfFailed("admin.actions");
         const action = form.get("action");
-        if (action !== "run" && action !== "retry") throw new BadRequestError("Unknown action");
+        if (action !== "run" && action !== "retry" && action !== "cancel") throw new BadRequestError("Unknown action");
         const ids = form.getAll("id").filter((id) => id !== "" && !hasNul(id));
         if (ids.length > MAX_SELECTED) throw new BadRequestError(`Select at most ${MAX_SELECTED} tasks at a time`);
         const back = cleanBackQuery(form.get("back") ?? undefined);
@@ -173,8 +173,8 @@ export function adminRoutes(settings: TasksAppSettings): TasksRoute[] {
           back.set("done", "none");
           return redirect(`../?${back}`);
         }
-        const outcome = await runSelected(settings, backendOf(), ids, action);
-        c.set("tasksProcessed", outcome.ok + outcome.failed);
+        const outcome = action === "cancel" ? await cancelSelected(backendOf(), ids) : await runSelected(settings, backendOf(), ids, action);
+        if (action !== "cancel") c.set("tasksProcessed", outcome.ok + outcome.failed);
         const done = new URLSearchParams({ done: action, ok: String(outcome.ok), failed: String(outcome.failed), skipped: String(outcome.skipped) });
         if (fromDetail) return redirect(`../tasks/${encodeURIComponent(ids[0] ?? "")}/?${done}`);
         for (const [k, v] of done) back.set(k, v);

@@ -16,13 +16,13 @@ main{max-width:1200px;margin:0 auto;padding:20px}
 h1{font-size:22px;margin:4px 0 16px;font-weight:650;word-break:break-all}
 h2{font-size:16px;margin:0 0 12px;font-weight:650}
 .card{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:16px;margin-bottom:16px}
-.summary{display:grid;grid-template-columns:repeat(5,minmax(0,1fr));gap:10px;margin-bottom:16px}
+.summary{display:grid;grid-auto-flow:column;grid-auto-columns:minmax(0,1fr);gap:10px;margin-bottom:16px}
 .summary a{display:block;background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:10px 14px;color:var(--text)}
 .summary a:hover{border-color:var(--accent);text-decoration:none}
 .summary .n{display:block;font-size:22px;font-weight:700}
 .summary .l{font-size:12px;text-transform:uppercase;letter-spacing:.5px;color:var(--muted)}
 .summary .sub{display:block;font-size:12px;color:var(--muted)}
-.summary .failed .n{color:var(--fail)}.summary .running .n{color:var(--running)}.summary .successful .n{color:var(--ok)}
+.summary .failed .n{color:var(--fail)}.summary .running .n{color:var(--running)}.summary .successful .n{color:var(--ok)}.summary .cancelled .n{color:#8250df}
 form.filters{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}
 form.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:4px;flex:1 1 150px;min-width:0}
 form.filters label.search{flex:2 1 240px}
@@ -49,7 +49,7 @@ td.c-meta{white-space:nowrap}
 .id{font-size:12px;color:var(--muted)}
 .muted{color:var(--muted)}.hint{font-size:12px;color:var(--muted)}
 .badge{display:inline-block;font-size:11px;font-weight:700;letter-spacing:.4px;padding:3px 8px;border-radius:999px;color:#fff;background:var(--ready)}
-.badge-running{background:var(--running)}.badge-successful{background:var(--ok)}.badge-failed{background:var(--fail)}
+.badge-running{background:var(--running)}.badge-successful{background:var(--ok)}.badge-failed{background:var(--fail)}.badge-cancelled{background:#8250df}
 .notice{padding:10px 14px;border-radius:8px;margin-bottom:16px;border:1px solid #b7e1c1;background:#eefbf1;color:#125428}
 .notice.warn{border-color:#f3d18b;background:#fff8e6;color:#6b4a00}
 .notice.error{border-color:#f3b4b9;background:#fff0f1;color:#8a1320}
@@ -86,7 +86,7 @@ header.top{padding:0 12px}
 dl.facts{grid-template-columns:84px minmax(0,1fr);gap:6px 10px}
 button,.button{font-size:13px;padding:6px 10px}
 ol.timeline li{grid-template-columns:1fr;gap:2px}
-.summary{grid-template-columns:repeat(4,minmax(0,1fr));gap:8px}
+.summary{grid-auto-flow:row;grid-template-columns:repeat(4,minmax(0,1fr));gap:8px}
 .summary a{padding:8px 10px}.summary .n{font-size:19px}.summary .l{font-size:10px;letter-spacing:.3px}.summary .sub{font-size:11px}
 .summary a.all{display:none}
 table.tasks thead{display:none}

@@ -20,8 +20,8 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 90
  * - from this process, since the app was created (a worker or `run/` in the same process):
  *   `errand_process_tasks_enqueued_total{task,queue}`, `errand_process_tasks_started_total{task,queue}`,
  *   `errand_process_tasks_finished_total{task,queue,status}` and the histogram
- *   `errand_process_attempt_duration_seconds{task,queue,status}`; `status` is SUCCESSFUL, FAILED, RETRY
- *   or INTERRUPTED.
+ *   `errand_process_attempt_duration_seconds{task,queue,status}`; `status` is SUCCESSFUL, FAILED, RETRY,
+ *   INTERRUPTED or CANCELLED.
  *
  * Answers 501 naming the package when `prom-client` is not installed.
  */
@@ -75,7 +75,7 @@ export function metricsRoute(settings: TasksAppSettings) {
   const started = new prom.Counter({ name: "errand_process_tasks_started_total", help: "Task attempts this process started.", labelNames: ["task", "queue"], registers: [registry] });
   const finished = new prom.Counter({
     name: "errand_process_tasks_finished_total",
-    help: "Task attempts this process ended, by status (SUCCESSFUL, FAILED, RETRY, INTERRUPTED).",
+    help: "Task attempts this process ended, by status (SUCCESSFUL, FAILED, RETRY, INTERRUPTED, CANCELLED).",
     labelNames: ["task", "queue", "status"],
     registers: [registry],
   });

@@ -11,7 +11,9 @@ export const MAX_PURGE_BATCH_SIZE = 10_000;
 /** Largest `days` a purge accepts (about 270 years): beyond it the cut-off date is not a valid date. */
 export const MAX_PURGE_DAYS = 100_000;
 
-const FINISHED = ["SUCCESSFUL", "FAILED"] as const;
+/** What `status` may name (CANCELLED: errand's extension), and the default. */
+const FINISHED = ["SUCCESSFUL", "FAILED", "CANCELLED"] as const;
+const DEFAULT_STATUSES = "SUCCESSFUL,FAILED";
 
 /**
  * `days` checked: a whole number from 0 to {@link MAX_PURGE_DAYS}.
@@ -58,8 +60,8 @@ async function readParams(c: Context<TasksAppEnv>, settings: TasksAppSettings): 
 }
 
 /** The finished statuses named in a comma-separated list; unknown names are ignored. */
-export function parseStatuses(text: unknown): ("SUCCESSFUL" | "FAILED")[] {
-  if (text === undefined || text === null) text = FINISHED.join(",");
+export function parseStatuses(text: unknown): (typeof FINISHED)[number][] {
+  if (text === undefined || text === null) text = DEFAULT_STATUSES;
   if (typeof text !== "string") throw new BadRequestError("status must be a comma-separated string");
   const wanted = new Set(text.split(",").map((s) => s.trim().toUpperCase()));
   const statuses = FINISHED.filter((s) => wanted.has(s));
@@ -70,7 +72,7 @@ export function parseStatuses(text: unknown): ("SUCCESSFUL" | "FAILED")[] {
 /**
  * `POST purge/` (and GET, from the query string, with the app option `allowGetForCron`): deletes
  * finished tasks.
- * Parameters `days` (0 = all), `status` (`"SUCCESSFUL,FAILED"`), `batch_size` (1000, max 10000),
+ * Parameters `days` (0 = all), `status` (`"SUCCESSFUL,FAILED"`; `CANCELLED` may be named too), `batch_size` (1000, max 10000),
  * `dry_run`, `queue_name`, `task_path`, `backend_name`. → `{ deleted, dry_run: false }` or
  * `{ count, dry_run: true }`.
  */

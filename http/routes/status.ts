@@ -7,7 +7,7 @@ import { backendParam, optionalString } from "../params.js";
 
 /**
  * `GET status/?queue_name=&backend_name=` → django-database-task's `{ pending_count }` plus the
- * other counts and how long the oldest and newest pending tasks have waited (ISO 8601 durations).
+ * other counts (`cancelled_count`: errand's extension) and how long the oldest and newest pending tasks have waited (ISO 8601 durations).
  */
 export function statusRoute(settings: TasksAppSettings) {
   return async (c: Context<TasksAppEnv>): Promise<Response> => {
@@ -22,6 +22,7 @@ export function statusRoute(settings: TasksAppSettings) {
       running_count: counts.running,
       successful_count: counts.successful,
       failed_count: counts.failed,
+      cancelled_count: counts.cancelled,
       oldest_pending_wait: wait(counts.oldestPendingSince),
       newest_pending_wait: wait(counts.newestPendingSince),
     });

@@ -57,6 +57,8 @@ export abstract class BaseTaskBackend {
    * unique tasks rather than enqueue duplicates silently.
    */
   readonly supportsUnique: boolean = false;
+  /** Can tasks be cancelled with {@link cancel} (an errand extension)? */
+  readonly supportsCancel: boolean = false;
 
   /** This backend's alias in the `TASKS` configuration. */
   readonly alias: string;
@@ -152,6 +154,22 @@ export abstract class BaseTaskBackend {
     void result;
     void metadata;
     throw new NotSupportedError(`Backend '${this.alias}' (${this.constructor.name}) does not support saving metadata.`);
+  }
+
+  /**
+   * Cancels task `resultId` (an errand extension; DESIGN §7): a READY task becomes CANCELLED and
+   * never runs (`taskFinished` is sent in this process); a RUNNING task becomes CANCELLED at once and
+   * the process running it aborts its `context.signal` within about a second (that process sends
+   * `taskFinished`), discarding whatever the attempt returns later. A finished task (SUCCESSFUL,
+   * FAILED, or already CANCELLED) is left unchanged: not an error; look at the returned status.
+   * @returns the result as it is after the call: status CANCELLED when it is cancelled (now or before).
+   * @throws NotSupportedError when the backend cannot cancel (`supportsCancel` is false).
+   * @throws TaskResultDoesNotExistError when no result has this id.
+   */
+  async cancel(resultId: string): Promise<TaskResult<unknown>> {
+    throw new NotSupportedError(
+      `Backend '${this.alias}' (${this.constructor.name}) does not support cancelling tasks (asked for '${resultId}').`,
+    );
   }
 
   /**

@@ -6,6 +6,8 @@ import { taskEnqueued } from "../signals.js";
 import type { Task } from "../task.js";
 import type { TaskMetadata } from "../task-metadata.js";
 import { applyTaskResultState, copyTaskResult, readyTaskResult, TaskResult } from "../task-result.js";
+import { sendFinished } from "../execution.js";
+import { TaskResultStatus } from "../task-result-status.js";
 
 /**
  * Stores tasks and never runs them (Django 6: `DummyBackend`), for tests that check what was
@@ -28,6 +30,8 @@ export class DummyBackend extends BaseTaskBackend {
   override readonly supportsAsync = true;
   override readonly supportsMetadata = true;
   override readonly supportsUnique = true;
+  /** A stored READY result can be cancelled (it never runs anyway). */
+  override readonly supportsCancel = true;
 
   /** The results stored so far, oldest first. */
   readonly results: TaskResult<unknown>[] = [];
@@ -63,6 +67,22 @@ export class DummyBackend extends BaseTaskBackend {
     const found = this.results.find((r) => r.id === result.id);
     if (!found) throw new TaskResultDoesNotExistError(result.id);
     applyTaskResultState(found, { metadata: structuredClone(metadata) });
+  }
+
+  /**
+   * Marks a stored READY result CANCELLED (finished now) and sends `taskFinished`; any other status
+   * is left unchanged.
+   * @returns a copy of the stored result after the call.
+   * @throws TaskResultDoesNotExistError when this process stored no result with this id.
+   */
+  override async cancel(resultId: string): Promise<TaskResult<unknown>> {
+    const found = this.results.find((r) => r.id === resultId);
+    if (!found) throw new TaskResultDoesNotExistError(resultId);
+    if (found.status === TaskResultStatus.READY) {
+      applyTaskResultState(found, { status: TaskResultStatus.CANCELLED, finishedAt: new Date() });
+      sendFinished(DummyBackend, found);
+    }
+    return copyTaskResult(found);
   }
 
   /** Forgets every stored result. */

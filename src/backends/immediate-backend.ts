@@ -17,7 +17,8 @@ import { applyTaskResultState, readyTaskResult, type TaskResult } from "../task-
  * error level with its message (as Django's is). Sends `taskEnqueued`, `taskStarted` and
  * `taskFinished`. Unique tasks are accepted (so tests can swap this backend in) but never conflict:
  * each task has finished by the time its `enqueue` returns, and `uniqueFor` is not kept, as nothing
- * is stored.
+ * is stored. Nothing is left to cancel (`supportsCancel` is false): its results are finished, so
+ * `result.cancel()` answers `false` and `backend.cancel(id)` throws `NotSupportedError`.
  *
  * @example
  * ```ts

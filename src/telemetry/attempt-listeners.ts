@@ -9,8 +9,8 @@ export type AttemptEvent =
   | { kind: "started"; task: string; queue: string }
   | { kind: "finished"; task: string; queue: string; status: AttemptStatus; durationS: number };
 
-/** How an attempt ended: `RETRY` (failed, will run again), `INTERRUPTED` (handed back on shutdown). */
-export type AttemptStatus = "SUCCESSFUL" | "FAILED" | "RETRY" | "INTERRUPTED";
+/** How an attempt ended: `RETRY` (failed, will run again), `INTERRUPTED` (handed back on shutdown), `CANCELLED` (aborted by a cancel). */
+export type AttemptStatus = "SUCCESSFUL" | "FAILED" | "RETRY" | "INTERRUPTED" | "CANCELLED";
 
 const listeners = new Set<(event: AttemptEvent) => void>();
 

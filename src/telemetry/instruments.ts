@@ -28,7 +28,7 @@ export function instruments(otel: Otel): Instruments {
     meter,
     enqueued: meter.createCounter(METRIC.enqueued, { description: "Tasks enqueued", unit: "{task}" }),
     started: meter.createCounter(METRIC.started, { description: "Task attempts started", unit: "{task}" }),
-    finished: meter.createCounter(METRIC.finished, { description: "Task attempts ended, by status (SUCCESSFUL, FAILED, RETRY, INTERRUPTED)", unit: "{task}" }),
+    finished: meter.createCounter(METRIC.finished, { description: "Task attempts ended, by status (SUCCESSFUL, FAILED, RETRY, INTERRUPTED, CANCELLED)", unit: "{task}" }),
     attemptDuration: meter.createHistogram(METRIC.attemptDuration, { description: "Duration of one attempt of a task", unit: "s" }),
   };
   cache = { tracerProvider, meterProvider, instruments };

@@ -2,11 +2,12 @@ import { TaskResultDoesNotExistError } from "../errors.js";
 import { endAttempt, invokeTask, sendFinished, sendStarted, type SignalSender } from "../execution.js";
 import { logger } from "../logger.js";
 import { storableText, toTaskError } from "../task-error.js";
-import type { TaskResult } from "../task-result.js";
+import { applyTaskResultState, type TaskResult } from "../task-result.js";
 import { TaskResultStatus } from "../task-result-status.js";
 import { hasAttemptListeners } from "../telemetry/attempt-listeners.js";
 import { AttemptTelemetry } from "../telemetry/attempt-telemetry.js";
 import { loadOtel, otelIfLoaded } from "../telemetry/otel-api.js";
+import type { Cancellations } from "./cancellation.js";
 import { recordToResult } from "./record-to-result.js";
 import { withRetry } from "./retry.js";
 import { saveUnsavedMetadata, workerMetadataSaver } from "./save-metadata.js";
@@ -36,6 +37,12 @@ export interface ExecuteOptions {
   onEnded?: (id: string) => void;
   /** Called when the attempt was interrupted by `shutdownSignal` and the task handed back to READY. */
   onInterrupted?: (id: string) => void;
+  /**
+   * Where the attempt registers so a cancellation can abort it (the worker's). Without it (the
+   * programmatic API, the `execute/` endpoint) a cancelled attempt runs to its end and its outcome
+   * is refused by the store's fence all the same.
+   */
+  cancellations?: Cancellations;
 }
 
 /** The class whose signals a store backend sends (Django's `sender`): the backend's own class. */
@@ -66,6 +73,8 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
   const task = result.task;
   const sender = senderOf(backend);
   sendStarted(sender, result);
+  const cancels = options.cancellations;
+  const abortable = cancels ? (abort: (reason: unknown) => void) => cancels.attach(result.id, abort) : undefined;
   let otel = otelIfLoaded();
   if (otel === undefined) otel = await loadOtel();
   // Telemetry only when someone listens: nothing is allocated for it otherwise.
@@ -85,11 +94,20 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
     timeoutMs: backend.timeoutFor(task),
     cloneArgs: false,
     saveMetadata: task.takesContext ? workerMetadataSaver(backend, options.workerId, result.id) : undefined,
+    abortable,
   };
   let outcome = telemetry === null ? await invokeTask(result, invokeOptions) : await telemetry.run(() => invokeTask(result, invokeOptions));
+  const cancelled = cancels?.detach(result.id) === true;
   options.onEnded?.(result.id);
   const now = new Date();
   const log = () => ({ taskId: result.id, task: task.name, queue: task.queueName, attempt: result.attempts, durationMs: Math.round(outcome.durationMs) });
+
+  if (cancelled) {
+    // The store made it CANCELLED (and dropped our lock) before we aborted: nothing to record.
+    telemetry?.end("CANCELLED", null);
+    logger.info(log(), "task cancelled; its attempt was aborted and its outcome discarded");
+    return finishCancelled(backend, result, now);
+  }
 
   if (outcome.error && options.shutdownSignal?.aborted) {
     // Interrupted by shutdown, not failed by itself: hand it back untouched for another worker.
@@ -150,6 +168,12 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
   // The worker's store retries until the worker stops; giving up means the task runs again after its lease expires.
   const stored = await (options.store ?? storeOne(backend, options.workerId))(taskOutcome);
   if (!stored) {
+    const cancelledMeanwhile = await cancelledResult(backend, result.id).catch(() => undefined);
+    if (cancelledMeanwhile) {
+      logger.info(log(), "task cancelled while it ran; its outcome is discarded");
+      sendFinished(sender, cancelledMeanwhile);
+      return cancelledMeanwhile;
+    }
     logger.warn({ ...log(), workerId: options.workerId }, "task outcome not stored: the lease was lost and another worker took the task over");
   } else if (result.status === TaskResultStatus.SUCCESSFUL) {
     // Checked first: building the record costs more than the rest of a no-op task's bookkeeping.
@@ -183,6 +207,26 @@ async function storeUnreadable(backend: StoreBackend, claim: UnreadableClaim, op
   logger.error({ taskId: claim.id, task: claim.taskPath, error: firstLine(record.traceback) }, "task row unreadable; marked FAILED");
   await storeOne(backend, options.workerId)({ id: claim.id, status: "FAILED", errors: [...claim.errors, record], endedAt: new Date() });
   return current(backend, claim.id);
+}
+
+/**
+ * A cancelled attempt: the result as stored (CANCELLED), or, when the store cannot be read now,
+ * `result` marked CANCELLED at `now`; `taskFinished` is sent here, where the task ran.
+ */
+async function finishCancelled(backend: StoreBackend, result: TaskResult<unknown>, now: Date): Promise<TaskResult<unknown>> {
+  let finished = await cancelledResult(backend, result.id).catch(() => undefined);
+  if (!finished) {
+    applyTaskResultState(result, { status: TaskResultStatus.CANCELLED, finishedAt: now });
+    finished = result;
+  }
+  sendFinished(senderOf(backend), finished);
+  return finished;
+}
+
+/** The stored result of task `id` when it is CANCELLED, else `undefined`. */
+async function cancelledResult(backend: StoreBackend, id: string): Promise<TaskResult<unknown> | undefined> {
+  const record = await backend.taskStore.get(id);
+  return record?.status === TaskResultStatus.CANCELLED ? recordToResult(record) : undefined;
 }
 
 /** The task's result as stored now. @throws TaskResultDoesNotExistError when it is gone. */

@@ -9,3 +9,4 @@ export { isStoreBackend, type StoreBackend, type TaskStore } from "./store.js";
 export type * from "./store.js";
 export { scheduleReport, formatInZone, type ScheduleLine } from "./schedule-report.js";
 export type { SlotStore, RecordedSlot } from "./slot-store.js";
+export { cancelInStore, cancelStoredTask, type CancelReport } from "./cancel.js";

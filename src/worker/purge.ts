@@ -1,13 +1,16 @@
 import { InvalidOptionError } from "../errors.js";
-import type { PurgeFilter } from "./store.js";
+import type { FinishedStatus, PurgeFilter } from "./store.js";
 import { resolveStoreBackend } from "./resolve-store-backend.js";
 
 /** Options of {@link purgeCompletedTasks} (django-database-task's purge command). */
 export interface PurgeOptions {
   /** Delete tasks finished more than this many days ago; 0 for all finished tasks. @defaultValue 0 */
   days?: number;
-  /** Which finished statuses. @defaultValue `["SUCCESSFUL", "FAILED"]` */
-  statuses?: readonly ("SUCCESSFUL" | "FAILED")[];
+  /**
+   * Which finished statuses (`"CANCELLED"` too, on request: errand's extension).
+   * @defaultValue `["SUCCESSFUL", "FAILED"]`
+   */
+  statuses?: readonly FinishedStatus[];
   /** Tasks deleted per step (one statement on a database). @defaultValue 1000 */
   batchSize?: number;
   /** Count only; delete nothing. @defaultValue false */
@@ -35,7 +38,7 @@ export interface PurgeSummary {
  * Deletes finished tasks in batches (django-database-task's `purge_completed_database_tasks`). READY
  * and RUNNING tasks are never touched.
  * @throws InvalidOptionError naming the option for negative `days`, a `batchSize` < 1, or a status
- *   other than SUCCESSFUL/FAILED.
+ *   other than SUCCESSFUL/FAILED/CANCELLED.
  * @throws InvalidTaskBackendError when the backend has no store.
  */
 export async function purgeCompletedTasks(options: PurgeOptions = {}): Promise<PurgeSummary> {
@@ -44,8 +47,8 @@ export async function purgeCompletedTasks(options: PurgeOptions = {}): Promise<P
   const statuses = options.statuses ?? ["SUCCESSFUL", "FAILED"];
   if (!(typeof days === "number" && Number.isFinite(days) && days >= 0)) throw new InvalidOptionError("days", `days must be a number >= 0; got ${String(days)}.`);
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new InvalidOptionError("batchSize", `batchSize must be a whole number >= 1; got ${String(batchSize)}.`);
-  if (statuses.length === 0 || statuses.some((s) => s !== "SUCCESSFUL" && s !== "FAILED")) {
-    throw new InvalidOptionError("statuses", `statuses must be SUCCESSFUL and/or FAILED (READY and RUNNING tasks are never purged); got ${JSON.stringify(statuses)}.`);
+  if (statuses.length === 0 || statuses.some((s) => s !== "SUCCESSFUL" && s !== "FAILED" && s !== "CANCELLED")) {
+    throw new InvalidOptionError("statuses", `statuses must be SUCCESSFUL, FAILED and/or CANCELLED (READY and RUNNING tasks are never purged); got ${JSON.stringify(statuses)}.`);
   }
   const store = resolveStoreBackend(options.backend).taskStore;
   await store.open();

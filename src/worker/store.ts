@@ -8,8 +8,8 @@
  * `purge.ts`, `status-report.ts`, `execute-claimed.ts`, the completion batcher and the HTTP/admin
  * routes performed in SQL when the port was drawn, one method per operation, with rows decoded
  * into typed records ({@link TaskRecord}) at the store's boundary. Enqueueing stays
- * `BaseTaskBackend.enqueue` (the public API); cancellation, limits and periodic slots come with
- * their issues.
+ * `BaseTaskBackend.enqueue` (the public API); cancellation (`cancel`, `cancelledAmong`,
+ * `watchCancellations`) came with issue 17.
  *
  * What a store must guarantee (the conformance suite, `test/worker/store-suite.ts`, checks it):
  * - **Exactly-once claims.** Concurrent `claim`/`claimById` calls, from any number of processes
@@ -27,8 +27,11 @@
  *   ended) are stored as given, so a refresh reads what the worker returned; a purge window
  *   (`finishedMoreThanMsAgo`, store clock) is therefore off by the hosts' skew, which is harmless
  *   at the scale of days. {@link StoreCapabilities.clock} says which clock a store uses.
- * - **No silent loss.** A READY task stays READY until claimed or purged-never (purges touch only
- *   SUCCESSFUL and FAILED tasks); a RUNNING task whose lease expires is taken back by
+ * - **Cancellation.** `cancel` moves a READY or RUNNING task to CANCELLED in one atomic step and
+ *   clears its lock, so (by the fencing above) the running worker's late outcome is refused; a
+ *   CANCELLED task is never claimed again.
+ * - **No silent loss.** A READY task stays READY until claimed, cancelled or purged-never (purges
+ *   touch only finished tasks); a RUNNING task whose lease expires is taken back by
  *   `recoverExpired`, never left RUNNING.
  * - **Errors.** Methods reject only for real failures (connection loss, a broken schema), never
  *   for "nothing to do": no task, an unknown id and a lost fence are ordinary results.
@@ -41,6 +44,7 @@ import type { JsonValue } from "../json.js";
 import type { TaskMetadata } from "../task-metadata.js";
 import type { Task } from "../task.js";
 import type { TaskError } from "../task-error.js";
+import type { TaskResultStatus } from "../task-result-status.js";
 import type { SlotStore } from "./slot-store.js";
 import type {
   Claimed,
@@ -75,6 +79,24 @@ export interface StoreCapabilities {
   readonly clock: "store" | "host";
   /** The most outcomes one {@link TaskStore.storeOutcomes} call should carry (larger batches are split by the caller). */
   readonly maxBatchSize: number;
+  /**
+   * Whether {@link TaskStore.watchCancellations} announces cancellations of running tasks as they
+   * happen (PostgreSQL NOTIFY, Redis pub/sub). Without it (or while its connection is down) the
+   * worker learns of them by asking {@link TaskStore.cancelledAmong} about its tasks every 250 ms
+   * (every 2 s as a fallback where announcements exist). @defaultValue false
+   */
+  readonly supportsCancelNotify?: boolean;
+}
+
+/** What {@link TaskStore.cancel} did. */
+export interface CancelOutcome {
+  /** The task after the call (status CANCELLED when it is cancelled, by this call or before). */
+  record: TaskRecord;
+  /**
+   * The status before the call: READY or RUNNING when this call cancelled it; any other status
+   * means the task was left unchanged.
+   */
+  previousStatus: TaskResultStatus;
 }
 
 /** What to claim, and for whom. */
@@ -244,6 +266,28 @@ export interface TaskStore {
    * retry; they never reject the promise once it has resolved.
    */
   watch(listener: WakeListener): Promise<Disposer>;
+
+  // ---- cancellation (DESIGN §7) ---------------------------------------------------------
+
+  /**
+   * Cancels task `id` in one atomic step: a READY task (due or not) becomes CANCELLED and is never
+   * claimed; a RUNNING one becomes CANCELLED with its lock and lease cleared, so its worker's
+   * outcome, renewal and release are refused from then on (fencing), and the store announces it to
+   * {@link watchCancellations} subscribers where it can. `finishedAt` is now (store clock), and
+   * `TaskResult.wait()` waiters are woken as for any finish. Any other status is left unchanged.
+   * @returns what it did, or `undefined` when no task has this id.
+   */
+  cancel(id: string): Promise<CancelOutcome | undefined>;
+
+  /** Which of `ids` are CANCELLED now: how a worker learns that its running or prefetched tasks were cancelled. */
+  cancelledAmong(ids: readonly string[]): Promise<Set<string>>;
+
+  /**
+   * Subscribes to cancellations of RUNNING tasks (see {@link StoreCapabilities.supportsCancelNotify}):
+   * `listener` gets the id of each, in every process subscribed. Optional: a store without it
+   * leaves workers to {@link cancelledAmong}. Connection losses are the store's to retry.
+   */
+  watchCancellations?(listener: (id: string) => void): Promise<Disposer>;
 
   /** Whether an error this store threw is worth retrying (connection loss, restart, lock contention). */
   isTransient(error: unknown): boolean;

@@ -42,7 +42,7 @@ export interface TaskRecord {
   startedAt: Date | null;
   /** Start of the latest attempt. */
   lastAttemptedAt: Date | null;
-  /** When it became SUCCESSFUL or FAILED; `null` otherwise. */
+  /** When it became SUCCESSFUL, FAILED or CANCELLED; `null` otherwise. */
   finishedAt: Date | null;
   /** The worker holding a RUNNING task; `null` in every other status. */
   lockedBy: string | null;
@@ -146,6 +146,8 @@ export interface StatusCounts {
   running: number;
   successful: number;
   failed: number;
+  /** CANCELLED tasks (an errand extension). */
+  cancelled: number;
   /** When the longest-waiting pending task became due, or `null` when none is pending. */
   oldestPendingSince: Date | null;
   /** When the most recently due pending task became due, or `null`. */
@@ -182,13 +184,15 @@ export interface FinishedMinute {
   /** Tasks that became FAILED in it (attempts that will be retried are not counted). */
   failed: number;
 }
+/** A finished status: what a purge may delete (CANCELLED is errand's extension). */
+export type FinishedStatus = "SUCCESSFUL" | "FAILED" | "CANCELLED";
 
 /** Which finished tasks a purge deletes. */
 export interface PurgeFilter {
   /** Only tasks that finished more than this many milliseconds ago (store clock); 0 for all. */
   finishedMoreThanMsAgo: number;
-  /** Among SUCCESSFUL and FAILED only: READY and RUNNING tasks are never purged. */
-  statuses: readonly ("SUCCESSFUL" | "FAILED")[];
+  /** Among the finished statuses only: READY and RUNNING tasks are never purged. */
+  statuses: readonly FinishedStatus[];
   queueName?: string;
   taskPath?: string;
 }

@@ -65,6 +65,8 @@ export interface WorkerSummary {
   retried: number;
   /** Attempts cut short by the shutdown timeout and handed back to READY, not counted against `maxAttempts`. */
   interrupted: number;
+  /** Attempts aborted because their task was cancelled (`result.cancel()` and its faces). */
+  cancelled: number;
   durationMs: number;
 }
 

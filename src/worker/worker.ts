@@ -4,9 +4,14 @@ import { storableText } from "../task-error.js";
 import type { TaskResult } from "../task-result.js";
 import { maxStoringFor, planNext, type WorkerLoad } from "./claim-planner.js";
 import { CompletionBatcher } from "./completion-batcher.js";
+import { sendFinished, type SignalSender } from "../execution.js";
+import { applyTaskResultState } from "../task-result.js";
+import { TaskResultStatus } from "../task-result-status.js";
+import { Cancellations, startCancelWatch, type CancelWatch } from "./cancellation.js";
 import { executeClaimed, type ExecuteOptions } from "./execute-claimed.js";
 import { loadOtel } from "../telemetry/otel-api.js";
 import { observeQueues } from "../telemetry/queue-gauges.js";
+import { recordToResult } from "./record-to-result.js";
 import { installExitHook } from "./exit-hook.js";
 import { startLeaseKeeper } from "./lease-keeper.js";
 import { resolveStoreBackend } from "./resolve-store-backend.js";
@@ -63,13 +68,15 @@ export class Worker {
   /** Aborted when the worker gives up storing outcomes: on stop, a bounded wait after the last task function ended. */
   readonly #stopStoring = new AbortController();
   readonly #wake = new Wake();
+  /** The running attempts a cancellation can abort (see cancellation.ts). */
+  readonly #cancellations = new Cancellations();
   #noteStoreError: (error: unknown) => void = () => undefined;
   #stopping = false;
   #executeOptions: ExecuteOptions | undefined;
   /** The schedules this worker enqueues (its backend's, when scheduling). */
   readonly #schedules: Schedule[];
   #scheduler: RunningScheduler | undefined;
-  #stats = { processed: 0, succeeded: 0, failed: 0, retried: 0, interrupted: 0 };
+  #stats = { processed: 0, succeeded: 0, failed: 0, retried: 0, interrupted: 0, cancelled: 0 };
 
   /**
    * @throws InvalidOptionError for an invalid numeric option or worker id (naming the option).
@@ -155,6 +162,7 @@ export class Worker {
     const stopGauges = otel ? observeQueues(otel, store, this.#backend.alias) : undefined;
     const removeExitHook = installExitHook(this.id, () => [...this.#names]);
     let unwatch: Disposer | undefined;
+    let cancelWatch: CancelWatch | undefined;
     let reason: WorkerExitReason = "stopped";
     try {
       const unrunnable = new UnrunnableWarning(store, this.id, this.#taskNames, this.#queues, o.excludeQueues);
@@ -169,7 +177,14 @@ export class Worker {
           if (this.#executing.delete(taskId)) this.#wake.wake();
         },
         onInterrupted: () => this.#stats.interrupted++,
+        cancellations: this.#cancellations,
       };
+      cancelWatch = startCancelWatch({
+        store,
+        workerId: this.id,
+        held: () => [...this.#executing, ...this.#buffer.map((claimed) => claimed.id)],
+        onCancelled: (id) => this.#onCancelled(id),
+      });
       // Wake-ups from the store (PostgreSQL NOTIFY) start a new task within milliseconds; without
       // them the loop polls every intervalMs. No queue name: the store may have missed some.
       if (store.capabilities.supportsNotify) {
@@ -198,6 +213,7 @@ export class Worker {
       stopGauges?.();
       removeExitHook();
       await unwatch?.();
+      await cancelWatch?.stop();
     }
     const summary: WorkerSummary = { reason, ...this.#stats, durationMs: Math.round(performance.now() - started) };
     logger.info({ workerId: this.id, ...summary }, "worker stopped");
@@ -275,6 +291,30 @@ export class Worker {
     );
   }
 
+  /**
+   * A task this worker holds was cancelled (the store already made it CANCELLED and dropped the
+   * lock): a running attempt is aborted (execute-claimed.ts sends `taskFinished`); a prefetched one
+   * is dropped from the buffer unstarted, and `taskFinished` is sent here. Other ids (another
+   * worker's) are ignored.
+   */
+  #onCancelled(id: string): void {
+    if (this.#cancellations.cancel(id)) return;
+    const at = this.#buffer.findIndex((claimed) => claimed.id === id);
+    if (at < 0) return;
+    const [claimed] = this.#buffer.splice(at, 1);
+    logger.info({ taskId: id, task: claimed!.taskPath, workerId: this.id }, "prefetched task cancelled; it will not run");
+    if (!("unreadable" in claimed!)) {
+      try {
+        const result = recordToResult(claimed!);
+        applyTaskResultState(result, { status: TaskResultStatus.CANCELLED, finishedAt: new Date() });
+        sendFinished((this.#backend as object).constructor as SignalSender, result);
+      } catch (error) {
+        logger.debug({ err: (error as Error).message, taskId: id }, "could not build the cancelled task's result for taskFinished");
+      }
+    }
+    this.#wake.wake();
+  }
+
   #servesQueue(queue: string): boolean {
     if (this.#options.excludeQueues?.includes(queue)) return false;
     return this.#queues === null || this.#queues.includes(queue);
@@ -311,6 +351,7 @@ export class Worker {
   #count(result: TaskResult<unknown>, interrupted: boolean): void {
     this.#stats.processed++;
     if (result.status === "SUCCESSFUL") this.#stats.succeeded++;
+    else if (result.status === "CANCELLED") this.#stats.cancelled++;
     else if (result.status === "FAILED") this.#stats.failed++;
     else if (result.status === "READY" && !interrupted) this.#stats.retried++;
   }

@@ -11,7 +11,7 @@ assertBuilt();
 test("errand --help lists the commands and shows the config shape", async (t) => {
   const r = await runCli(["--help"]);
   t.is(r.code, 0);
-  for (const name of ["worker", "migrate", "status", "purge", "schedules"]) t.regex(r.stdout, new RegExp(`^  ${name} \\[options\\]`, "m"));
+  for (const name of ["worker", "migrate", "status", "purge", "schedules", "cancel"]) t.regex(r.stdout, new RegExp(`^  ${name} \\[options\\]`, "m"));
   t.regex(r.stdout, /defineConfig\(\{/);
 });
 
@@ -26,6 +26,7 @@ const commandFlags: Record<string, string[]> = {
   migrate: ["--check"],
   status: ["--json"],
   schedules: ["--json"],
+  cancel: ["--json", "<id...>"],
   purge: ["--days <n>", "--status <list>", "--batch-size <n>", "--dry-run", "--queue <name>", "--task <name>"],
 };
 
@@ -54,9 +55,10 @@ const usageErrors: [string[], RegExp][] = [
   [["worker", "--bogus"], /unknown option '--bogus'/],
   [["worker", "extra"], /too many arguments/],
   [["purge", "--days", "-1"], /--days must be a number of days >= 0; got "-1"/],
-  [["purge", "--status", "READY"], /--status must be SUCCESSFUL, FAILED or SUCCESSFUL,FAILED .*got "READY"/],
+  [["purge", "--status", "READY"], /--status must list SUCCESSFUL, FAILED and\/or CANCELLED, e\.g\. SUCCESSFUL,FAILED .*got "READY"/],
   [["purge", "--batch-size", "0"], /--batch-size must be a whole number >= 1; got "0"/],
   [["status", "--verbose"], /unknown option '--verbose'/],
+  [["cancel"], /missing required argument 'id'/],
   [["frobnicate"], /unknown command 'frobnicate'/],
 ];
 

@@ -44,8 +44,9 @@ function make(state: Partial<TaskResultState> & { args?: JsonValue[] } = {}): Ta
 }
 
 test("TaskResultStatus values equal their names, in life-cycle order", (t) => {
-  t.deepEqual(TaskResultStatus, { READY: "READY", RUNNING: "RUNNING", SUCCESSFUL: "SUCCESSFUL", FAILED: "FAILED" });
-  t.deepEqual(TASK_RESULT_STATUSES, ["READY", "RUNNING", "SUCCESSFUL", "FAILED"]);
+  t.deepEqual(TaskResultStatus, { READY: "READY", RUNNING: "RUNNING", SUCCESSFUL: "SUCCESSFUL", FAILED: "FAILED", CANCELLED: "CANCELLED" });
+  t.deepEqual(TASK_RESULT_STATUSES, ["READY", "RUNNING", "SUCCESSFUL", "FAILED", "CANCELLED"]);
+  t.true(isTaskResultStatus("CANCELLED"));
   t.true(isTaskResultStatus("FAILED"));
   t.false(isTaskResultStatus("failed"));
   t.false(isTaskResultStatus(null));
@@ -60,6 +61,12 @@ test('returnValue of a FAILED result throws Error("Task failed")', (t) => {
   const error = t.throws(() => make({ status: TaskResultStatus.FAILED, returnValue: 3 }).returnValue);
   t.is(error!.constructor, Error);
   t.is(error!.message, "Task failed");
+});
+
+test('returnValue of a CANCELLED result throws Error("Task was cancelled")', (t) => {
+  const error = t.throws(() => make({ status: TaskResultStatus.CANCELLED }).returnValue);
+  t.is(error!.constructor, Error);
+  t.is(error!.message, "Task was cancelled");
 });
 
 test('returnValue of a READY or RUNNING result throws Error("Task has not finished yet")', (t) => {
@@ -79,7 +86,7 @@ test("attempts is workerIds.length", (t) => {
   t.is(r.attempts, 2);
 });
 
-test("isFinished is true for SUCCESSFUL and FAILED only", (t) => {
+test("isFinished is true for SUCCESSFUL, FAILED and CANCELLED only", (t) => {
   t.deepEqual(
     TASK_RESULT_STATUSES.map((status) => [status, make({ status }).isFinished]),
     [
@@ -87,6 +94,7 @@ test("isFinished is true for SUCCESSFUL and FAILED only", (t) => {
       ["RUNNING", false],
       ["SUCCESSFUL", true],
       ["FAILED", true],
+      ["CANCELLED", true],
     ],
   );
 });

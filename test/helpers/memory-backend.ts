@@ -5,6 +5,7 @@ import type { JsonValue } from "../../src/json.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
 import { currentTraceContext } from "../../src/telemetry/trace-context.js";
+import { cancelInStore } from "../../src/worker/cancel.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend } from "../../src/worker/store.js";
 import { MemoryStore, type SeedTask } from "./memory-store.js";
@@ -30,6 +31,7 @@ export class MemoryBackend extends BaseTaskBackend implements StoreBackend {
   override readonly supportsGetResult = true;
   override readonly supportsAsync = true;
   override readonly supportsUnique = true;
+  override readonly supportsCancel = true;
   readonly taskStore: MemoryStore;
   readonly leaseMs: number;
   readonly #maxAttempts: number;
@@ -69,5 +71,9 @@ export class MemoryBackend extends BaseTaskBackend implements StoreBackend {
     const record = await this.taskStore.get(resultId);
     if (!record) throw new TaskResultDoesNotExistError(resultId);
     return recordToResult(record);
+  }
+
+  override async cancel(resultId: string): Promise<TaskResult<unknown>> {
+    return cancelInStore(this, resultId);
   }
 }

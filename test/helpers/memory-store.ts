@@ -3,7 +3,7 @@ import { EventEmitter } from "node:events";
 import type { JsonValue } from "../../src/json.js";
 import { progressOf, type TaskMetadata } from "../../src/task-metadata.js";
 import type {
-  ClaimByIdRequest, Claimed, ClaimRequest, OutcomeReceipt, PurgeFilter, RecoveryResult, StoreCapabilities, TaskFilter,
+  CancelOutcome, ClaimByIdRequest, Claimed, ClaimRequest, OutcomeReceipt, PurgeFilter, RecoveryResult, StoreCapabilities, TaskFilter,
   TaskListQuery, TaskOutcome, TaskPage, TaskRecord, TaskStore, WakeListener,
 } from "../../src/worker/store.js";
 import type { SlotStore } from "../../src/worker/slot-store.js";
@@ -54,7 +54,7 @@ const RUNNING = "RUNNING";
  * `await`, so JavaScript's single thread makes claims exactly-once. The proof that a store plugs in.
  */
 export class MemoryStore implements TaskStore {
-  readonly capabilities: StoreCapabilities = { supportsNotify: true, clock: "store", maxBatchSize: 500 };
+  readonly capabilities: StoreCapabilities = { supportsNotify: true, clock: "store", maxBatchSize: 500, supportsCancelNotify: true };
   readonly records = new Map<string, TaskRecord>();
   readonly #wakes = new EventEmitter();
   /** Slot rows by slot id (`slotId(key, fireTime)`): the unique constraint. */
@@ -202,6 +202,26 @@ export class MemoryStore implements TaskStore {
     return false;
   }
 
+  async cancel(id: string): Promise<CancelOutcome | undefined> {
+    const t = this.records.get(id);
+    if (!t) return undefined;
+    const previousStatus = t.status;
+    if (previousStatus === "READY" || previousStatus === RUNNING) {
+      Object.assign(t, { status: "CANCELLED", finishedAt: this.clock.now(), lockedBy: null, leaseExpiresAt: null });
+      if (previousStatus === RUNNING) this.#wakes.emit("cancel", id);
+    }
+    return { record: copy(t), previousStatus };
+  }
+
+  async cancelledAmong(ids: readonly string[]): Promise<Set<string>> {
+    return new Set(ids.filter((id) => this.records.get(id)?.status === "CANCELLED"));
+  }
+
+  async watchCancellations(listener: (id: string) => void): Promise<() => Promise<void>> {
+    this.#wakes.on("cancel", listener);
+    return async () => void this.#wakes.off("cancel", listener);
+  }
+
   #all = (pred: (t: TaskRecord) => boolean) => [...this.records.values()].filter(pred);
   #due = (t: TaskRecord) => t.status === "READY" && t.availableAt.getTime() <= this.clock.ms;
 
@@ -258,7 +278,7 @@ export class MemoryStore implements TaskStore {
     const n = (status: string) => rows.filter((t) => t.status === status).length;
     return {
       pending: pending.length, delayed: rows.filter((t) => t.status === "READY").length - pending.length,
-      running: n(RUNNING), successful: n("SUCCESSFUL"), failed: n("FAILED"),
+      running: n(RUNNING), successful: n("SUCCESSFUL"), failed: n("FAILED"), cancelled: n("CANCELLED"),
       oldestPendingSince: pending.length ? new Date(Math.min(...pending)) : null, newestPendingSince: pending.length ? new Date(Math.max(...pending)) : null,
     };
   }

@@ -99,7 +99,7 @@ for (const t of targets) {
     await clearTasks(t.alias);
     const api = appFor(t.alias);
     tt.deepEqual(await (await api.get("/status/")).json(), {
-      pending_count: 0, delayed_count: 0, running_count: 0, successful_count: 0, failed_count: 0, oldest_pending_wait: null, newest_pending_wait: null,
+      pending_count: 0, delayed_count: 0, running_count: 0, successful_count: 0, failed_count: 0, cancelled_count: 0, oldest_pending_wait: null, newest_pending_wait: null,
     });
     await add().enqueue(1, 1);
     await boom().enqueue("z");

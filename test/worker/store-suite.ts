@@ -9,6 +9,7 @@ import type { ExecutionContext, TestFn } from "ava";
 import type { Claimed, ClaimedRecord, TaskOutcome, TaskStore } from "../../src/worker/store.js";
 import type { SeedTask } from "../helpers/memory-store.js";
 import { withTraceContext } from "../../src/telemetry/trace-context.js";
+import { storeCancelSuite } from "./store-suite-cancel.js";
 
 /** A store under test and what the suite needs around it. */
 export interface StoreHarness {
@@ -332,4 +333,6 @@ export function storePortSuite(test: TestFn, makeStore: () => Promise<StoreHarne
     await dispose();
     await dispose();
   });
+
+  storeCancelSuite(withStore);
 }

@@ -19,6 +19,7 @@ export async function statusCounts(ctx: QueryContext, _now?: Date, queueName?: s
        SUM(CASE WHEN status = 'RUNNING' THEN 1 ELSE 0 END) AS running,
        SUM(CASE WHEN status = 'SUCCESSFUL' THEN 1 ELSE 0 END) AS successful,
        SUM(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END) AS failed,
+       SUM(CASE WHEN status = 'CANCELLED' THEN 1 ELSE 0 END) AS cancelled,
        MIN(CASE WHEN ${due} THEN available_at END) AS oldest,
        MAX(CASE WHEN ${due} THEN available_at END) AS newest
      FROM ${ctx.table}${queue}`,
@@ -33,6 +34,7 @@ export async function statusCounts(ctx: QueryContext, _now?: Date, queueName?: s
     running: count(r.running),
     successful: count(r.successful),
     failed: count(r.failed),
+    cancelled: count(r.cancelled),
     oldestPendingSince: ctx.dialect.fromDb(r.oldest),
     newestPendingSince: ctx.dialect.fromDb(r.newest),
   };
