@@ -5,6 +5,7 @@
 // First, so that an unsupported Node.js fails with one clear message before anything else loads.
 import "./node-version.js";
 export { task, Task, type TaskOptions, type TaskOverrides } from "./task.js";
+export { checkQueueLimits, concurrencyKeyOf, type QueueLimitOptions, type TaskConcurrency } from "./limits.js";
 export { TaskResult, type TaskResultState } from "./task-result.js";
 export { TaskResultStatus, TASK_RESULT_STATUSES, isTaskResultStatus } from "./task-result-status.js";
 export type { TaskContext } from "./task-context.js";

@@ -10,6 +10,7 @@ import {
   TASK_MIN_PRIORITY,
 } from "./constants.js";
 import { InvalidTaskError, TaskResultMismatchError } from "./errors.js";
+import { checkTaskConcurrency, type TaskConcurrency } from "./limits.js";
 import { toJsonArgs } from "./json.js";
 import type { JsonTaskCheck } from "./json-types.js";
 import { getRegisteredTask, registerTask } from "./registry.js";
@@ -43,6 +44,12 @@ export interface TaskOptions {
    * `TaskTimeoutError`. `null`: no limit. @defaultValue the backend's `OPTIONS.timeout`, else none
    */
   timeout?: number | null;
+  /**
+   * Most attempts of this task RUNNING at once across every worker of its backend, optionally per
+   * key computed from the arguments at enqueue (see {@link TaskConcurrency}); enforced by the
+   * store's claim. @defaultValue none
+   */
+  concurrency?: TaskConcurrency;
 }
 
 /** What `Task.using()` may change. `undefined` leaves a field unchanged; `runAfter: null` clears it. */
@@ -69,6 +76,7 @@ interface TaskFields<P extends unknown[]> {
   maxAttempts: number | null;
   backoff: Backoff | null;
   timeout: number | null;
+  concurrency?: TaskConcurrency | null;
 }
 
 /**
@@ -100,6 +108,8 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
   readonly backoff: Backoff | null;
   /** Milliseconds an attempt may run, or `null` for the backend's default (none unless configured). */
   readonly timeout: number | null;
+  /** Most attempts running at once across all workers (per key when it has one), or `null` for no limit. */
+  readonly concurrency: TaskConcurrency | null;
 
   /** @internal use {@link task} to define tasks. */
   constructor(fields: TaskFields<P>) {
@@ -113,6 +123,7 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
     this.maxAttempts = fields.maxAttempts;
     this.backoff = fields.backoff;
     this.timeout = fields.timeout;
+    this.concurrency = fields.concurrency ?? null;
     Object.freeze(this);
   }
 
@@ -206,6 +217,7 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
       maxAttempts: this.maxAttempts,
       backoff: this.backoff,
       timeout: this.timeout,
+      concurrency: this.concurrency,
     };
   }
 }
@@ -247,11 +259,13 @@ function sameDefinition(a: Task<any, any, any>, b: Task<any, any, any>): boolean
     a.takesContext === b.takesContext &&
     a.maxAttempts === b.maxAttempts &&
     a.timeout === b.timeout &&
-    a.backoff === b.backoff
+    a.backoff === b.backoff &&
+    a.concurrency?.limit === b.concurrency?.limit &&
+    a.concurrency?.key === b.concurrency?.key
   );
 }
 
-const KNOWN_OPTIONS = new Set(["name", "priority", "queueName", "backend", "takesContext", "maxAttempts", "backoff", "timeout"]);
+const KNOWN_OPTIONS = new Set(["name", "priority", "queueName", "backend", "takesContext", "maxAttempts", "backoff", "timeout", "concurrency"]);
 
 function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
   if (typeof fn !== "function") {
@@ -277,6 +291,7 @@ function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
   if (takesContext && fn.length < 1) {
     throw new InvalidTaskError(`Task '${name}' takes context but its function has no first parameter for it; declare (context, ...args).`);
   }
+  if (options.concurrency !== undefined) checkTaskConcurrency(options.concurrency, name);
   const defined = new Task({
     name,
     priority: options.priority ?? DEFAULT_TASK_PRIORITY,
@@ -288,6 +303,7 @@ function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
     maxAttempts: options.maxAttempts ?? null,
     backoff: options.backoff ?? null,
     timeout: options.timeout ?? null,
+    concurrency: options.concurrency ? { ...options.concurrency } : null,
   });
   checkDefinition(defined);
   const existing = getRegisteredTask(name);
@@ -319,7 +335,7 @@ function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
  * an error such as `errand: task arguments must be JSON values (Date is not; pass date.toISOString())`.
  * @throws InvalidTaskError for an anonymous function without `name`, a name used by a different task,
  *   a priority outside [-100, 100], `takesContext` without a first parameter, or an invalid
- *   `maxAttempts`, `timeout` or `backoff`.
+ *   `maxAttempts`, `timeout`, `backoff` or `concurrency`.
  */
 export function task<F extends AnyFunction>(
   fn: F & JsonTaskCheck<Parameters<F>, ReturnType<F>>,

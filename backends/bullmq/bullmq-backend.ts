@@ -138,6 +138,21 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     return results;
   }
 
+  /** Pauses queue `name` with BullMQ's `Queue.pause()` (DESIGN §7): no worker takes its jobs until resumed. Idempotent. */
+  async pauseQueue(name: string): Promise<void> {
+    await this.taskStore.pauseQueue(name);
+  }
+
+  /** Resumes queue `name` (BullMQ's `Queue.resume()`). Idempotent. */
+  async resumeQueue(name: string): Promise<void> {
+    await this.taskStore.resumeQueue(name);
+  }
+
+  /** The paused queues, sorted. */
+  async pausedQueues(): Promise<string[]> {
+    return this.taskStore.pausedQueues();
+  }
+
   /**
    * The stored result, from any process.
    * @throws TaskResultDoesNotExistError when no task has this id (or it was purged).

@@ -23,6 +23,9 @@ export const BULLMQ_STORE_CAPABILITIES: StoreCapabilities = {
   // the process calling it; only lock expiry runs on Redis's clock.
   clock: "host",
   maxBatchSize: 100,
+  // Task and queue limits are enforced by the database store's claim only (for now): a worker with
+  // limits on this store refuses to start, naming them.
+  supportsLimits: false,
 };
 
 /**
@@ -57,6 +60,27 @@ export class BullMQStore implements TaskStore {
 
   async claim(request: ClaimRequest): Promise<Claimed[]> {
     return claimJobs(await this.context(), this.#held, request);
+  }
+
+  /** BullMQ's own queue pause (`Queue.pause()`): its jobs wait in the `paused` list, as for any BullMQ worker. */
+  async pauseQueue(name: string): Promise<void> {
+    const ctx = await this.context();
+    await ctx.registerQueue(name);
+    await ctx.queue(name).pause();
+  }
+
+  /** BullMQ's `Queue.resume()`. */
+  async resumeQueue(name: string): Promise<void> {
+    const ctx = await this.context();
+    await ctx.queue(name).resume();
+  }
+
+  /** The known queues BullMQ reports paused (`Queue.isPaused()`). */
+  async pausedQueues(): Promise<string[]> {
+    const ctx = await this.context();
+    const queues = await ctx.knownQueues();
+    const paused = await Promise.all(queues.map((name) => ctx.queue(name).isPaused()));
+    return queues.filter((_, i) => paused[i]);
   }
 
   async claimById(r: ClaimByIdRequest): Promise<Claimed | undefined> {

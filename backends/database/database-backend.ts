@@ -10,6 +10,7 @@ import { logger } from "../../src/logger.js";
 import { taskEnqueued } from "../../src/signals.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
+import { checkQueueLimits, concurrencyKeyOf, type QueueLimitOptions } from "../../src/limits.js";
 import { describeDatabaseUrl, translateDatabaseError } from "./database-errors.js";
 import { DatabaseStore } from "./database-store.js";
 import { dialectOf, mysqlDialect, postgresqlDialect, sqliteDialect, type Dialect } from "./dialect.js";
@@ -55,6 +56,8 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
   readonly leaseMs: number;
   /** Whether SUCCESSFUL results stay stored (see {@link DatabaseBackendOptions.keepSuccessfulResults}). */
   readonly keepSuccessfulResults: boolean;
+  /** Per-queue limits (see {@link DatabaseBackendOptions.queues}), enforced by the store's claim. */
+  readonly queueLimits: Readonly<Record<string, QueueLimitOptions>>;
   readonly #idFunction: () => string;
   readonly #defaultBackoff: BackoffFunction;
   #ready: Promise<{ orm: ErrandOrm; ctx: QueryContext }> | undefined;
@@ -73,6 +76,7 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
     this.keepSuccessfulResults = this.databaseOptions.keepSuccessfulResults ?? DATABASE_DEFAULTS.keepSuccessfulResults;
     this.notifyChannel = notifyChannel(this.tableName);
     this.finishedChannel = finishedChannel(this.tableName);
+    this.queueLimits = this.databaseOptions.queues === undefined ? {} : checkQueueLimits(this.databaseOptions.queues, `TASKS.${alias}.OPTIONS.queues`, this.queues);
     this.#idFunction = this.databaseOptions.idFunction ?? randomUUID;
     this.#defaultBackoff = toBackoffFunction(this.databaseOptions.backoff);
   }
@@ -158,6 +162,24 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
     return task.maxAttempts ?? this.databaseOptions.maxAttempts ?? DATABASE_DEFAULTS.maxAttempts;
   }
 
+  /**
+   * Pauses queue `name` (DESIGN §7): workers stop claiming its tasks within a second; RUNNING ones
+   * go on. Idempotent; a queue not used yet can be paused ahead. Also `errand queues pause NAME`.
+   */
+  async pauseQueue(name: string): Promise<void> {
+    await this.taskStore.pauseQueue(name);
+  }
+
+  /** Resumes queue `name` (PostgreSQL wakes idle workers at once). Idempotent. */
+  async resumeQueue(name: string): Promise<void> {
+    await this.taskStore.resumeQueue(name);
+  }
+
+  /** The paused queues, sorted. */
+  async pausedQueues(): Promise<string[]> {
+    return this.taskStore.pausedQueues();
+  }
+
   /** Milliseconds an attempt of `task` may run, or `null` for no limit. */
   timeoutFor(task: Task<any, any, any>): number | null {
     return task.timeout ?? this.databaseOptions.timeout ?? null;
@@ -178,7 +200,7 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
     if (argsList.length === 0) return [];
     const ctx = await this.queryContext();
     const enqueuedAt = new Date();
-    const items: NewTaskItem[] = argsList.map((args) => ({ id: this.#newId(), args }));
+    const items: NewTaskItem[] = argsList.map((args) => ({ id: this.#newId(), args, concurrencyKey: concurrencyKeyOf(task.concurrency, args, task.name) }));
     // Wake idle workers (PostgreSQL LISTEN) unless the task is deferred: they poll for those.
     const dueNow = task.runAfter === null || task.runAfter.getTime() <= enqueuedAt.getTime();
     await insertTasks(

@@ -71,6 +71,8 @@ export interface DBTaskResultRow {
   lockedBy: string | null;
   /** The fire time of the periodic slot that enqueued the task, or null (enqueued by a call). */
   scheduledAt: Date | null;
+  /** The key a task's `concurrency` limit counts it under, computed at enqueue; null without one. */
+  concurrencyKey: string | null;
   /** Properties `em.create` may leave out: the database (or `onCreate`) fills them. */
   [OptionalProps]?: "priority" | "errors" | "workerIds" | "attempts" | "maxAttempts";
 }
@@ -120,6 +122,14 @@ export function taskResultIndexNames(tableName: string): TaskResultIndexNames {
  */
 export function slotTableName(tableName: string): string {
   return `${tableName}_slot`;
+}
+
+/**
+ * The table of limits and paused queues that goes with a task table: `<tableName>_limit` (see
+ * `migrations/limits.ts` and `queries/claim-limited.ts`). At most 52 characters.
+ */
+export function limitTableName(tableName: string): string {
+  return `${tableName}_limit`;
 }
 
 /** The entity name for `tableName`: `DBTaskResult` for the default table, `DBTaskResult_<table>` otherwise. */
@@ -179,6 +189,7 @@ function buildEntity(tableName: string): EntitySchema<DBTaskResultRow> {
       leaseExpiresAt: p.datetime().nullable(),
       lockedBy: p.string().length(64).nullable(),
       scheduledAt: p.datetime().nullable(),
+      concurrencyKey: p.string().length(255).nullable(),
     },
     indexes: [
       // Raw statement because MikroORM 7's SQLite introspection drops the DESC (it reads

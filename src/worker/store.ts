@@ -38,6 +38,7 @@
  */
 import type { BackoffFunction } from "../backoff.js";
 import type { JsonValue } from "../json.js";
+import type { QueueLimitOptions } from "../limits.js";
 import type { Task } from "../task.js";
 import type { TaskError } from "../task-error.js";
 import type { SlotStore } from "./slot-store.js";
@@ -73,6 +74,27 @@ export interface StoreCapabilities {
   readonly clock: "store" | "host";
   /** The most outcomes one {@link TaskStore.storeOutcomes} call should carry (larger batches are split by the caller). */
   readonly maxBatchSize: number;
+  /**
+   * Whether {@link TaskStore.claim} enforces {@link ClaimRequest.limits} (task and queue
+   * concurrency, queue rate limits). A worker refuses to start with limits on a store without it.
+   */
+  readonly supportsLimits: boolean;
+}
+
+/**
+ * Limits a claim must respect (DESIGN §7), counted across every claimer of the store: a task of a
+ * limited name or queue is claimed only while the RUNNING tasks (and, for a rate limit, the
+ * attempts started in the last `perMs`) leave room. Manual runs by id ({@link TaskStore.claimById})
+ * are not limited.
+ */
+export interface ClaimLimits {
+  /**
+   * Per task name: most RUNNING at once; counted per stored concurrency key for tasks enqueued with
+   * one (`task({ concurrency: { limit, key } })`), per name otherwise.
+   */
+  tasks: Readonly<Record<string, number>>;
+  /** Per queue name: its concurrency and rate limit (backend OPTIONS `queues`). */
+  queues: Readonly<Record<string, QueueLimitOptions>>;
 }
 
 /** What to claim, and for whom. */
@@ -89,6 +111,11 @@ export interface ClaimRequest {
   limit: number;
   /** Lease length in milliseconds, counted from the claim on the store's clock. */
   leaseMs: number;
+  /**
+   * Limits to enforce inside the claim; absent when none apply, so the store takes its unlimited
+   * (fastest) path. Paused queues are not here: the worker excludes them (`excludeQueues`).
+   */
+  limits?: ClaimLimits;
 }
 
 /** Which task to claim by id (the `execute/` endpoint, `runTaskById`, the admin's Run/Retry). */
@@ -237,6 +264,21 @@ export interface TaskStore {
   /** Whether an error this store threw is worth retrying (connection loss, restart, lock contention). */
   isTransient(error: unknown): boolean;
 
+  // ---- paused queues (DESIGN §7) ----------------------------------------------------------
+
+  /**
+   * Pauses queue `name` (known or not yet): workers stop claiming its tasks (within a second: they
+   * re-read the paused list at most once a second); RUNNING tasks go on. Idempotent. Wakes workers
+   * on stores with notifications.
+   */
+  pauseQueue(name: string): Promise<void>;
+
+  /** Resumes queue `name`, waking workers on stores with notifications. Idempotent. */
+  resumeQueue(name: string): Promise<void>;
+
+  /** The paused queues, sorted. */
+  pausedQueues(): Promise<string[]>;
+
   // ---- counts for the worker and `errand status` -----------------------------------------
 
   /** The READY tasks that are due now (store clock), in `queues` (`null`: all). */
@@ -306,6 +348,8 @@ export interface StoreBackend {
   timeoutFor(task: Task<any, any, any>): number | null;
   /** The back-off function deciding when a failed attempt of `task` runs again. */
   backoffFor(task: Task<any, any, any>): BackoffFunction;
+  /** Per-queue limits (OPTIONS `queues`), enforced by the store's claim. @defaultValue none */
+  readonly queueLimits?: Readonly<Record<string, QueueLimitOptions>>;
 }
 
 /** Whether `backend` runs its tasks through a store (so a Worker can serve it). */

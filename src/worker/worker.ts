@@ -2,6 +2,7 @@ import { logger } from "../logger.js";
 import { registeredTasks } from "../registry.js";
 import { storableText } from "../task-error.js";
 import type { TaskResult } from "../task-result.js";
+import { claimLimitsFor } from "./claim-limits.js";
 import { maxStoringFor, planNext, type WorkerLoad } from "./claim-planner.js";
 import { CompletionBatcher } from "./completion-batcher.js";
 import { executeClaimed, type ExecuteOptions } from "./execute-claimed.js";
@@ -11,8 +12,9 @@ import { resolveStoreBackend } from "./resolve-store-backend.js";
 import { withRetry } from "./retry.js";
 import type { Schedule } from "../periodic/schedule.js";
 import { schedulesFor, startScheduling, type RunningScheduler } from "./scheduling.js";
+import { PausedQueues } from "./paused-queues.js";
 import { drainRunning, releaseBuffered, takeBackOrphans } from "./shutdown.js";
-import type { Claimed, Disposer, StoreBackend, TaskStore } from "./store.js";
+import type { Claimed, ClaimLimits, ClaimRequest, Disposer, StoreBackend, TaskStore } from "./store.js";
 import { UnrunnableWarning } from "./unrunnable-warning.js";
 import { Wake } from "./wake.js";
 import { defaultWorkerId } from "./worker-id.js";
@@ -43,6 +45,10 @@ export class Worker {
   readonly #store: TaskStore;
   readonly #taskNames: string[];
   readonly #queues: string[] | null;
+  /** The limits every claim carries (task and queue concurrency, rate limits), or `undefined` for none. */
+  readonly #limits: ClaimLimits | undefined;
+  /** The paused queues, excluded from claims. */
+  readonly #paused: PausedQueues;
   /** Every task started and not yet stored: running, or ended with its outcome being stored. */
   readonly #running = new Map<string, Promise<void>>();
   /** How many tasks have left {@link #running} (stored, or given up); the loop compares it across a claim. */
@@ -73,6 +79,7 @@ export class Worker {
    * @throws InvalidOptionError for an invalid numeric option or worker id (naming the option).
    * @throws InvalidTaskBackendError when the backend alias is unknown or its backend has no store.
    * @throws InvalidScheduleError for an invalid `periodic` entry, naming it.
+   * @throws InvalidOptionError when tasks or queues have limits the backend's store cannot enforce.
    */
   constructor(options: WorkerOptions = {}) {
     checkOptions(options);
@@ -82,7 +89,10 @@ export class Worker {
     // Stored in every attempt's record: no NUL or invalid Unicode, which PostgreSQL would refuse.
     this.id = storableText(options.workerId ?? defaultWorkerId());
     this.#maxStoring = maxStoringFor(this.#options.concurrency, this.#options.prefetch);
-    this.#taskNames = [...new Set((options.tasks ?? registeredTasks()).map((t) => t.name))];
+    const tasks = options.tasks ?? registeredTasks();
+    this.#taskNames = [...new Set(tasks.map((t) => t.name))];
+    this.#limits = claimLimitsFor(tasks, this.#backend);
+    this.#paused = new PausedQueues(this.#store);
     this.#queues = !options.queues || options.queues === "*" || options.queues.includes("*") ? null : [...options.queues];
     const scheduling = options.scheduling !== false && !this.#options.batch;
     this.#schedules = scheduling ? schedulesFor(options.periodic, this.#backend.alias) : [];
@@ -169,6 +179,7 @@ export class Worker {
       // them the loop polls every intervalMs. No queue name: the store may have missed some.
       if (store.capabilities.supportsNotify) {
         unwatch = await store.watch((queue) => {
+          this.#paused.invalidate(queue);
           if (queue === undefined || this.#servesQueue(queue)) this.#wake.wake();
         });
       }
@@ -251,17 +262,23 @@ export class Worker {
 
   #claim(limit: number): Promise<Claimed[]> {
     const store = this.#store;
-    const request = {
+    const excludeQueues = this.#options.excludeQueues ?? [];
+    const request: ClaimRequest = {
       workerId: this.id,
       taskNames: this.#taskNames,
       queues: this.#queues,
-      excludeQueues: this.#options.excludeQueues ?? [],
+      excludeQueues,
       limit,
       leaseMs: this.#backend.leaseMs,
+      ...(this.#limits && { limits: this.#limits }),
+    };
+    const claim = async (): Promise<Claimed[]> => {
+      const paused = await this.#paused.current();
+      return store.claim(paused.length === 0 ? request : { ...request, excludeQueues: [...excludeQueues, ...paused] });
     };
     return withRetry(
       () =>
-        store.claim(request).catch((error: unknown) => {
+        claim().catch((error: unknown) => {
           this.#noteStoreError(error);
           throw error;
         }),

@@ -8,6 +8,7 @@ import type {
 import type { SlotStore } from "../../src/worker/slot-store.js";
 import { scheduledTask } from "../../src/periodic/schedule.js";
 import { slotId } from "../../src/periodic/slots.js";
+import { MemoryLimits } from "./memory-limits.js";
 
 /** A slot row of the memory store. */
 export interface SlotRow {
@@ -30,6 +31,8 @@ export interface SeedTask {
   backendName?: string;
   /** The periodic slot's fire time, for a task a slot enqueued. @defaultValue null */
   scheduledAt?: Date | null;
+  /** The key its task's `concurrency` limit counts it under. @defaultValue none */
+  concurrencyKey?: string | null;
 }
 
 /** A clock the test moves by hand (epoch milliseconds). */
@@ -50,8 +53,9 @@ const RUNNING = "RUNNING";
  * `await`, so JavaScript's single thread makes claims exactly-once. The proof that a store plugs in.
  */
 export class MemoryStore implements TaskStore {
-  readonly capabilities: StoreCapabilities = { supportsNotify: true, clock: "store", maxBatchSize: 500 };
+  readonly capabilities: StoreCapabilities = { supportsNotify: true, clock: "store", maxBatchSize: 500, supportsLimits: true };
   readonly records = new Map<string, TaskRecord>();
+  readonly limits = new MemoryLimits();
   readonly #wakes = new EventEmitter();
   /** Slot rows by slot id (`slotId(key, fireTime)`): the unique constraint. */
   readonly slotRows = new Map<string, SlotRow>();
@@ -92,6 +96,7 @@ export class MemoryStore implements TaskStore {
       lastAttemptedAt: null, finishedAt: null, lockedBy: null, leaseExpiresAt: null, scheduledAt: seed.scheduledAt ?? null,
     };
     this.records.set(record.id, record);
+    if (seed.concurrencyKey) this.limits.keys.set(record.id, seed.concurrencyKey);
     if (!runAfter) this.#wakes.emit("wake", record.queueName);
     return copy(record);
   }
@@ -104,7 +109,10 @@ export class MemoryStore implements TaskStore {
       .filter((t) => t.status === "READY" && t.availableAt.getTime() <= now && r.taskNames.includes(t.taskPath))
       .filter((t) => (r.queues === null || r.queues.includes(t.queueName)) && !r.excludeQueues.includes(t.queueName))
       .sort((a, b) => b.priority - a.priority || +a.availableAt - +b.availableAt || +a.enqueuedAt - +b.enqueuedAt);
-    return due.slice(0, Math.max(0, r.limit)).map((t) => this.#start(t, r.workerId, r.leaseMs));
+    const fits = this.limits.filter(r.limits, this.records.values(), now);
+    const picked: TaskRecord[] = [];
+    for (const t of due) if (picked.length < r.limit && fits(t)) picked.push(t);
+    return picked.map((t) => this.#start(t, r.workerId, r.leaseMs));
   }
 
   async claimById(r: ClaimByIdRequest): Promise<Claimed | undefined> {
@@ -189,6 +197,19 @@ export class MemoryStore implements TaskStore {
 
   isTransient(): boolean {
     return false;
+  }
+
+  async pauseQueue(name: string): Promise<void> {
+    this.limits.paused.add(name);
+  }
+
+  async resumeQueue(name: string): Promise<void> {
+    this.limits.paused.delete(name);
+    this.#wakes.emit("wake", name);
+  }
+
+  async pausedQueues(): Promise<string[]> {
+    return [...this.limits.paused].sort();
   }
 
   #all = (pred: (t: TaskRecord) => boolean) => [...this.records.values()].filter(pred);

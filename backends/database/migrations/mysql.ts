@@ -11,6 +11,7 @@
  * after a failure between them completes it.
  */
 import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
+import { mysqlLimitsMigration } from "./limits.js";
 import type { ErrandMigration } from "./migration.js";
 
 /** Stable name recorded in the migrations table; the same as on the other dialects. */
@@ -81,5 +82,5 @@ export function mysqlMigrations(tableName: string): ErrandMigration[] {
     down: [`drop table if exists ${slots}`, `alter table ${t} drop column \`scheduled_at\``],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, mysqlLimitsMigration(tableName)];
 }

@@ -3,6 +3,7 @@
  * schema generator derives from `entity.ts` (the schema test fails on any difference).
  */
 import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
+import { postgresqlLimitsMigration } from "./limits.js";
 import type { ErrandMigration } from "./migration.js";
 
 /** Stable name recorded in the migrations table; never rename it, or the table is created twice. */
@@ -69,5 +70,5 @@ export function postgresqlMigrations(tableName: string): ErrandMigration[] {
     down: [`drop table if exists ${slots}`, `alter table ${t} drop column "scheduled_at"`],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, postgresqlLimitsMigration(tableName)];
 }

@@ -5,6 +5,7 @@
  * stores as TEXT and INTEGER (epoch milliseconds) values; see `dialect.ts`.
  */
 import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
+import { sqliteLimitsMigration } from "./limits.js";
 import type { ErrandMigration } from "./migration.js";
 
 /** Stable name recorded in the migrations table; never rename it, or the table is created twice. */
@@ -71,5 +72,5 @@ export function sqliteMigrations(tableName: string): ErrandMigration[] {
     down: [`drop table if exists ${slots}`, `alter table ${t} drop column \`scheduled_at\``],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, sqliteLimitsMigration(tableName)];
 }
