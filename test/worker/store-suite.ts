@@ -8,6 +8,7 @@
 import type { ExecutionContext, TestFn } from "ava";
 import type { Claimed, ClaimedRecord, TaskOutcome, TaskStore } from "../../src/worker/store.js";
 import type { SeedTask } from "../helpers/memory-store.js";
+import { storeLimitsSuite } from "./store-suite-limits.js";
 
 /** A store under test and what the suite needs around it. */
 export interface StoreHarness {
@@ -254,4 +255,6 @@ export function storePortSuite(test: TestFn, makeStore: () => Promise<StoreHarne
     await dispose();
     await dispose();
   });
+
+  storeLimitsSuite(withStore);
 }
