@@ -1,5 +1,5 @@
 /**
- * The `errand` command line: `worker`, `migrate`, `status`, `purge`, `schedules`. `bin/errand.js` runs the built
+ * The `errand` command line: `worker`, `migrate`, `status`, `purge`, `schedules`, `queues`. `bin/errand.js` runs the built
  * copy of this file. Exit codes: 0 success, 1 the command failed (missing config, unreachable
  * database, pending migrations with `migrate --check`), 2 bad command line.
  */
@@ -8,12 +8,13 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerPurgeCommand } from "./commands/purge.js";
+import { registerQueuesCommand } from "./commands/queues.js";
 import { registerSchedulesCommand } from "./commands/schedules.js";
 import { registerStatusCommand } from "./commands/status.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 import { CliError, UsageError } from "./errors.js";
 
-const COMMANDS = ["worker", "migrate", "status", "purge", "schedules"];
+const COMMANDS = ["worker", "migrate", "status", "purge", "schedules", "queues"];
 
 /** errand's version, from the nearest package.json named "errand" (the same code runs from src and dist). */
 function version(): string {
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerPurgeCommand(program);
   registerSchedulesCommand(program);
+  registerQueuesCommand(program);
   program.addHelpText(
     "after",
     `
@@ -59,7 +61,8 @@ Examples:
   $ errand worker --concurrency 4
   $ errand status
   $ errand purge --days 7
-  $ errand schedules`,
+  $ errand schedules
+  $ errand queues pause emails`,
   );
   return program;
 }

@@ -12,6 +12,7 @@ import { resolveStoreBackend } from "./resolve-store-backend.js";
 import { withRetry } from "./retry.js";
 import type { Schedule } from "../periodic/schedule.js";
 import { schedulesFor, startScheduling, type RunningScheduler } from "./scheduling.js";
+import { dueWorkRemains } from "./limited-drain.js";
 import { PausedQueues } from "./paused-queues.js";
 import { drainRunning, releaseBuffered, takeBackOrphans } from "./shutdown.js";
 import type { Claimed, ClaimLimits, ClaimRequest, Disposer, StoreBackend, TaskStore } from "./store.js";
@@ -238,7 +239,17 @@ export class Worker {
         batch: o.batch,
         lastClaim,
       });
-      if (step.kind === "exit") return step.reason;
+      if (step.kind === "exit") {
+        if (step.reason === "drained" && this.#limits && (await this.#heldBack().catch((error: unknown) => {
+          if (this.#stopping) return false; // stopped while the store was unreachable
+          throw error;
+        }))) {
+          await this.#wake.sleep(o.intervalMs);
+          lastClaim = null;
+          continue;
+        }
+        return step.reason;
+      }
       if (step.kind === "sleep") {
         // Until a slot frees, an outcome is stored, a task is enqueued (NOTIFY), the poll interval passes, or stop().
         await this.#wake.sleep(step.until === "woken" ? Infinity : o.intervalMs);
@@ -284,6 +295,16 @@ export class Worker {
         }),
       { what: "claim tasks", isTransient: (error) => store.isTransient(error), signal: this.#stopRetries.signal },
     );
+  }
+
+  /** Whether due tasks this worker could run remain, held back by limits (see limited-drain.ts). */
+  async #heldBack(): Promise<boolean> {
+    const skipQueues = [...(this.#options.excludeQueues ?? []), ...(await this.#paused.current())];
+    return withRetry(() => dueWorkRemains(this.#store, { taskNames: this.#taskNames, queues: this.#queues, skipQueues }), {
+      what: "count due tasks",
+      isTransient: (error) => this.#store.isTransient(error),
+      signal: this.#stopRetries.signal,
+    });
   }
 
   #servesQueue(queue: string): boolean {

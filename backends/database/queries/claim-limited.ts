@@ -96,9 +96,14 @@ export async function claimLimited(ctx: QueryContext, p: LimitedClaimParams): Pr
        WHERE id IN (${placeholders(picked.length)})`,
       [now, now, p.workerId, p.workerId, Math.round(p.leaseMs), ...picked.map((r) => String(r.id))],
     );
-    for (const [queue, starts] of room.starts) {
-      const n = picked.filter((r) => r.queue_name === queue).length;
-      if (n > 0) await execute(`UPDATE ${l} SET starts = ? WHERE limit_key = ?`, [JSON.stringify([...starts, ...new Array<number>(n).fill(nowMs)]), queueKey(queue)]);
+    const rated = [...room.starts].map(([queue, starts]) => ({ queue, starts, n: picked.filter((r) => r.queue_name === queue).length })).filter((r) => r.n > 0);
+    if (rated.length > 0) {
+      // Stamped as late as possible (the tasks start right after the commit), so the window the
+      // tasks see starts where the log says.
+      const startedMs = Number((await execute(`SELECT ${NOW_MS[dialect.name]} AS now_ms`))[0]!.now_ms);
+      for (const { queue, starts, n } of rated) {
+        await execute(`UPDATE ${l} SET starts = ? WHERE limit_key = ?`, [JSON.stringify([...starts, ...new Array<number>(n).fill(startedMs)]), queueKey(queue)]);
+      }
     }
     for (const row of picked) {
       row.status = "RUNNING";
@@ -116,6 +121,17 @@ export async function claimLimited(ctx: QueryContext, p: LimitedClaimParams): Pr
     }
     return picked;
   });
+}
+
+/**
+ * How much longer than `perMs` a start stays in its rate-limit window: 5 % of the window, at most
+ * 50 ms. A task starts a few milliseconds after its claim is stamped (the commit, the hand-over to
+ * a free slot), and not by the same amount for every claim; without the margin, a claim admitted
+ * the moment an earlier batch leaves the window could start within `perMs` of that batch's starts
+ * as the tasks see them. The sustained rate is `limit` per `perMs` plus this margin.
+ */
+function dispatchMarginMs(perMs: number): number {
+  return Math.min(50, Math.ceil(perMs / 20));
 }
 
 /** What is left under the limits, counted while their rows are locked. */
@@ -158,7 +174,8 @@ async function roomUnderLocks(
     if (rateLimit) {
       let log: number[] = [];
       try {
-        log = (JSON.parse(logs.get(queueKey(q)) ?? "[]") as number[]).filter((t) => t > nowMs - rateLimit.perMs);
+        const since = nowMs - rateLimit.perMs - dispatchMarginMs(rateLimit.perMs);
+        log = (JSON.parse(logs.get(queueKey(q)) ?? "[]") as number[]).filter((t) => t > since);
       } catch {
         // A damaged log starts afresh.
       }
