@@ -60,7 +60,7 @@ Examples:
     );
   for (const [verb, paused] of [["pause", true], ["resume", false]] as const) {
     queues
-      .command(`${verb} <name>`)
+      .command(verb)
       .summary(`${verb} a queue`)
       .description(
         paused
