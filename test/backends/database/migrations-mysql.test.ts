@@ -11,7 +11,8 @@ import { freshMysql, MARIADB_URL, type TestDatabase } from "../../helpers/databa
 
 const INITIAL = "Migration20261121000000_initial";
 const PERIODIC = "Migration20261129000000_periodic_slots";
-const ALL = [INITIAL, PERIODIC];
+const LIMITS = "Migration20261129300000_limits";
+const ALL = [INITIAL, PERIODIC, LIMITS];
 
 const dbs: TestDatabase[] = [];
 test.after.always(async () => {
@@ -65,14 +66,17 @@ for (const driver of ["mysql", "mariadb"] as const) {
     continue;
   }
 
-  test(`${driver}: migrate applies both migrations once: scheduled_at and the slot table`, async (t) => {
+  test(`${driver}: migrate applies every migration once: scheduled_at and the slot table, the limit table`, async (t) => {
     await withOrm(driver, "tasks", async (orm) => {
       t.deepEqual(await pendingMigrations(orm, "tasks"), ALL);
       t.deepEqual(await migrate(orm, "tasks"), ALL);
       t.deepEqual(await migrate(orm, "tasks"), []);
       t.deepEqual(await pendingMigrations(orm, "tasks"), []);
       const task = await columns(orm, "tasks");
-      t.is(task.at(-1), "scheduled_at datetime(3) null");
+      t.true(task.includes("scheduled_at datetime(3) null"));
+      t.is(task.at(-1), "concurrency_key varchar(255) null", "the limits migration's column");
+      t.deepEqual(await columns(orm, "tasks_limit"), ["limit_key varchar(255) not null", "paused tinyint(1) not null", "starts longtext not null"]);
+      t.deepEqual(await primaryKey(orm, "tasks_limit"), ["limit_key"]);
       t.true(task.includes("run_after datetime(3) null"), "scheduled_at has run_after's type");
       t.deepEqual(await columns(orm, "tasks_slot"), SLOT_COLUMNS);
       t.deepEqual(await primaryKey(orm, "tasks_slot"), ["key", "fire_time"]);
