@@ -15,6 +15,7 @@ import type { ErrandJobData } from "./job-data.js";
 import { BULLMQ_DEFAULTS, checkBullMQOptions, type BullMQBackendOptions } from "./options.js";
 import { toBullPriority } from "./priority.js";
 import { RedisContext } from "./redis-context.js";
+import { checkQueueLimits, type QueueLimitOptions } from "../../src/limits.js";
 import { FinishWaiters } from "./finish-waiters.js";
 
 /**
@@ -48,6 +49,8 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
   /** The store the Worker runs this backend's tasks through. */
   readonly taskStore: BullMQStore;
   readonly #defaultBackoff: BackoffFunction;
+  /** Per-queue limits (see {@link BullMQBackendOptions.queues}), set on BullMQ's queues by the claims. */
+  readonly queueLimits: Readonly<Record<string, QueueLimitOptions>>;
   readonly #waiters = new FinishWaiters(() => this.#context());
   #ready: Promise<RedisContext> | undefined;
 
@@ -58,6 +61,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     this.prefix = this.bullmqOptions.prefix ?? BULLMQ_DEFAULTS.prefix;
     this.leaseMs = this.bullmqOptions.leaseMs ?? BULLMQ_DEFAULTS.leaseMs;
     this.#defaultBackoff = toBackoffFunction(this.bullmqOptions.backoff);
+    this.queueLimits = this.bullmqOptions.queues === undefined ? {} : checkQueueLimits(this.bullmqOptions.queues, `TASKS.${alias}.OPTIONS.queues`, this.queues);
     this.taskStore = new BullMQStore(() => this.#context(), this);
   }
 

@@ -23,9 +23,9 @@ export const BULLMQ_STORE_CAPABILITIES: StoreCapabilities = {
   // the process calling it; only lock expiry runs on Redis's clock.
   clock: "host",
   maxBatchSize: 100,
-  // Task and queue limits are enforced by the database store's claim only (for now): a worker with
-  // limits on this store refuses to start, naming them.
-  supportsLimits: false,
+  // Queue limits are BullMQ's own global concurrency and rate limiter (see queue-limits.ts); task
+  // limits are not enforced (a worker with them refuses to start, naming them).
+  limits: { tasks: false, queues: true },
 };
 
 /**

@@ -57,7 +57,7 @@ export class DatabaseStore implements TaskStore {
   /** Exact once {@link open} resolved; before that, the dialect the backend's `OPTIONS` name. */
   get capabilities(): StoreCapabilities {
     const dialect: Dialect = this.#backend.dialect;
-    return { supportsNotify: dialect.supportsNotify, clock: dialect.clock, maxBatchSize: MAX_BATCH, supportsLimits: true };
+    return { supportsNotify: dialect.supportsNotify, clock: dialect.clock, maxBatchSize: MAX_BATCH, limits: { tasks: true, queues: true } };
   }
 
   #ctx(): Promise<QueryContext> {

@@ -18,11 +18,15 @@ export function claimLimitsFor(tasks: readonly Task<any, any, any>[], backend: S
     Object.entries(backend.queueLimits ?? {}).filter(([, q]) => q.concurrency !== undefined || q.rateLimit !== undefined),
   );
   if (Object.keys(taskLimits).length === 0 && Object.keys(queues).length === 0) return undefined;
-  if (!backend.taskStore.capabilities.supportsLimits) {
-    const what = [...Object.keys(taskLimits).map((n) => `task '${n}' (concurrency)`), ...Object.keys(queues).map((q) => `queue '${q}' (OPTIONS.queues)`)];
+  const can = backend.taskStore.capabilities.limits;
+  const what = [
+    ...(can.tasks ? [] : Object.keys(taskLimits).map((n) => `task '${n}' (concurrency)`)),
+    ...(can.queues ? [] : Object.keys(queues).map((q) => `queue '${q}' (OPTIONS.queues)`)),
+  ];
+  if (what.length > 0) {
     throw new InvalidOptionError(
       "concurrency",
-      `backend '${backend.alias}' cannot enforce concurrency or rate limits, but ${what.join(", ")} ha${what.length === 1 ? "s" : "ve"} them; remove them or use a DatabaseBackend.`,
+      `backend '${backend.alias}' cannot enforce ${can.queues ? "task concurrency limits" : "concurrency or rate limits"}, but ${what.join(", ")} ha${what.length === 1 ? "s" : "ve"} them; remove them or use a DatabaseBackend.`,
     );
   }
   return { tasks: taskLimits, queues };

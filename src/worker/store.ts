@@ -75,10 +75,11 @@ export interface StoreCapabilities {
   /** The most outcomes one {@link TaskStore.storeOutcomes} call should carry (larger batches are split by the caller). */
   readonly maxBatchSize: number;
   /**
-   * Whether {@link TaskStore.claim} enforces {@link ClaimRequest.limits} (task and queue
-   * concurrency, queue rate limits). A worker refuses to start with limits on a store without it.
+   * Which {@link ClaimRequest.limits} {@link TaskStore.claim} enforces: `tasks` (task concurrency,
+   * per key) and `queues` (queue concurrency and rate limits). A worker refuses to start with limits
+   * its store cannot enforce.
    */
-  readonly supportsLimits: boolean;
+  readonly limits: { readonly tasks: boolean; readonly queues: boolean };
 }
 
 /**

@@ -53,7 +53,7 @@ const RUNNING = "RUNNING";
  * `await`, so JavaScript's single thread makes claims exactly-once. The proof that a store plugs in.
  */
 export class MemoryStore implements TaskStore {
-  readonly capabilities: StoreCapabilities = { supportsNotify: true, clock: "store", maxBatchSize: 500, supportsLimits: true };
+  readonly capabilities: StoreCapabilities = { supportsNotify: true, clock: "store", maxBatchSize: 500, limits: { tasks: true, queues: true } };
   readonly records = new Map<string, TaskRecord>();
   readonly limits = new MemoryLimits();
   readonly #wakes = new EventEmitter();

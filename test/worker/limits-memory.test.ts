@@ -86,7 +86,7 @@ test.serial("a paused queue's tasks are not claimed; a batch worker does not wai
 
 test.serial("a worker refuses to start when its store cannot enforce the limits it has, naming them", (t) => {
   const store = setup({ queues: { emails: { concurrency: 5 } } });
-  Object.defineProperty(store, "capabilities", { value: { ...store.capabilities, supportsLimits: false } });
+  Object.defineProperty(store, "capabilities", { value: { ...store.capabilities, limits: { tasks: false, queues: false } } });
   const error = t.throws(() => new Worker({ tasks: [capped] }), { instanceOf: InvalidOptionError });
   t.regex(error!.message, /backend 'default' cannot enforce concurrency or rate limits, but task 'limits.capped' \(concurrency\), queue 'emails' \(OPTIONS.queues\) have them/);
 });

@@ -1,7 +1,7 @@
 /**
- * The store port's limits and paused queues (DESIGN §7), part of the conformance suite: limits are
- * checked on stores whose `capabilities.supportsLimits` is true (a skip says why otherwise);
- * pausing on every store. Time passes only through `harness.elapse`.
+ * The store port's limits and paused queues (DESIGN §7), part of the conformance suite: task and
+ * queue limits are checked on stores whose `capabilities.limits` says they enforce them (a pass
+ * says why otherwise); pausing on every store. Time passes only through `harness.elapse`.
  */
 import type { ExecutionContext } from "ava";
 import type { ClaimLimits, ClaimRequest, TaskStore } from "../../src/worker/store.js";
@@ -17,16 +17,18 @@ const limits = (tasks: ClaimLimits["tasks"], queues: ClaimLimits["queues"] = {})
 
 /** Registers the limits and pause checks through the suite's `withStore`. */
 export function storeLimitsSuite(withStore: WithStore): void {
-  const withLimits: WithStore = (title, body) =>
+  const withLimits = (kind: "tasks" | "queues"): WithStore => (title, body) =>
     withStore(title, async (h, t) => {
-      if (!h.store.capabilities.supportsLimits) {
-        t.pass("this store does not enforce limits (capabilities.supportsLimits false): a worker with limits refuses to start on it");
+      if (!h.store.capabilities.limits[kind]) {
+        t.pass(`this store does not enforce ${kind} limits (capabilities.limits.${kind} false): a worker with them refuses to start on it`);
         return;
       }
       await body(h, t);
     });
+  const withTaskLimits = withLimits("tasks");
+  const withQueueLimits = withLimits("queues");
 
-  withLimits("a task concurrency limit caps RUNNING tasks of that name across claimers; a stored outcome makes room", async (h, t) => {
+  withTaskLimits("a task concurrency limit caps RUNNING tasks of that name across claimers; a stored outcome makes room", async (h, t) => {
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push(await h.seed({ taskPath: "lim.task" }));
     await h.seed({ taskPath: "lim.free" });
@@ -41,7 +43,7 @@ export function storeLimitsSuite(withStore: WithStore): void {
     t.is((await h.store.claim(req("w2", ["lim.task"], undefined as never))).length, 2, "a claim without limits is not limited");
   });
 
-  withLimits("a keyed limit counts per concurrency key", async (h, t) => {
+  withTaskLimits("a keyed limit counts per concurrency key", async (h, t) => {
     for (const key of ["u1", "u1", "u2", "u2", "u3"]) await h.seed({ taskPath: "lim.keyed", concurrencyKey: key });
     const l = limits({ "lim.keyed": 1 });
     const claimed = await h.store.claim(req("w1", ["lim.keyed"], l));
@@ -49,7 +51,7 @@ export function storeLimitsSuite(withStore: WithStore): void {
     t.deepEqual(await h.store.claim(req("w2", ["lim.keyed"], l)), []);
   });
 
-  withLimits("a queue concurrency limit caps RUNNING tasks of the queue; other queues are not held back", async (h, t) => {
+  withQueueLimits("a queue concurrency limit caps RUNNING tasks of the queue; other queues are not held back", async (h, t) => {
     for (const q of ["qa", "qa", "qa", "qb", "qb"]) await h.seed({ taskPath: "lim.q", queueName: q });
     const l = limits({}, { qa: { concurrency: 2 } });
     const claimed = await h.store.claim(req("w1", ["lim.q"], l));
@@ -57,7 +59,7 @@ export function storeLimitsSuite(withStore: WithStore): void {
     t.deepEqual(await h.store.claim(req("w2", ["lim.q"], l)), []);
   });
 
-  withLimits("a queue rate limit caps starts per window, finished or not, until the window passes", async (h, t) => {
+  withQueueLimits("a queue rate limit caps starts per window, finished or not, until the window passes", async (h, t) => {
     for (let i = 0; i < 5; i++) await h.seed({ taskPath: "lim.rate", queueName: "qr" });
     const l = limits({}, { qr: { rateLimit: { limit: 2, perMs: 2000 } } });
     const first = await h.store.claim(req("w1", ["lim.rate"], l));
@@ -68,7 +70,7 @@ export function storeLimitsSuite(withStore: WithStore): void {
     t.is((await h.store.claim(req("w2", ["lim.rate"], l))).length, 2, "the next window");
   });
 
-  withLimits("concurrent limited claimers never claim more than the limit together", async (h, t) => {
+  withTaskLimits("concurrent limited claimers never claim more than the limit together", async (h, t) => {
     for (let i = 0; i < 20; i++) await h.seed({ taskPath: "lim.race" });
     const l = limits({ "lim.race": 3 });
     const all = await Promise.all(Array.from({ length: 8 }, (_, i) => h.store.claim(req(`w${i}`, ["lim.race"], l, 2))));
