@@ -7,7 +7,7 @@
 import test from "ava";
 import { configureTasks, task, taskBackends } from "../../src/index.js";
 import { InvalidOptionError } from "../../src/errors.js";
-import { Worker } from "../../src/worker/index.js";
+import { processTasks, Worker } from "../../src/worker/index.js";
 import { MemoryBackend } from "../helpers/memory-backend.js";
 import { MemoryStore } from "../helpers/memory-store.js";
 
@@ -89,4 +89,14 @@ test.serial("a worker refuses to start when its store cannot enforce the limits 
   Object.defineProperty(store, "capabilities", { value: { ...store.capabilities, limits: { tasks: false, queues: false } } });
   const error = t.throws(() => new Worker({ tasks: [capped] }), { instanceOf: InvalidOptionError });
   t.regex(error!.message, /backend 'default' cannot enforce concurrency or rate limits, but task 'limits.capped' \(concurrency\), queue 'emails' \(OPTIONS.queues\) have them/);
+});
+
+test.serial("processTasks (cron-driven processing, run-one/) skips paused queues too", async (t) => {
+  const store = setup();
+  await store.pauseQueue("held");
+  const held = await inPausedQueue.enqueue();
+  await capped.enqueue();
+  const results = await processTasks({ tasks: [inPausedQueue, capped] });
+  t.deepEqual(results.map((r) => r.task.name), ["limits.capped"]);
+  t.is(store.records.get(held.id)!.status, "READY");
 });
