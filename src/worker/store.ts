@@ -8,8 +8,8 @@
  * `purge.ts`, `status-report.ts`, `execute-claimed.ts`, the completion batcher and the HTTP/admin
  * routes performed in SQL when the port was drawn, one method per operation, with rows decoded
  * into typed records ({@link TaskRecord}) at the store's boundary. Enqueueing stays
- * `BaseTaskBackend.enqueue` (the public API); cancellation, limits and periodic slots come with
- * their issues.
+ * `BaseTaskBackend.enqueue` (the public API). Limits and paused queues (DESIGN §7) are
+ * {@link ClaimRequest.limits}, {@link StoreCapabilities.limits} and the pause methods.
  *
  * What a store must guarantee (the conformance suite, `test/worker/store-suite.ts`, checks it):
  * - **Exactly-once claims.** Concurrent `claim`/`claimById` calls, from any number of processes
