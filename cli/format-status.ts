@@ -44,6 +44,7 @@ export function formatStatus(report: StatusReport, now: Date = new Date()): stri
   const out = [`Backend '${report.backend}'`, ""];
   out.push(...countsTable(report), "");
   out.push(`Due now: ${report.pending} READY task(s).`, "");
+  if (report.paused.length > 0) out.push(`Paused queues (no task of theirs is claimed; errand queues resume NAME): ${report.paused.join(", ")}.`, "");
   if (report.running.length === 0) out.push("Running: none.");
   else out.push(`Running (${report.running.length}${report.running.length >= 50 ? ", oldest 50 shown" : ""}):`, ...runningTable(report, now));
   if (report.unrunnable.length > 0) {

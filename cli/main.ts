@@ -1,5 +1,5 @@
 /**
- * The `errand` command line: `worker`, `migrate`, `status`, `purge`, `schedules`, `cancel`. `bin/errand.js` runs the built
+ * The `errand` command line: `worker`, `migrate`, `status`, `purge`, `schedules`, `cancel`, `queues`. `bin/errand.js` runs the built
  * copy of this file. Exit codes: 0 success, 1 the command failed (missing config, unreachable
  * database, pending migrations with `migrate --check`), 2 bad command line.
  */
@@ -9,12 +9,13 @@ import { Command, CommanderError } from "commander";
 import { registerCancelCommand } from "./commands/cancel.js";
 import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerPurgeCommand } from "./commands/purge.js";
+import { registerQueuesCommand } from "./commands/queues.js";
 import { registerSchedulesCommand } from "./commands/schedules.js";
 import { registerStatusCommand } from "./commands/status.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 import { CliError, UsageError } from "./errors.js";
 
-const COMMANDS = ["worker", "migrate", "status", "purge", "schedules", "cancel"];
+const COMMANDS = ["worker", "migrate", "status", "purge", "schedules", "cancel", "queues"];
 
 /** errand's version, from the nearest package.json named "errand" (the same code runs from src and dist). */
 function version(): string {
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerPurgeCommand(program);
   registerSchedulesCommand(program);
   registerCancelCommand(program);
+  registerQueuesCommand(program);
   program.addHelpText(
     "after",
     `
@@ -62,7 +64,8 @@ Examples:
   $ errand status
   $ errand purge --days 7
   $ errand schedules
-  $ errand cancel ID`,
+  $ errand cancel ID
+  $ errand queues pause emails`,
   );
   return program;
 }

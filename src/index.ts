@@ -6,6 +6,7 @@
 import "./node-version.js";
 export { task, Task, type TaskOptions, type TaskOverrides } from "./task.js";
 export { MAX_UNIQUE_KEY_LENGTH, type UniqueOptions, type UniqueConflict } from "./unique-options.js";
+export { checkQueueLimits, concurrencyKeyOf, type QueueLimitOptions, type TaskConcurrency } from "./limits.js";
 export { TaskResult, type TaskResultState } from "./task-result.js";
 export { TaskResultStatus, TASK_RESULT_STATUSES, FINISHED_STATUSES, isTaskResultStatus } from "./task-result-status.js";
 export type { TaskContext } from "./task-context.js";

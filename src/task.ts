@@ -10,6 +10,7 @@ import {
   TASK_MIN_PRIORITY,
 } from "./constants.js";
 import { InvalidTaskError, TaskResultMismatchError } from "./errors.js";
+import { checkTaskConcurrency, type TaskConcurrency } from "./limits.js";
 import { toJsonArgs } from "./json.js";
 import type { JsonTaskCheck } from "./json-types.js";
 import { getRegisteredTask, registerTask } from "./registry.js";
@@ -47,6 +48,12 @@ export interface TaskOptions extends UniqueOptions {
    * `TaskTimeoutError`. `null`: no limit. @defaultValue the backend's `OPTIONS.timeout`, else none
    */
   timeout?: number | null;
+  /**
+   * Most attempts of this task RUNNING at once across every worker of its backend, optionally per
+   * key computed from the arguments at enqueue (see {@link TaskConcurrency}); enforced by the
+   * store's claim. @defaultValue none
+   */
+  concurrency?: TaskConcurrency;
 }
 
 /**
@@ -76,6 +83,7 @@ interface TaskFields<P extends unknown[]> {
   maxAttempts: number | null;
   backoff: Backoff | null;
   timeout: number | null;
+  concurrency?: TaskConcurrency | null;
 }
 
 /**
@@ -113,6 +121,8 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
   readonly uniqueFor: number | null;
   /** What `enqueue` does while the key is held: `"skip"` or `"replace"`. */
   readonly onConflict: UniqueConflict;
+  /** Most attempts running at once across all workers (per key when it has one), or `null` for no limit. */
+  readonly concurrency: TaskConcurrency | null;
 
   /** @internal use {@link task} to define tasks. */
   constructor(fields: TaskFields<P> & Partial<UniqueFields>) {
@@ -129,6 +139,7 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
     this.uniqueKey = fields.uniqueKey ?? null;
     this.uniqueFor = fields.uniqueFor ?? null;
     this.onConflict = fields.onConflict ?? DEFAULT_ON_CONFLICT;
+    this.concurrency = fields.concurrency ?? null;
     Object.freeze(this);
   }
 
@@ -237,6 +248,7 @@ export class Task<A extends unknown[] = any[], R = unknown, P extends unknown[] 
       uniqueKey: this.uniqueKey,
       uniqueFor: this.uniqueFor,
       onConflict: this.onConflict,
+      concurrency: this.concurrency,
     };
   }
 }
@@ -283,11 +295,13 @@ function sameDefinition(a: Task<any, any, any>, b: Task<any, any, any>): boolean
     a.backoff === b.backoff &&
     a.uniqueKey === b.uniqueKey &&
     a.uniqueFor === b.uniqueFor &&
-    a.onConflict === b.onConflict
+    a.onConflict === b.onConflict &&
+    a.concurrency?.limit === b.concurrency?.limit &&
+    a.concurrency?.key === b.concurrency?.key
   );
 }
 
-const KNOWN_OPTIONS = new Set(["name", "priority", "queueName", "backend", "takesContext", "maxAttempts", "backoff", "timeout", "uniqueKey", "uniqueFor", "onConflict"]);
+const KNOWN_OPTIONS = new Set(["name", "priority", "queueName", "backend", "takesContext", "maxAttempts", "backoff", "timeout", "uniqueKey", "uniqueFor", "onConflict", "concurrency"]);
 
 function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
   if (typeof fn !== "function") {
@@ -313,6 +327,7 @@ function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
   if (takesContext && fn.length < 1) {
     throw new InvalidTaskError(`Task '${name}' takes context but its function has no first parameter for it; declare (context, ...args).`);
   }
+  if (options.concurrency !== undefined) checkTaskConcurrency(options.concurrency, name);
   const defined = new Task({
     name,
     priority: options.priority ?? DEFAULT_TASK_PRIORITY,
@@ -327,6 +342,7 @@ function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
     uniqueKey: options.uniqueKey ?? null,
     uniqueFor: options.uniqueFor ?? null,
     onConflict: options.onConflict ?? DEFAULT_ON_CONFLICT,
+    concurrency: options.concurrency ? { ...options.concurrency } : null,
   });
   checkDefinition(defined);
   const existing = getRegisteredTask(name);
@@ -358,7 +374,7 @@ function define(options: TaskOptions, fn: AnyFunction): Task<any, any, any> {
  * an error such as `errand: task arguments must be JSON values (Date is not; pass date.toISOString())`.
  * @throws InvalidTaskError for an anonymous function without `name`, a name used by a different task,
  *   a priority outside [-100, 100], `takesContext` without a first parameter, or an invalid
- *   `maxAttempts`, `timeout` or `backoff`, or invalid unique options (`uniqueKey`, `uniqueFor`,
+ *   `maxAttempts`, `timeout`, `backoff` or `concurrency`, or invalid unique options (`uniqueKey`, `uniqueFor`,
  *   `onConflict`; see {@link UniqueOptions}).
  */
 export function task<F extends AnyFunction>(

@@ -17,6 +17,7 @@ import type { ErrandJobData } from "./job-data.js";
 import { BULLMQ_DEFAULTS, checkBullMQOptions, type BullMQBackendOptions } from "./options.js";
 import { toBullPriority } from "./priority.js";
 import { RedisContext } from "./redis-context.js";
+import { checkQueueLimits, type QueueLimitOptions } from "../../src/limits.js";
 import { FinishWaiters } from "./finish-waiters.js";
 import { dropReservation, reserveUnique } from "./unique.js";
 import { collapseUnique } from "../../src/unique-options.js";
@@ -58,6 +59,8 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
   /** The store the Worker runs this backend's tasks through. */
   readonly taskStore: BullMQStore;
   readonly #defaultBackoff: BackoffFunction;
+  /** Per-queue limits (see {@link BullMQBackendOptions.queues}), set on BullMQ's queues by the claims. */
+  readonly queueLimits: Readonly<Record<string, QueueLimitOptions>>;
   readonly #waiters = new FinishWaiters(() => this.#context());
   #ready: Promise<RedisContext> | undefined;
 
@@ -68,6 +71,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     this.prefix = this.bullmqOptions.prefix ?? BULLMQ_DEFAULTS.prefix;
     this.leaseMs = this.bullmqOptions.leaseMs ?? BULLMQ_DEFAULTS.leaseMs;
     this.#defaultBackoff = toBackoffFunction(this.bullmqOptions.backoff);
+    this.queueLimits = this.bullmqOptions.queues === undefined ? {} : checkQueueLimits(this.bullmqOptions.queues, `TASKS.${alias}.OPTIONS.queues`, this.queues);
     this.taskStore = new BullMQStore(() => this.#context(), this);
   }
 
@@ -200,6 +204,21 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
         ...(traceContext && { traceContext }),
       },
     };
+  }
+
+  /** Pauses queue `name` with BullMQ's `Queue.pause()` (DESIGN §7): no worker takes its jobs until resumed. Idempotent. */
+  async pauseQueue(name: string): Promise<void> {
+    await this.taskStore.pauseQueue(name);
+  }
+
+  /** Resumes queue `name` (BullMQ's `Queue.resume()`). Idempotent. */
+  async resumeQueue(name: string): Promise<void> {
+    await this.taskStore.resumeQueue(name);
+  }
+
+  /** The paused queues, sorted. */
+  async pausedQueues(): Promise<string[]> {
+    return this.taskStore.pausedQueues();
   }
 
   /**

@@ -28,6 +28,9 @@ export const BULLMQ_STORE_CAPABILITIES: StoreCapabilities = {
   maxBatchSize: 100,
   // Redis pub/sub on errand's cancel channel (cancel.ts).
   supportsCancelNotify: true,
+  // Queue limits are BullMQ's own global concurrency and rate limiter (see queue-limits.ts); task
+  // limits are not enforced (a worker with them refuses to start, naming them).
+  limits: { tasks: false, queues: true },
 };
 
 /**
@@ -62,6 +65,27 @@ export class BullMQStore implements TaskStore {
 
   async claim(request: ClaimRequest): Promise<Claimed[]> {
     return claimJobs(await this.context(), this.#held, request);
+  }
+
+  /** BullMQ's own queue pause (`Queue.pause()`): its jobs wait in the `paused` list, as for any BullMQ worker. */
+  async pauseQueue(name: string): Promise<void> {
+    const ctx = await this.context();
+    await ctx.registerQueue(name);
+    await ctx.queue(name).pause();
+  }
+
+  /** BullMQ's `Queue.resume()`. */
+  async resumeQueue(name: string): Promise<void> {
+    const ctx = await this.context();
+    await ctx.queue(name).resume();
+  }
+
+  /** The known queues BullMQ reports paused (`Queue.isPaused()`). */
+  async pausedQueues(): Promise<string[]> {
+    const ctx = await this.context();
+    const queues = await ctx.knownQueues();
+    const paused = await Promise.all(queues.map((name) => ctx.queue(name).isPaused()));
+    return queues.filter((_, i) => paused[i]);
   }
 
   async claimById(r: ClaimByIdRequest): Promise<Claimed | undefined> {

@@ -17,6 +17,7 @@ import type { ClaimRequest, Claimed, ClaimedRecord } from "../../src/worker/stor
 import { withTimeout } from "./connection.js";
 import type { ErrandJobData } from "./job-data.js";
 import { errandDataOf, type HeldJobs } from "./held-jobs.js";
+import { applyQueueLimits } from "./queue-limits.js";
 import type { RedisContext } from "./redis-context.js";
 
 /** How long one `getNextJob` may take before the claim fails (transient), in milliseconds. */
@@ -35,6 +36,7 @@ export const MAX_SKIPPED_PER_CLAIM = 100;
 /** Claims up to `r.limit` jobs across the requested queues (see the file comment). */
 export async function claimJobs(ctx: RedisContext, held: HeldJobs, r: ClaimRequest): Promise<Claimed[]> {
   if (r.limit <= 0 || r.taskNames.length === 0) return [];
+  if (r.limits) await applyQueueLimits(ctx, r.limits.queues);
   const names = new Set(r.taskNames);
   const excluded = new Set(r.excludeQueues);
   const open = new Set((r.queues ?? (await ctx.knownQueues())).filter((q) => !excluded.has(q)));

@@ -1,6 +1,7 @@
 import type { Redis, RedisOptions } from "ioredis";
 import { backoffProblem, type Backoff } from "../../src/backoff.js";
 import { didYouMean } from "../../src/did-you-mean.js";
+import type { QueueLimitOptions } from "../../src/limits.js";
 import { InvalidTaskBackendError } from "../../src/errors.js";
 
 /**
@@ -28,6 +29,13 @@ export interface BullMQBackendOptions {
    * renewal; workers renew every third of it. @defaultValue 30000
    */
   leaseMs?: number;
+  /**
+   * Limits per queue (DESIGN §7): `concurrency` and `rateLimit: { limit, perMs }`, set on BullMQ's
+   * own global concurrency and global rate limiter (a fixed window, see `queue-limits.ts`) by the
+   * first claim of a worker that has them. Every queue named must be in `QUEUES` unless it is `[]`.
+   * @defaultValue none
+   */
+  queues?: Readonly<Record<string, QueueLimitOptions>>;
 }
 
 /** The defaults of {@link BullMQBackendOptions}. */
@@ -39,7 +47,7 @@ export const BULLMQ_DEFAULTS = {
   leaseMs: 30_000,
 } as const;
 
-const KNOWN = ["url", "connection", "prefix", "connectTimeoutMs", "maxAttempts", "backoff", "timeout", "leaseMs"];
+const KNOWN = ["url", "connection", "prefix", "connectTimeoutMs", "maxAttempts", "backoff", "timeout", "leaseMs", "queues"];
 
 /**
  * Checks `OPTIONS` of the backend `alias`.

@@ -81,8 +81,14 @@ export function checkCloudTasksOptions(alias: string, options: Record<string, un
   };
   const cloud: Record<string, unknown> = {};
   const database: Record<string, unknown> = {};
-  const known = new Set<string>([...DATABASE_OPTION_NAMES, ...CLOUD_TASKS_OPTION_NAMES]);
+  const known = new Set<string>([...DATABASE_OPTION_NAMES.filter((n) => n !== "queues"), ...CLOUD_TASKS_OPTION_NAMES]);
   for (const [key, value] of Object.entries(options)) {
+    if (key === "queues") {
+      // errand enforces queue limits in its workers' claims; Cloud Tasks dispatches by itself.
+      throw new InvalidTaskBackendError(
+        `${field(key)} is not an option of CloudTasksBackend: Cloud Tasks dispatches the tasks itself, so limit each Cloud Tasks queue instead (its rateLimits.maxConcurrentDispatches and maxDispatchesPerSecond).`,
+      );
+    }
     if (!known.has(key)) throw new InvalidTaskBackendError(`${field(key)} is not an option of CloudTasksBackend; known: ${[...known].join(", ")}.`);
     if ((CLOUD_TASKS_OPTION_NAMES as readonly string[]).includes(key)) {
       if (value !== undefined) cloud[key] = value;

@@ -10,6 +10,7 @@ import { logger } from "../../src/logger.js";
 import { taskEnqueued } from "../../src/signals.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
+import { checkQueueLimits, concurrencyKeyOf, type QueueLimitOptions } from "../../src/limits.js";
 import { describeDatabaseUrl, translateDatabaseError } from "./database-errors.js";
 import { DatabaseStore } from "./database-store.js";
 import { dialectOf, mysqlDialect, postgresqlDialect, sqliteDialect, type Dialect } from "./dialect.js";
@@ -71,6 +72,8 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
   readonly keepSuccessfulResults: boolean;
   /** @internal The Redis wake-up channel of {@link DatabaseBackendOptions.wakeup}, if configured. */
   readonly wakeup: RedisWakeup | undefined;
+  /** Per-queue limits (see {@link DatabaseBackendOptions.queues}), enforced by the store's claim. */
+  readonly queueLimits: Readonly<Record<string, QueueLimitOptions>>;
   readonly #idFunction: () => string;
   readonly #defaultBackoff: BackoffFunction;
   #ready: Promise<{ orm: ErrandOrm; ctx: QueryContext }> | undefined;
@@ -90,6 +93,7 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
     this.notifyChannel = notifyChannel(this.tableName);
     this.finishedChannel = finishedChannel(this.tableName);
     this.cancelChannel = cancelChannel(this.tableName);
+    this.queueLimits = this.databaseOptions.queues === undefined ? {} : checkQueueLimits(this.databaseOptions.queues, `TASKS.${alias}.OPTIONS.queues`, this.queues);
     this.#idFunction = this.databaseOptions.idFunction ?? randomUUID;
     this.#defaultBackoff = toBackoffFunction(this.databaseOptions.backoff);
     this.wakeup = this.databaseOptions.wakeup === undefined ? undefined : new RedisWakeup(this.databaseOptions.wakeup, alias);
@@ -190,6 +194,24 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
     return task.maxAttempts ?? this.databaseOptions.maxAttempts ?? DATABASE_DEFAULTS.maxAttempts;
   }
 
+  /**
+   * Pauses queue `name` (DESIGN §7): workers stop claiming its tasks within a second; RUNNING ones
+   * go on. Idempotent; a queue not used yet can be paused ahead. Also `errand queues pause NAME`.
+   */
+  async pauseQueue(name: string): Promise<void> {
+    await this.taskStore.pauseQueue(name);
+  }
+
+  /** Resumes queue `name` (PostgreSQL wakes idle workers at once). Idempotent. */
+  async resumeQueue(name: string): Promise<void> {
+    await this.taskStore.resumeQueue(name);
+  }
+
+  /** The paused queues, sorted. */
+  async pausedQueues(): Promise<string[]> {
+    return this.taskStore.pausedQueues();
+  }
+
   /** Milliseconds an attempt of `task` may run, or `null` for no limit. */
   timeoutFor(task: Task<any, any, any>): number | null {
     return task.timeout ?? this.databaseOptions.timeout ?? null;
@@ -237,7 +259,7 @@ export class DatabaseBackend extends BaseTaskBackend implements StoreBackend {
       if (created) this.#sendEnqueued([result]);
       return argsList.map(() => result);
     }
-    const items: NewTaskItem[] = argsList.map((args) => ({ id: this.#newId(), args }));
+    const items: NewTaskItem[] = argsList.map((args) => ({ id: this.#newId(), args, concurrencyKey: concurrencyKeyOf(task.concurrency, args, task.name) }));
     await insertTasks(ctx, common, items, wake);
     announce();
     const results = items.map((item) => readyTaskResult<R>(item.id, task, item.args as JsonValue[], this.alias, enqueuedAt));

@@ -31,6 +31,7 @@ import { releaseTasks, renewLeases } from "./queries/lease.js";
 import { countTasks, listTasksPage } from "./queries/list-tasks.js";
 import { countPurgeable, purgeBatch } from "./queries/purge.js";
 import { recoverExpiredLeases, recoverOwnTasks } from "./queries/recover.js";
+import { pausedQueueNames, setQueuePaused } from "./queries/pause.js";
 import { retryFailed } from "./queries/retry.js";
 import { saveTaskMetadata } from "./queries/save-metadata.js";
 import { statusCounts } from "./queries/status-counts.js";
@@ -65,7 +66,7 @@ export class DatabaseStore implements TaskStore {
    */
   get capabilities(): StoreCapabilities {
     const dialect: Dialect = this.#backend.dialect;
-    return { supportsNotify: dialect.supportsNotify || this.#backend.wakeup !== undefined, clock: dialect.clock, maxBatchSize: MAX_BATCH, supportsCancelNotify: dialect.supportsNotify };
+    return { supportsNotify: dialect.supportsNotify || this.#backend.wakeup !== undefined, clock: dialect.clock, maxBatchSize: MAX_BATCH, supportsCancelNotify: dialect.supportsNotify, limits: { tasks: true, queues: true } };
   }
 
   #ctx(): Promise<QueryContext> {
@@ -179,6 +180,19 @@ export class DatabaseStore implements TaskStore {
 
   isTransient(error: unknown): boolean {
     return isTransientDatabaseError(error);
+  }
+
+  async pauseQueue(name: string): Promise<void> {
+    await setQueuePaused(await this.#ctx(), name, true);
+  }
+
+  /** PostgreSQL: NOTIFYs the enqueue channel with the queue's name, so idle workers claim its tasks at once. */
+  async resumeQueue(name: string): Promise<void> {
+    await setQueuePaused(await this.#ctx(), name, false, { channel: this.#backend.notifyChannel });
+  }
+
+  async pausedQueues(): Promise<string[]> {
+    return pausedQueueNames(await this.#ctx());
   }
 
   async countPending(queues: readonly string[] | null): Promise<number> {

@@ -1,4 +1,5 @@
 import type { JsonValue } from "../../src/json.js";
+import { concurrencyKeyOf } from "../../src/limits.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
 import { recordToResult } from "../../src/worker/record-to-result.js";
@@ -41,7 +42,7 @@ export async function enqueueUnique<R>(ctx: QueryContext, task: Task<any, R>, co
 
 /** One round: the outcome, or `undefined` when the key moved meanwhile and the caller should go again. */
 async function settleRound<R>(ctx: QueryContext, task: Task<any, R>, common: NewTasksCommon, id: string, args: JsonValue[], key: string, wake?: Wake): Promise<UniqueEnqueue<R> | undefined> {
-  if (await insertUnique(ctx, common, { id, args }, { key, forMs: task.uniqueFor }, wake)) {
+  if (await insertUnique(ctx, common, { id, args, concurrencyKey: concurrencyKeyOf(task.concurrency, args, task.name) }, { key, forMs: task.uniqueFor }, wake)) {
     return { result: readyTaskResult<R>(id, task, args, common.backendName, common.enqueuedAt), created: true };
   }
   const holder = await readHolder(ctx, task.name, key);

@@ -82,6 +82,8 @@ export interface DBTaskResultRow {
   uniqueUntil: Date | null;
   /** The W3C trace context of the enqueue's OpenTelemetry span, as JSON text, or null. */
   traceContext: string | null;
+  /** The key a task's `concurrency` limit counts it under, computed at enqueue; null without one. */
+  concurrencyKey: string | null;
   /** Properties `em.create` may leave out: the database (or `onCreate`) fills them. */
   [OptionalProps]?: "priority" | "errors" | "workerIds" | "attempts" | "maxAttempts" | "metadata";
 }
@@ -139,6 +141,14 @@ export function slotTableName(tableName: string): string {
 /** The CHECK constraint keeping `priority` in [-100, 100] (`Migration20261129400000_metadata`). */
 export function priorityCheckName(tableName: string): string {
   return `${tableName}_priority_check`;
+}
+
+/**
+ * The table of limits and paused queues that goes with a task table: `<tableName>_limit` (see
+ * `migrations/limits.ts` and `queries/claim-limited.ts`). At most 52 characters.
+ */
+export function limitTableName(tableName: string): string {
+  return `${tableName}_limit`;
 }
 
 /** The entity name for `tableName`: `DBTaskResult` for the default table, `DBTaskResult_<table>` otherwise. */
@@ -202,6 +212,7 @@ function buildEntity(tableName: string): EntitySchema<DBTaskResultRow> {
       uniqueKey: p.string().length(255).nullable(),
       uniqueUntil: p.datetime().nullable(),
       traceContext: p.text().nullable(),
+      concurrencyKey: p.string().length(255).nullable(),
     },
     // Priority in [-100, 100] whoever writes the row (django-tasks-db has the same constraint).
     checks: [{ name: priorityCheckName(tableName), expression: "priority >= -100 and priority <= 100" }],

@@ -4,6 +4,7 @@ import { didYouMean } from "../../src/did-you-mean.js";
 import { InvalidTaskBackendError } from "../../src/errors.js";
 import { redactUrl } from "./database-errors.js";
 import type { PgConnectionSettings } from "./orm.js";
+import type { QueueLimitOptions } from "../../src/limits.js";
 
 /** `OPTIONS` of a {@link DatabaseBackend} entry in `TASKS`. */
 export interface DatabaseBackendOptions {
@@ -83,6 +84,17 @@ export interface DatabaseBackendOptions {
    * already. @defaultValue none (workers poll at `--interval`; `wait()` polls)
    */
   wakeup?: string;
+
+  /**
+   * Limits per queue (DESIGN §7), enforced inside the claim across every worker: `concurrency` (most
+   * tasks of the queue RUNNING at once) and `rateLimit: { limit, perMs }` (most attempts started in
+   * any `perMs` window). Every queue named must be in the backend's `QUEUES` unless that list is
+   * empty (any queue). Pausing is not configured here: it is `backend.pauseQueue(name)` or
+   * `errand queues pause NAME`, at run time.
+   * @example `{ emails: { concurrency: 5, rateLimit: { limit: 50, perMs: 1000 } } }`
+   * @defaultValue none
+   */
+  queues?: Readonly<Record<string, QueueLimitOptions>>;
 }
 
 /** The defaults of {@link DatabaseBackendOptions}. */
@@ -96,7 +108,7 @@ export const DATABASE_DEFAULTS = {
 
 /** The names of {@link DatabaseBackendOptions}' fields (backends built on DatabaseBackend accept them too). */
 export const DATABASE_OPTION_NAMES: readonly (keyof DatabaseBackendOptions)[] = [
-  "url", "orm", "idFunction", "tableName", "autoMigrate", "maxAttempts", "backoff", "timeout", "leaseMs", "keepSuccessfulResults",
+  "url", "orm", "idFunction", "tableName", "autoMigrate", "maxAttempts", "backoff", "timeout", "leaseMs", "keepSuccessfulResults", "queues",
   "connectTimeoutMs", "statementTimeoutMs", "queryTimeoutMs", "keepAliveInitialDelayMs", "wakeup",
 ];
 const PG_SETTINGS = ["connectTimeoutMs", "statementTimeoutMs", "queryTimeoutMs", "keepAliveInitialDelayMs"] as const;

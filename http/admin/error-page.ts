@@ -2,7 +2,7 @@ import { html } from "../html.js";
 import { page } from "./layout.js";
 
 /** The path from each admin route back to `admin/`, by endpoint name (for the error page's links). */
-const ROOTS: Record<string, string> = { "admin.list": "", "admin.detail": "../../", "admin.actions": "../", "admin.purge": "../", "admin.schedules": "../" };
+const ROOTS: Record<string, string> = { "admin.list": "", "admin.detail": "../../", "admin.actions": "../", "admin.purge": "../", "admin.schedules": "../", "admin.queues": "../" };
 
 /** An HTML error page for the admin route `endpoint`. */
 export function errorPage(status: number, message: string, endpoint: string, headers: Record<string, string> = {}): Response {

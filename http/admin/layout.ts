@@ -40,7 +40,7 @@ ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds
 <body>
 <header class="top"><div class="bar">
 <a class="brand" href="${o.root || "./"}">errand <span>tasks</span></a>
-<nav><a href="${o.root}dashboard/">Dashboard</a><a href="${o.root || "./"}">Tasks</a><a href="${o.root}schedules/">Schedules</a><a href="${o.root}purge/">Purge</a>${o.logout ? html`<form class="logout" method="post" action="${o.root}logout/"><button type="submit">Log out</button></form>` : ""}</nav>
+<nav><a href="${o.root}dashboard/">Dashboard</a><a href="${o.root || "./"}">Tasks</a><a href="${o.root}queues/">Queues</a><a href="${o.root}schedules/">Schedules</a><a href="${o.root}purge/">Purge</a>${o.logout ? html`<form class="logout" method="post" action="${o.root}logout/"><button type="submit">Log out</button></form>` : ""}</nav>
 </div></header>
 <main>${o.body}</main>
 <script nonce="${nonce}">${raw(SCRIPT)}</script>

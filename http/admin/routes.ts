@@ -19,6 +19,7 @@ import { cleanBackQuery, parseListParams, readNotice } from "./list-params.js";
 import { listPage } from "./list-page.js";
 import { loginPage, safeNext } from "./login-page.js";
 import { purgePage } from "./purge-page.js";
+import { queueRoutes } from "./queue-routes.js";
 import { schedulesPage } from "./schedules-page.js";
 import { scheduleReport } from "../../src/worker/schedule-report.js";
 import { schedulesFor } from "../../src/worker/scheduling.js";
@@ -94,6 +95,7 @@ export function adminRoutes(settings: TasksAppSettings): TasksRoute[] {
   const backendOf = () => backendParam(undefined, settings.backend);
   return [
     ...loginRoutes(settings),
+    ...queueRoutes(settings),
     { endpoint: "admin.list", paths: ["/admin"], methods: ["GET"], handler: () => redirect("admin/") },
     {
       endpoint: "admin.list",

@@ -4,6 +4,7 @@ export type { WorkerExitReason, WorkerOptions, WorkerSummary } from "./worker-op
 export { processOneTask, processTasks, getPendingTaskCount, runTaskById, type ProcessOptions, type RunByIdOptions } from "./process.js";
 export { purgeCompletedTasks, type PurgeOptions, type PurgeSummary } from "./purge.js";
 export { getStatusReport, type StatusReport } from "./status-report.js";
+export { getQueueReport, setQueuePaused, type QueueLine, type QueueReport } from "./queue-report.js";
 export { resolveStoreBackend } from "./resolve-store-backend.js";
 export { isStoreBackend, type StoreBackend, type TaskStore } from "./store.js";
 export type * from "./store.js";

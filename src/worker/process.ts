@@ -2,7 +2,9 @@ import { InvalidOptionError, TaskNotRegisteredError, TaskResultDoesNotExistError
 import { getRegisteredTask, registeredTasks } from "../registry.js";
 import type { Task } from "../task.js";
 import type { TaskResult } from "../task-result.js";
+import { claimLimitsFor } from "./claim-limits.js";
 import { executeClaimed } from "./execute-claimed.js";
+import { PausedQueues } from "./paused-queues.js";
 import { resolveStoreBackend } from "./resolve-store-backend.js";
 import { defaultWorkerId } from "./worker-id.js";
 
@@ -34,7 +36,9 @@ export async function processOneTask(options: ProcessOptions = {}): Promise<Task
  * process died), as the Worker does: they are due again, or FAILED when they had no attempts left.
  * @param options.maxTasks - the most tasks to run; 0 or absent for no limit.
  * @returns the results, in the order they ran.
- * @throws InvalidOptionError when `maxTasks` is not a whole number >= 0.
+ * Respects the tasks' and queues' limits and skips paused queues, as the Worker does (DESIGN §7).
+ * @throws InvalidOptionError when `maxTasks` is not a whole number >= 0, or when tasks or queues have
+ *   limits the backend's store cannot enforce.
  * @throws InvalidTaskBackendError when the backend has no store.
  */
 export async function processTasks(options: ProcessOptions & { maxTasks?: number } = {}): Promise<TaskResult<unknown>[]> {
@@ -44,7 +48,10 @@ export async function processTasks(options: ProcessOptions & { maxTasks?: number
   const store = backend.taskStore;
   await store.open();
   const workerId = options.workerId ?? defaultWorkerId();
-  const taskNames = [...new Set((options.tasks ?? registeredTasks()).map((t) => t.name))];
+  const tasks = options.tasks ?? registeredTasks();
+  const taskNames = [...new Set(tasks.map((t) => t.name))];
+  const limits = claimLimitsFor(tasks, backend);
+  const paused = new PausedQueues(store);
   // Without a long-running Worker (run/ driven by cron), nothing else takes back the tasks of a
   // process killed mid-task: do it here, before claiming, so they are never stranded RUNNING.
   await store.recoverExpired();
@@ -54,9 +61,10 @@ export async function processTasks(options: ProcessOptions & { maxTasks?: number
       workerId,
       taskNames,
       queues: options.queueName === undefined ? null : [options.queueName],
-      excludeQueues: [],
+      excludeQueues: await paused.current(),
       limit: 1,
       leaseMs: backend.leaseMs,
+      ...(limits && { limits }),
     });
     if (!claimed) break;
     results.push(await executeClaimed(backend, claimed, { workerId }));

@@ -14,6 +14,8 @@ export interface StatusReport {
   unrunnable: { taskPath: string; count: number }[];
   /** RUNNING tasks with their worker and lease (at most 50). */
   running: RunningTaskInfo[];
+  /** Paused queues (`errand queues pause`), sorted: workers claim none of their tasks. */
+  paused: string[];
 }
 
 /**
@@ -27,11 +29,12 @@ export async function getStatusReport(options: { backend?: string; tasks?: reado
   const store = backend.taskStore;
   await store.open();
   const names = [...new Set((options.tasks ?? registeredTasks()).map((t) => t.name))];
-  const [counts, pending, perQueue, running] = await Promise.all([
+  const [counts, pending, perQueue, running, paused] = await Promise.all([
     store.countByQueueAndStatus(),
     store.countPending(null),
     store.countUnrunnable(names),
     store.listRunning(50),
+    store.pausedQueues(),
   ]);
   // The store counts per name and queue (sorted by name); the report sums each name's queues.
   const unrunnable: { taskPath: string; count: number }[] = [];
@@ -40,5 +43,5 @@ export async function getStatusReport(options: { backend?: string; tasks?: reado
     if (last?.taskPath === r.taskPath) last.count += r.count;
     else unrunnable.push({ taskPath: r.taskPath, count: r.count });
   }
-  return { backend: backend.alias, counts, pending, unrunnable, running };
+  return { backend: backend.alias, counts, pending, unrunnable, running, paused };
 }

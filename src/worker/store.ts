@@ -9,7 +9,8 @@
  * routes performed in SQL when the port was drawn, one method per operation, with rows decoded
  * into typed records ({@link TaskRecord}) at the store's boundary. Enqueueing stays
  * `BaseTaskBackend.enqueue` (the public API); cancellation (`cancel`, `cancelledAmong`,
- * `watchCancellations`) came with issue 17.
+ * `watchCancellations`) came with issue 17. Limits and paused queues (DESIGN §7) are
+ * {@link ClaimRequest.limits}, {@link StoreCapabilities.limits} and the pause methods.
  *
  * What a store must guarantee (the conformance suite, `test/worker/store-suite.ts`, checks it):
  * - **Exactly-once claims.** Concurrent `claim`/`claimById` calls, from any number of processes
@@ -42,6 +43,7 @@
 import type { BackoffFunction } from "../backoff.js";
 import type { JsonValue } from "../json.js";
 import type { TaskMetadata } from "../task-metadata.js";
+import type { QueueLimitOptions } from "../limits.js";
 import type { Task } from "../task.js";
 import type { TaskError } from "../task-error.js";
 import type { TaskResultStatus } from "../task-result-status.js";
@@ -80,6 +82,12 @@ export interface StoreCapabilities {
   /** The most outcomes one {@link TaskStore.storeOutcomes} call should carry (larger batches are split by the caller). */
   readonly maxBatchSize: number;
   /**
+   * Which {@link ClaimRequest.limits} {@link TaskStore.claim} enforces: `tasks` (task concurrency,
+   * per key) and `queues` (queue concurrency and rate limits). A worker refuses to start with limits
+   * its store cannot enforce.
+   */
+  readonly limits: { readonly tasks: boolean; readonly queues: boolean };
+  /**
    * Whether {@link TaskStore.watchCancellations} announces cancellations of running tasks as they
    * happen (PostgreSQL NOTIFY, Redis pub/sub). Without it (or while its connection is down) the
    * worker learns of them by asking {@link TaskStore.cancelledAmong} about its tasks every 250 ms
@@ -99,6 +107,22 @@ export interface CancelOutcome {
   previousStatus: TaskResultStatus;
 }
 
+/**
+ * Limits a claim must respect (DESIGN §7), counted across every claimer of the store: a task of a
+ * limited name or queue is claimed only while the RUNNING tasks (and, for a rate limit, the
+ * attempts started in the last `perMs`) leave room. Manual runs by id ({@link TaskStore.claimById})
+ * are not limited.
+ */
+export interface ClaimLimits {
+  /**
+   * Per task name: most RUNNING at once; counted per stored concurrency key for tasks enqueued with
+   * one (`task({ concurrency: { limit, key } })`), per name otherwise.
+   */
+  tasks: Readonly<Record<string, number>>;
+  /** Per queue name: its concurrency and rate limit (backend OPTIONS `queues`). */
+  queues: Readonly<Record<string, QueueLimitOptions>>;
+}
+
 /** What to claim, and for whom. */
 export interface ClaimRequest {
   /** The claimer, recorded as the lock holder and appended to `workerIds` (at most 64 characters). */
@@ -113,6 +137,11 @@ export interface ClaimRequest {
   limit: number;
   /** Lease length in milliseconds, counted from the claim on the store's clock. */
   leaseMs: number;
+  /**
+   * Limits to enforce inside the claim; absent when none apply, so the store takes its unlimited
+   * (fastest) path. Paused queues are not here: the worker excludes them (`excludeQueues`).
+   */
+  limits?: ClaimLimits;
 }
 
 /** Which task to claim by id (the `execute/` endpoint, `runTaskById`, the admin's Run/Retry). */
@@ -292,6 +321,21 @@ export interface TaskStore {
   /** Whether an error this store threw is worth retrying (connection loss, restart, lock contention). */
   isTransient(error: unknown): boolean;
 
+  // ---- paused queues (DESIGN §7) ----------------------------------------------------------
+
+  /**
+   * Pauses queue `name` (known or not yet): workers stop claiming its tasks (within a second: they
+   * re-read the paused list at most once a second); RUNNING tasks go on. Idempotent. Wakes workers
+   * on stores with notifications.
+   */
+  pauseQueue(name: string): Promise<void>;
+
+  /** Resumes queue `name`, waking workers on stores with notifications. Idempotent. */
+  resumeQueue(name: string): Promise<void>;
+
+  /** The paused queues, sorted. */
+  pausedQueues(): Promise<string[]>;
+
   // ---- counts for the worker and `errand status` -----------------------------------------
 
   /** The READY tasks that are due now (store clock), in `queues` (`null`: all). */
@@ -369,6 +413,8 @@ export interface StoreBackend {
   timeoutFor(task: Task<any, any, any>): number | null;
   /** The back-off function deciding when a failed attempt of `task` runs again. */
   backoffFor(task: Task<any, any, any>): BackoffFunction;
+  /** Per-queue limits (OPTIONS `queues`), enforced by the store's claim. @defaultValue none */
+  readonly queueLimits?: Readonly<Record<string, QueueLimitOptions>>;
 }
 
 /** Whether `backend` runs its tasks through a store (so a Worker can serve it). */

@@ -2,6 +2,7 @@ import { logger } from "../logger.js";
 import { registeredTasks } from "../registry.js";
 import { storableText } from "../task-error.js";
 import type { TaskResult } from "../task-result.js";
+import { claimLimitsFor } from "./claim-limits.js";
 import { maxStoringFor, planNext, type WorkerLoad } from "./claim-planner.js";
 import { CompletionBatcher } from "./completion-batcher.js";
 import { sendFinished, type SignalSender } from "../execution.js";
@@ -18,8 +19,10 @@ import { resolveStoreBackend } from "./resolve-store-backend.js";
 import { withRetry } from "./retry.js";
 import type { Schedule } from "../periodic/schedule.js";
 import { schedulesFor, startScheduling, type RunningScheduler } from "./scheduling.js";
+import { dueWorkRemains } from "./limited-drain.js";
+import { PausedQueues } from "./paused-queues.js";
 import { drainRunning, releaseBuffered, takeBackOrphans } from "./shutdown.js";
-import type { Claimed, Disposer, StoreBackend, TaskStore } from "./store.js";
+import type { Claimed, ClaimLimits, ClaimRequest, Disposer, StoreBackend, TaskStore } from "./store.js";
 import { UnrunnableWarning } from "./unrunnable-warning.js";
 import { Wake } from "./wake.js";
 import { defaultWorkerId } from "./worker-id.js";
@@ -50,6 +53,10 @@ export class Worker {
   readonly #store: TaskStore;
   readonly #taskNames: string[];
   readonly #queues: string[] | null;
+  /** The limits every claim carries (task and queue concurrency, rate limits), or `undefined` for none. */
+  readonly #limits: ClaimLimits | undefined;
+  /** The paused queues, excluded from claims. */
+  readonly #paused: PausedQueues;
   /** Every task started and not yet stored: running, or ended with its outcome being stored. */
   readonly #running = new Map<string, Promise<void>>();
   /** How many tasks have left {@link #running} (stored, or given up); the loop compares it across a claim. */
@@ -82,6 +89,7 @@ export class Worker {
    * @throws InvalidOptionError for an invalid numeric option or worker id (naming the option).
    * @throws InvalidTaskBackendError when the backend alias is unknown or its backend has no store.
    * @throws InvalidScheduleError for an invalid `periodic` entry, naming it.
+   * @throws InvalidOptionError when tasks or queues have limits the backend's store cannot enforce.
    */
   constructor(options: WorkerOptions = {}) {
     checkOptions(options);
@@ -91,7 +99,10 @@ export class Worker {
     // Stored in every attempt's record: no NUL or invalid Unicode, which PostgreSQL would refuse.
     this.id = storableText(options.workerId ?? defaultWorkerId());
     this.#maxStoring = maxStoringFor(this.#options.concurrency, this.#options.prefetch);
-    this.#taskNames = [...new Set((options.tasks ?? registeredTasks()).map((t) => t.name))];
+    const tasks = options.tasks ?? registeredTasks();
+    this.#taskNames = [...new Set(tasks.map((t) => t.name))];
+    this.#limits = claimLimitsFor(tasks, this.#backend);
+    this.#paused = new PausedQueues(this.#store);
     this.#queues = !options.queues || options.queues === "*" || options.queues.includes("*") ? null : [...options.queues];
     const scheduling = options.scheduling !== false && !this.#options.batch;
     this.#schedules = scheduling ? schedulesFor(options.periodic, this.#backend.alias) : [];
@@ -189,6 +200,7 @@ export class Worker {
       // them the loop polls every intervalMs. No queue name: the store may have missed some.
       if (store.capabilities.supportsNotify) {
         unwatch = await store.watch((queue) => {
+          this.#paused.invalidate(queue);
           if (queue === undefined || this.#servesQueue(queue)) this.#wake.wake();
         });
       }
@@ -249,7 +261,17 @@ export class Worker {
         batch: o.batch,
         lastClaim,
       });
-      if (step.kind === "exit") return step.reason;
+      if (step.kind === "exit") {
+        if (step.reason === "drained" && this.#limits && (await this.#heldBack().catch((error: unknown) => {
+          if (this.#stopping) return false; // stopped while the store was unreachable
+          throw error;
+        }))) {
+          await this.#wake.sleep(o.intervalMs);
+          lastClaim = null;
+          continue;
+        }
+        return step.reason;
+      }
       if (step.kind === "sleep") {
         // Until a slot frees, an outcome is stored, a task is enqueued (NOTIFY), the poll interval passes, or stop().
         await this.#wake.sleep(step.until === "woken" ? Infinity : o.intervalMs);
@@ -273,17 +295,23 @@ export class Worker {
 
   #claim(limit: number): Promise<Claimed[]> {
     const store = this.#store;
-    const request = {
+    const excludeQueues = this.#options.excludeQueues ?? [];
+    const request: ClaimRequest = {
       workerId: this.id,
       taskNames: this.#taskNames,
       queues: this.#queues,
-      excludeQueues: this.#options.excludeQueues ?? [],
+      excludeQueues,
       limit,
       leaseMs: this.#backend.leaseMs,
+      ...(this.#limits && { limits: this.#limits }),
+    };
+    const claim = async (): Promise<Claimed[]> => {
+      const paused = await this.#paused.current();
+      return store.claim(paused.length === 0 ? request : { ...request, excludeQueues: [...excludeQueues, ...paused] });
     };
     return withRetry(
       () =>
-        store.claim(request).catch((error: unknown) => {
+        claim().catch((error: unknown) => {
           this.#noteStoreError(error);
           throw error;
         }),
@@ -313,6 +341,16 @@ export class Worker {
       }
     }
     this.#wake.wake();
+  }
+
+  /** Whether due tasks this worker could run remain, held back by limits (see limited-drain.ts). */
+  async #heldBack(): Promise<boolean> {
+    const skipQueues = [...(this.#options.excludeQueues ?? []), ...(await this.#paused.current())];
+    return withRetry(() => dueWorkRemains(this.#store, { taskNames: this.#taskNames, queues: this.#queues, skipQueues }), {
+      what: "count due tasks",
+      isTransient: (error) => this.#store.isTransient(error),
+      signal: this.#stopRetries.signal,
+    });
   }
 
   #servesQueue(queue: string): boolean {

@@ -60,6 +60,7 @@ function construct(OPTIONS: Record<string, unknown>): CloudTasksBackend {
 test("OPTIONS: each invalid field is named with the fix", (t) => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ projet: "x" }, /TASKS\.ct\.OPTIONS\.projet is not an option of CloudTasksBackend; known: .*project/],
+    [{ queues: { emails: { concurrency: 5 } } }, /OPTIONS\.queues is not an option of CloudTasksBackend: Cloud Tasks dispatches the tasks itself, so limit each Cloud Tasks queue instead/],
     [{ project: "a/b" }, /OPTIONS\.project must be a Google Cloud project id/],
     [{ project: 42 }, /OPTIONS\.project must be/],
     [{ location: "Europe West" }, /OPTIONS\.location must be a Cloud Tasks location/],

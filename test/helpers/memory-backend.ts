@@ -2,6 +2,7 @@ import { BaseTaskBackend, type TaskBackendParams } from "../../src/backends/base
 import { toBackoffFunction, type BackoffFunction } from "../../src/backoff.js";
 import { TaskResultDoesNotExistError } from "../../src/errors.js";
 import type { JsonValue } from "../../src/json.js";
+import { concurrencyKeyOf, type QueueLimitOptions } from "../../src/limits.js";
 import type { Task } from "../../src/task.js";
 import { readyTaskResult, type TaskResult } from "../../src/task-result.js";
 import { currentTraceContext } from "../../src/telemetry/trace-context.js";
@@ -19,6 +20,8 @@ export interface MemoryBackendOptions {
   leaseMs?: number;
   /** Attempts when the task sets none. @defaultValue 1 */
   maxAttempts?: number;
+  /** Per-queue limits, as a DatabaseBackend's OPTIONS `queues`. @defaultValue none */
+  queues?: Readonly<Record<string, QueueLimitOptions>>;
 }
 
 /**
@@ -35,6 +38,7 @@ export class MemoryBackend extends BaseTaskBackend implements StoreBackend {
   readonly taskStore: MemoryStore;
   readonly leaseMs: number;
   readonly #maxAttempts: number;
+  readonly queueLimits: Readonly<Record<string, QueueLimitOptions>>;
 
   constructor(alias: string, params: TaskBackendParams<MemoryBackendOptions>) {
     super(alias, params);
@@ -42,6 +46,7 @@ export class MemoryBackend extends BaseTaskBackend implements StoreBackend {
     this.taskStore = o.store ?? new MemoryStore();
     this.leaseMs = o.leaseMs ?? 30_000;
     this.#maxAttempts = o.maxAttempts ?? 1;
+    this.queueLimits = o.queues ?? {};
   }
 
   timeoutFor(task: Task<any, any, any>): number | null {
@@ -58,6 +63,7 @@ export class MemoryBackend extends BaseTaskBackend implements StoreBackend {
     const seed: SeedTask = {
       taskPath: task.name, queueName: task.queueName, priority: task.priority, args, delayMs, backendName: this.alias,
       maxAttempts: task.maxAttempts ?? this.#maxAttempts, traceContext: currentTraceContext(),
+      concurrencyKey: concurrencyKeyOf(task.concurrency, args, task.name),
     };
     if (task.uniqueKey !== null) {
       const { record, created } = addUnique(this.taskStore, task, seed);

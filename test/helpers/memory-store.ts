@@ -10,6 +10,7 @@ import type { SlotStore } from "../../src/worker/slot-store.js";
 import { scheduledTask } from "../../src/periodic/schedule.js";
 import { slotId } from "../../src/periodic/slots.js";
 import { groupFinishedPerMinute } from "../../src/worker/finished-minutes.js";
+import { MemoryLimits } from "./memory-limits.js";
 
 /** A slot row of the memory store. */
 export interface SlotRow {
@@ -34,6 +35,8 @@ export interface SeedTask {
   scheduledAt?: Date | null;
   /** The enqueue's trace context. @defaultValue null */
   traceContext?: Record<string, string> | null;
+  /** The key its task's `concurrency` limit counts it under. @defaultValue none */
+  concurrencyKey?: string | null;
 }
 
 /** A clock the test moves by hand (epoch milliseconds). */
@@ -54,8 +57,9 @@ const RUNNING = "RUNNING";
  * `await`, so JavaScript's single thread makes claims exactly-once. The proof that a store plugs in.
  */
 export class MemoryStore implements TaskStore {
-  readonly capabilities: StoreCapabilities = { supportsNotify: true, clock: "store", maxBatchSize: 500, supportsCancelNotify: true };
+  readonly capabilities: StoreCapabilities = { supportsNotify: true, clock: "store", maxBatchSize: 500, supportsCancelNotify: true, limits: { tasks: true, queues: true } };
   readonly records = new Map<string, TaskRecord>();
+  readonly limits = new MemoryLimits();
   readonly #wakes = new EventEmitter();
   /** Slot rows by slot id (`slotId(key, fireTime)`): the unique constraint. */
   readonly slotRows = new Map<string, SlotRow>();
@@ -97,6 +101,7 @@ export class MemoryStore implements TaskStore {
       traceContext: seed.traceContext ?? null,
     };
     this.records.set(record.id, record);
+    if (seed.concurrencyKey) this.limits.keys.set(record.id, seed.concurrencyKey);
     if (!runAfter) this.#wakes.emit("wake", record.queueName);
     return copy(record);
   }
@@ -109,7 +114,10 @@ export class MemoryStore implements TaskStore {
       .filter((t) => t.status === "READY" && t.availableAt.getTime() <= now && r.taskNames.includes(t.taskPath))
       .filter((t) => (r.queues === null || r.queues.includes(t.queueName)) && !r.excludeQueues.includes(t.queueName))
       .sort((a, b) => b.priority - a.priority || +a.availableAt - +b.availableAt || +a.enqueuedAt - +b.enqueuedAt);
-    return due.slice(0, Math.max(0, r.limit)).map((t) => this.#start(t, r.workerId, r.leaseMs));
+    const fits = this.limits.filter(r.limits, this.records.values(), now);
+    const picked: TaskRecord[] = [];
+    for (const t of due) if (picked.length < r.limit && fits(t)) picked.push(t);
+    return picked.map((t) => this.#start(t, r.workerId, r.leaseMs));
   }
 
   async claimById(r: ClaimByIdRequest): Promise<Claimed | undefined> {
@@ -220,6 +228,19 @@ export class MemoryStore implements TaskStore {
   async watchCancellations(listener: (id: string) => void): Promise<() => Promise<void>> {
     this.#wakes.on("cancel", listener);
     return async () => void this.#wakes.off("cancel", listener);
+  }
+
+  async pauseQueue(name: string): Promise<void> {
+    this.limits.paused.add(name);
+  }
+
+  async resumeQueue(name: string): Promise<void> {
+    this.limits.paused.delete(name);
+    this.#wakes.emit("wake", name);
+  }
+
+  async pausedQueues(): Promise<string[]> {
+    return [...this.limits.paused].sort();
   }
 
   #all = (pred: (t: TaskRecord) => boolean) => [...this.records.values()].filter(pred);

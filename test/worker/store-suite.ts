@@ -10,6 +10,7 @@ import type { Claimed, ClaimedRecord, TaskOutcome, TaskStore } from "../../src/w
 import type { SeedTask } from "../helpers/memory-store.js";
 import { withTraceContext } from "../../src/telemetry/trace-context.js";
 import { storeCancelSuite } from "./store-suite-cancel.js";
+import { storeLimitsSuite } from "./store-suite-limits.js";
 
 /** A store under test and what the suite needs around it. */
 export interface StoreHarness {
@@ -335,4 +336,5 @@ export function storePortSuite(test: TestFn, makeStore: () => Promise<StoreHarne
   });
 
   storeCancelSuite(withStore);
+  storeLimitsSuite(withStore);
 }

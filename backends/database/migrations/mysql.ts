@@ -12,6 +12,7 @@
  */
 import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
 import { mysqlMetadataMigration } from "./metadata.js";
+import { mysqlLimitsMigration } from "./limits.js";
 import type { ErrandMigration } from "./migration.js";
 import { traceContextMigration } from "./trace-context.js";
 
@@ -97,5 +98,5 @@ export function mysqlMigrations(tableName: string): ErrandMigration[] {
     down: [`alter table ${t} drop index \`${idx.unique}\`, drop column \`unique_key\`, drop column \`unique_until\``],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, mysqlMetadataMigration(tableName), unique, traceContextMigration("mysql", tableName)];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, mysqlMetadataMigration(tableName), unique, traceContextMigration("mysql", tableName), mysqlLimitsMigration(tableName)];
 }

@@ -4,6 +4,7 @@
  */
 import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
 import { postgresqlMetadataMigration } from "./metadata.js";
+import { postgresqlLimitsMigration } from "./limits.js";
 import type { ErrandMigration } from "./migration.js";
 import { traceContextMigration } from "./trace-context.js";
 
@@ -85,5 +86,5 @@ export function postgresqlMigrations(tableName: string): ErrandMigration[] {
     down: [`drop index if exists "${idx.unique}"`, `alter table ${t} drop column "unique_key", drop column "unique_until"`],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, postgresqlMetadataMigration(tableName), unique, traceContextMigration("postgresql", tableName)];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, postgresqlMetadataMigration(tableName), unique, traceContextMigration("postgresql", tableName), postgresqlLimitsMigration(tableName)];
 }

@@ -6,6 +6,7 @@
  */
 import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.js";
 import { sqliteMetadataMigration } from "./metadata.js";
+import { sqliteLimitsMigration } from "./limits.js";
 import type { ErrandMigration } from "./migration.js";
 import { traceContextMigration } from "./trace-context.js";
 
@@ -86,5 +87,5 @@ export function sqliteMigrations(tableName: string): ErrandMigration[] {
     down: [`drop index if exists \`${idx.unique}\``, `alter table ${t} drop column \`unique_until\``, `alter table ${t} drop column \`unique_key\``],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, sqliteMetadataMigration(tableName), unique, traceContextMigration("sqlite", tableName)];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, sqliteMetadataMigration(tableName), unique, traceContextMigration("sqlite", tableName), sqliteLimitsMigration(tableName)];
 }

@@ -1,6 +1,8 @@
 import type { Claimed } from "../../../src/worker/task-record.js";
 import { decodeClaimed, type ClaimFill } from "../decode-row.js";
 import type { Dialect, DialectName } from "../dialect.js";
+import type { ClaimLimits } from "../../../src/worker/store.js";
+import { claimLimited } from "./claim-limited.js";
 import { placeholders, queueFilter, type QueryContext, type RawRow } from "./context.js";
 
 /** What to claim, and for whom. */
@@ -17,6 +19,8 @@ export interface ClaimParams {
   now: Date;
   /** How long the lease lasts before another worker may take the task back, in milliseconds (from the database's clock). */
   leaseMs: number;
+  /** Limits to respect (see `claim-limited.ts`); absent: the plain statement below. */
+  limits?: ClaimLimits;
 }
 
 /** The columns a SQLite claim returns: what a running task's result needs, nothing more. */
@@ -57,6 +61,10 @@ const PG_CLAIMED_COLUMNS = "id, task_path, queue_name, backend_name, priority, a
 export async function claimTasks(ctx: QueryContext, p: ClaimParams): Promise<Claimed[]> {
   if (p.taskNames.length === 0 || p.limit <= 0) return [];
   const { dialect } = ctx;
+  // With limits that apply, the limited claim (one transaction under the limits' row locks); the
+  // unlimited path below is unchanged.
+  const limited = p.limits ? await claimLimited(ctx, { ...p, limits: p.limits }) : undefined;
+  if (limited) return limited.map((row) => decodeClaimed(row, dialect));
   const rows = await CLAIM[dialect.name](ctx, p);
   // PostgreSQL's statement leaves out what the claim itself set (see PG_RETURNING): the decoder fills it in.
   const fill: ClaimFill | undefined = dialect.name === "postgresql" ? { attemptedAtMs: p.now.getTime(), workerId: p.workerId } : undefined;

@@ -27,7 +27,7 @@ export interface Wake {
 }
 
 const COLUMNS =
-  "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at, trace_context, unique_key, unique_until";
+  "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at, trace_context, concurrency_key, unique_key, unique_until";
 
 /**
  * The holder's key still holds: the task is active, or within its `uniqueFor`. Never NULL (a NULL
@@ -44,11 +44,11 @@ export async function insertUnique(ctx: QueryContext, c: NewTasksCommon, item: N
   const json = dialect.name === "postgresql" ? "?::jsonb" : "?";
   const ts = dialect.name === "postgresql" ? "?::timestamptz" : "?";
   const until = unique.forMs === null ? "NULL" : dialect.nowPlusMsSql;
-  const values = `?, ?, ?, ?, ?, 'READY', ${json}, '[]', '[]', 0, ?, ${ts}, ${ts}, COALESCE(${ts}, ${dialect.nowSql}), ?, ?, ${until}`;
+  const values = `?, ?, ?, ?, ?, 'READY', ${json}, '[]', '[]', 0, ?, ${ts}, ${ts}, COALESCE(${ts}, ${dialect.nowSql}), ?, ?, ?, ${until}`;
   const runAfter = c.runAfter ? dialect.toDb(c.runAfter) : null;
   const params: unknown[] = [
     item.id, c.taskPath, c.queueName, c.backendName, c.priority, dialect.jsonToDb(item.args), c.maxAttempts,
-    dialect.toDb(c.enqueuedAt), runAfter, runAfter, c.traceContext ? JSON.stringify(c.traceContext) : null, unique.key, ...(unique.forMs === null ? [] : [unique.forMs]),
+    dialect.toDb(c.enqueuedAt), runAfter, runAfter, c.traceContext ? JSON.stringify(c.traceContext) : null, item.concurrencyKey ?? null, unique.key, ...(unique.forMs === null ? [] : [unique.forMs]),
   ];
   if (dialect.name === "mysql") {
     try {

@@ -14,14 +14,16 @@ export interface NewTasksCommon {
   traceContext?: Record<string, string> | null;
 }
 
-/** What differs per task: its id and its (already validated) arguments. */
+/** What differs per task: its id, its (already validated) arguments and its concurrency key. */
 export interface NewTaskItem {
   id: string;
   args: unknown[];
+  /** The key its task's `concurrency` limit counts it under (see `src/limits.ts`). @defaultValue null */
+  concurrencyKey?: string | null;
 }
 
 const COLUMNS =
-  "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at, trace_context";
+  "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at, trace_context, concurrency_key";
 
 /**
  * The INSERT per dialect; with `notify` (dialects that support it), the statement also sends
@@ -30,18 +32,18 @@ const COLUMNS =
 const INSERT: Record<DialectName, (table: string, nowSql: string, notify: boolean) => string> = {
   postgresql: (table, nowSql, notify) => {
     const insert = `INSERT INTO ${table} (${COLUMNS})
-      SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?::timestamptz, ?::timestamptz, COALESCE(?::timestamptz, ${nowSql}), ?::text
-      FROM jsonb_to_recordset(?::jsonb) AS v(id text, args jsonb)`;
+      SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?::timestamptz, ?::timestamptz, COALESCE(?::timestamptz, ${nowSql}), ?::text, v.k
+      FROM jsonb_to_recordset(?::jsonb) AS v(id text, args jsonb, k text)`;
     // A data-modifying CTE always runs; the SELECT adds the wake-up to the same round trip.
     return notify ? `WITH ins AS (${insert} RETURNING 1) SELECT pg_notify(?, ?)` : insert;
   },
   sqlite: (table, nowSql) => `INSERT INTO ${table} (${COLUMNS})
-     SELECT v.value ->> '$.id', ?, ?, ?, ?, 'READY', v.value -> '$.args', '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${nowSql}), ?
+     SELECT v.value ->> '$.id', ?, ?, ?, ?, 'READY', v.value -> '$.args', '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${nowSql}), ?, v.value ->> '$.k'
      FROM json_each(?) AS v`,
   // JSON_TABLE unpacks the ids and arguments (MySQL 8, MariaDB 10.6+); arguments stay JSON text.
   mysql: (table, nowSql) => `INSERT INTO ${table} (${COLUMNS})
-     SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${nowSql}), ?
-     FROM JSON_TABLE(?, '$[*]' COLUMNS (id VARCHAR(64) PATH '$.id', args JSON PATH '$.args')) AS v`,
+     SELECT v.id, ?, ?, ?, ?, 'READY', v.args, '[]', '[]', 0, ?, ?, ?, COALESCE(?, ${nowSql}), ?, v.k
+     FROM JSON_TABLE(?, '$[*]' COLUMNS (id VARCHAR(64) PATH '$.id', args JSON PATH '$.args', k VARCHAR(255) PATH '$.k')) AS v`,
 };
 
 /**
@@ -73,7 +75,8 @@ export async function insertTasks(
   // does not delay its immediate tasks.
   const runAfter = common.runAfter ? dialect.toDb(common.runAfter) : null;
   const traceContext = common.traceContext ? JSON.stringify(common.traceContext) : null;
-  const json = JSON.stringify(items.map((i) => ({ id: i.id, args: i.args })));
+  // The key only when there is one: a missing field reads as SQL NULL on every dialect.
+  const json = JSON.stringify(items.map((i) => (i.concurrencyKey ? { id: i.id, args: i.args, k: i.concurrencyKey } : { id: i.id, args: i.args })));
   const wake = notify && dialect.supportsNotify ? notify : undefined;
   await ctx.execute(INSERT[dialect.name](table, dialect.nowSql, wake !== undefined), [...shared, runAfter, traceContext, json, ...(wake ? [wake.channel, wake.payload] : [])]);
 }

@@ -14,7 +14,8 @@ const PERIODIC = "Migration20261129000000_periodic_slots";
 const METADATA = "Migration20261129400000_metadata";
 const UNIQUE = "Migration20261129410000_unique_tasks";
 const TRACE_CONTEXT = "Migration20261129500000_trace_context";
-const ALL = [INITIAL, PERIODIC, METADATA, UNIQUE, TRACE_CONTEXT];
+const LIMITS = "Migration20261129510000_limits";
+const ALL = [INITIAL, PERIODIC, METADATA, UNIQUE, TRACE_CONTEXT, LIMITS];
 
 const dbs: TestDatabase[] = [];
 test.after.always(async () => {
@@ -68,7 +69,7 @@ for (const driver of ["mysql", "mariadb"] as const) {
     continue;
   }
 
-  test(`${driver}: migrate applies every migration once: scheduled_at, the slot table, metadata`, async (t) => {
+  test(`${driver}: migrate applies every migration once: scheduled_at, the slot table, metadata, the limit table`, async (t) => {
     await withOrm(driver, "tasks", async (orm) => {
       t.deepEqual(await pendingMigrations(orm, "tasks"), ALL);
       t.deepEqual(await migrate(orm, "tasks"), ALL);

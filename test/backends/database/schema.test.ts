@@ -22,11 +22,12 @@ import {
 
 const INITIAL = "Migration20261121000000_initial";
 const PERIODIC = "Migration20261129000000_periodic_slots";
+const LIMITS = "Migration20261129510000_limits";
 /** Every migration, oldest first. */
 const METADATA = "Migration20261129400000_metadata";
 const UNIQUE = "Migration20261129410000_unique_tasks";
 const TRACE_CONTEXT = "Migration20261129500000_trace_context";
-const ALL = [INITIAL, PERIODIC, METADATA, UNIQUE, TRACE_CONTEXT];
+const ALL = [INITIAL, PERIODIC, METADATA, UNIQUE, TRACE_CONTEXT, LIMITS];
 const PG_URL = process.env.ERRAND_TEST_PG_URL;
 
 const tmp = mkdtempSync(join(tmpdir(), "errand-schema-"));

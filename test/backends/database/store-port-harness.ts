@@ -27,6 +27,7 @@ export async function databaseStoreHarness(kind: DatabaseKind, options: Database
         maxAttempts: seed.maxAttempts ?? 1,
         backoff: null,
         timeout: null,
+        concurrency: seed.concurrencyKey ? { limit: 1, key: () => seed.concurrencyKey! } : null,
       });
       return (await backend.enqueue(task, seed.args ?? [])).id;
     },
