@@ -6,14 +6,17 @@ import type { BullMQBackend } from "./bullmq-backend.js";
 import { BullMQSlotStore } from "./bullmq-slot-store.js";
 import { claimJobs, startAttempt } from "./claim.js";
 import { isTransientRedisError } from "./connection.js";
+import { FetchedJobs } from "./fetched-jobs.js";
 import { findQueue, HeldJobs } from "./held-jobs.js";
 import { parseErrandData } from "./job-data.js";
 import { isPossibleId } from "./keys.js";
 import { readTask, readTasks } from "./read-jobs.js";
+import { unrunnableIn } from "./ready-names.js";
 import * as q from "./record-queries.js";
 import { recoverExpired, recoverOwn } from "./recover.js";
 import type { RedisContext } from "./redis-context.js";
-import { settle } from "./settle.js";
+import { settleAll } from "./settle.js";
+import { WakeGate } from "./wake-gate.js";
 import { watchQueues } from "./watch.js";
 
 /** What a BullMQ store declares (see {@link StoreCapabilities}). */
@@ -41,6 +44,8 @@ export class BullMQStore implements TaskStore {
   /** Periodic slots (see bullmq-slot-store.ts). */
   readonly slots: BullMQSlotStore;
   readonly #held: HeldJobs;
+  readonly #fetched = new FetchedJobs();
+  readonly #gate = new WakeGate();
 
   /**
    * @param context - opens (once) and returns the backend's Redis context.
@@ -56,7 +61,7 @@ export class BullMQStore implements TaskStore {
   }
 
   async claim(request: ClaimRequest): Promise<Claimed[]> {
-    return claimJobs(await this.context(), this.#held, request);
+    return claimJobs(await this.context(), this.#held, this.#fetched, this.#gate, request);
   }
 
   async claimById(r: ClaimByIdRequest): Promise<Claimed | undefined> {
@@ -84,17 +89,17 @@ export class BullMQStore implements TaskStore {
 
   async storeOutcomes(workerId: string, outcomes: readonly TaskOutcome[]): Promise<Map<string, OutcomeReceipt>> {
     const ctx = await this.context();
-    const receipts = await Promise.all(outcomes.map((o) => settle(ctx, this.#held, workerId, o)));
+    const receipts = await settleAll(ctx, this.#held, this.#fetched, workerId, outcomes);
     return new Map(outcomes.map((o, i) => [o.id, receipts[i]!]));
   }
 
   async renewLeases(workerId: string, ids: readonly string[], leaseMs: number): Promise<Set<string>> {
     const ctx = await this.context();
-    const renewed = await Promise.all(ids.map(async (id) => {
-      const h = isPossibleId(id) ? await this.#held.find(id) : undefined;
-      return h !== undefined && (await ctx.scripts.fencedWrite(ctx.keys(h.queueName), id, workerId, leaseMs));
-    }));
-    return new Set(ids.filter((_, i) => renewed[i]));
+    const found = await Promise.all(ids.map(async (id) => (isPossibleId(id) ? this.#held.find(id) : undefined)));
+    const mine = ids.flatMap((id, i) => (found[i] ? [{ k: ctx.keys(found[i].queueName), id, token: workerId, leaseMs }] : []));
+    // One round trip for the whole batch.
+    const renewed = await ctx.scripts.fencedWriteMany(mine);
+    return new Set(mine.filter((_, i) => renewed[i]).map((w) => w.id));
   }
 
   async release(workerId: string, ids: readonly string[]): Promise<string[]> {
@@ -118,13 +123,15 @@ export class BullMQStore implements TaskStore {
   }
 
   async recoverOwn(workerId: string, limit = 500): Promise<RecoveryResult> {
+    // Jobs taken ahead and never claimed go straight back (what recoverOwn would do with them, in fewer steps).
+    await Promise.all(this.#fetched.all().map((job) => job.moveToWait(workerId).catch(() => undefined)));
     const r = await recoverOwn(await this.context(), workerId, limit);
     for (const id of [...r.retried, ...r.failed]) this.#held.forget(id);
     return r;
   }
 
   async watch(listener: WakeListener): Promise<Disposer> {
-    return watchQueues(await this.context(), listener);
+    return watchQueues(await this.context(), this.#gate, listener);
   }
 
   isTransient(error: unknown): boolean {
@@ -156,7 +163,7 @@ export class BullMQStore implements TaskStore {
   async countUnrunnable(knownNames: readonly string[], queues: readonly string[] | null = null, excludeQueues: readonly string[] = []): Promise<UnrunnableCount[]> {
     const ctx = await this.context();
     const names = (queues ?? (await ctx.knownQueues())).filter((n) => !excludeQueues.includes(n));
-    return q.unrunnableOf(await readTasks(ctx, names), knownNames);
+    return unrunnableIn(ctx, names, knownNames);
   }
 
   async countByQueueAndStatus(): Promise<QueueStatusCount[]> {

@@ -15,8 +15,10 @@ import { logger } from "../../src/logger.js";
 import type { ClaimRequest, Claimed, ClaimedRecord } from "../../src/worker/store.js";
 import { withTimeout } from "./connection.js";
 import type { ErrandJobData } from "./job-data.js";
+import type { FetchedJobs } from "./fetched-jobs.js";
 import { errandDataOf, type HeldJobs } from "./held-jobs.js";
 import type { RedisContext } from "./redis-context.js";
+import { STREAM_START, type WakeGate } from "./wake-gate.js";
 
 /** How long one `getNextJob` may take before the claim fails (transient), in milliseconds. */
 const CLAIM_TIMEOUT_MS = 10_000;
@@ -32,7 +34,7 @@ const CLAIM_PIPELINE = 32;
 export const MAX_SKIPPED_PER_CLAIM = 100;
 
 /** Claims up to `r.limit` jobs across the requested queues (see the file comment). */
-export async function claimJobs(ctx: RedisContext, held: HeldJobs, r: ClaimRequest): Promise<Claimed[]> {
+export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: FetchedJobs, gate: WakeGate, r: ClaimRequest): Promise<Claimed[]> {
   if (r.limit <= 0 || r.taskNames.length === 0) return [];
   const names = new Set(r.taskNames);
   const excluded = new Set(r.excludeQueues);
@@ -44,15 +46,22 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, r: ClaimReque
       const queueName = await nextQueue(ctx, [...open]);
       if (queueName === undefined) break;
       // Across several queues one job at a time, so that each next job comes from the best queue.
-      const n = open.size === 1 ? Math.min(r.limit - out.length, CLAIM_PIPELINE) : 1;
+      const want = open.size === 1 ? Math.min(r.limit - out.length, CLAIM_PIPELINE) : 1;
+      // Jobs an earlier completion already took (fetched-jobs.ts) first, then BullMQ's next ones.
+      const ahead = fetched.take(queueName, want, r.leaseMs / 2);
+      const n = want - ahead.length;
       const worker = ctx.worker(queueName);
-      const jobs = await withTimeout(Promise.all(Array.from({ length: n }, () => worker.getNextJob(r.workerId, { block: false }))), CLAIM_TIMEOUT_MS, ctx.where);
+      // Where the queue's events stood before these moves: a short claim arms the watch from there.
+      const mark = n === 0 ? undefined : ctx.lastEventId(queueName).catch(() => STREAM_START);
+      const jobs = n === 0 ? [] : await withTimeout(Promise.all(Array.from({ length: n }, () => worker.getNextJob(r.workerId, { block: false }))), CLAIM_TIMEOUT_MS, ctx.where);
       const got = jobs.filter((job): job is Job => Boolean(job?.id));
-      if (got.length < n) open.delete(queueName);
+      if (got.length < n) {
+        open.delete(queueName);
+        gate.arm(queueName, await mark!);
+      } else if (n > 0) gate.disarm(queueName);
       const mine: Job[] = [];
-      for (const job of got) (names.has(job.name) ? mine : skipped).push(job);
-      const begun = await Promise.all(mine.map((job) => begin(ctx, held, queueName, job, r.workerId, r.leaseMs)));
-      for (const claimed of begun) if (claimed) out.push(claimed);
+      for (const job of [...ahead, ...got]) (names.has(job.name) ? mine : skipped).push(job);
+      for (const claimed of await begin(ctx, held, queueName, mine, r.workerId, r.leaseMs)) if (claimed) out.push(claimed);
     }
   } catch (error) {
     // Hand back what this call took, so a failed claim strands nothing until its lease runs out.
@@ -64,6 +73,8 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, r: ClaimReque
     }));
     throw error;
   } finally {
+    // Jobs taken ahead that waited too long for a claim go back too (their lock may be near its end).
+    skipped.push(...fetched.stale(r.leaseMs / 2));
     await Promise.all(skipped.map((job) => job.moveToWait(r.workerId).catch((error: unknown) =>
       logger.warn({ taskId: job.id, task: job.name, error: (error as Error).message }, "could not put back a task this worker cannot run; it returns when its lock expires"))));
   }
@@ -92,15 +103,36 @@ async function nextQueue(ctx: RedisContext, queues: string[]): Promise<string | 
   return best?.q;
 }
 
-/** Records the attempt of a job `workerId` just took; `undefined` when its lock is already gone. */
-async function begin(ctx: RedisContext, held: HeldJobs, queueName: string, job: Job, workerId: string, leaseMs: number): Promise<Claimed | undefined> {
-  const id = job.id!;
-  const data = errandDataOf(job.data);
-  if (!data) {
+/**
+ * Records the attempts of jobs `workerId` just took, in one round trip; `undefined` for a job whose
+ * lock is already gone.
+ */
+async function begin(ctx: RedisContext, held: HeldJobs, queueName: string, jobs: readonly Job[], workerId: string, leaseMs: number): Promise<(Claimed | undefined)[]> {
+  const out: (Claimed | undefined)[] = new Array(jobs.length);
+  const attempts: Attempt[] = [];
+  jobs.forEach((job, i) => {
+    const id = job.id!;
+    const data = errandDataOf(job.data);
+    if (data) return void attempts.push({ at: i, queueName, id, name: job.name, timestamp: job.timestamp, data, job });
     held.remember(id, { queueName, job, data: null });
-    return { unreadable: true, id, taskPath: job.name, errors: [], cause: new Error(`job '${id}' of queue '${queueName}' is not an errand task: its data has no errand state (was it added by plain BullMQ?)`) };
-  }
-  return startAttempt(ctx, held, queueName, id, job.name, job.timestamp, data, workerId, leaseMs, job);
+    out[i] = { unreadable: true, id, taskPath: job.name, errors: [], cause: new Error(`job '${id}' of queue '${queueName}' is not an errand task: its data has no errand state (was it added by plain BullMQ?)`) };
+  });
+  const started = await startAttempts(ctx, held, attempts, workerId, leaseMs);
+  attempts.forEach((a, j) => (out[a.at] = started[j]));
+  return out;
+}
+
+/** One attempt to record (see {@link startAttempts}). */
+interface Attempt {
+  /** Its place in the caller's list. */
+  at: number;
+  queueName: string;
+  id: string;
+  name: string;
+  /** The enqueue time, epoch ms. */
+  timestamp: number;
+  data: ErrandJobData;
+  job?: Job;
 }
 
 /** Counts a new attempt in `data` (fenced by the lock) and builds the claimed record. */
@@ -108,19 +140,34 @@ export async function startAttempt(
   ctx: RedisContext, held: HeldJobs, queueName: string, id: string, name: string, timestamp: number,
   data: ErrandJobData, workerId: string, leaseMs: number, job?: Job,
 ): Promise<ClaimedRecord | undefined> {
+  const [claimed] = await startAttempts(ctx, held, [{ at: 0, queueName, id, name, timestamp, data, ...(job && { job }) }], workerId, leaseMs);
+  return claimed;
+}
+
+/**
+ * Counts a new attempt in each job's data (fenced by its lock, all in one round trip) and builds
+ * the claimed records, in order; `undefined` where the lock is already gone.
+ */
+async function startAttempts(ctx: RedisContext, held: HeldJobs, attempts: readonly Attempt[], workerId: string, leaseMs: number): Promise<(ClaimedRecord | undefined)[]> {
   const now = Date.now();
-  const e = data.errand;
-  const next: ErrandJobData = {
-    args: data.args,
-    errand: { ...e, attempts: e.attempts + 1, workerIds: [...e.workerIds, workerId], startedAt: e.startedAt ?? now, lastAttemptedAt: now, finishedAt: null, lockedBy: workerId, claimAts: job?.attemptsStarted ?? null },
-  };
-  if (!(await ctx.scripts.fencedWrite(ctx.keys(queueName), id, workerId, leaseMs, next))) return undefined;
-  held.remember(id, { queueName, data: next, ...(job && { job }) });
-  const s = next.errand;
-  return {
-    id, taskPath: name, queueName, backendName: s.backend, priority: s.priority, status: "RUNNING", args: next.args, errors: s.errors,
-    workerIds: s.workerIds, attempts: s.attempts, maxAttempts: s.maxAttempts, enqueuedAt: new Date(timestamp),
-    runAfter: s.runAfter === null ? null : new Date(s.runAfter), startedAt: new Date(s.startedAt!), lastAttemptedAt: new Date(now),
-    scheduledAt: s.scheduledAt === undefined || s.scheduledAt === null ? null : new Date(s.scheduledAt),
-  };
+  const nexts = attempts.map(({ data, job }): ErrandJobData => {
+    const e = data.errand;
+    return {
+      args: data.args,
+      errand: { ...e, attempts: e.attempts + 1, workerIds: [...e.workerIds, workerId], startedAt: e.startedAt ?? now, lastAttemptedAt: now, finishedAt: null, lockedBy: workerId, claimAts: job?.attemptsStarted ?? null },
+    };
+  });
+  const written = await ctx.scripts.fencedWriteMany(attempts.map((a, i) => ({ k: ctx.keys(a.queueName), id: a.id, token: workerId, leaseMs, data: nexts[i] })));
+  return attempts.map(({ queueName, id, name, timestamp, job }, i) => {
+    if (!written[i]) return undefined;
+    const next = nexts[i]!;
+    held.remember(id, { queueName, data: next, ...(job && { job }) });
+    const s = next.errand;
+    return {
+      id, taskPath: name, queueName, backendName: s.backend, priority: s.priority, status: "RUNNING", args: next.args, errors: s.errors,
+      workerIds: s.workerIds, attempts: s.attempts, maxAttempts: s.maxAttempts, enqueuedAt: new Date(timestamp),
+      runAfter: s.runAfter === null ? null : new Date(s.runAfter), startedAt: new Date(s.startedAt!), lastAttemptedAt: new Date(now),
+      scheduledAt: s.scheduledAt === undefined || s.scheduledAt === null ? null : new Date(s.scheduledAt),
+    };
+  });
 }

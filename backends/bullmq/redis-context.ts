@@ -12,6 +12,7 @@ import { QueueKeys, queuesKey } from "./keys.js";
 import { BULLMQ_DEFAULTS, type BullMQBackendOptions } from "./options.js";
 import { loadBullMQ, type BullMQPeers } from "./peers.js";
 import { Scripts } from "./scripts.js";
+import { STREAM_START } from "./wake-gate.js";
 
 /** The open store's connection and per-queue BullMQ objects. */
 export class RedisContext {
@@ -76,6 +77,15 @@ export class RedisContext {
       this.#workers.set(queueName, worker);
     }
     return worker;
+  }
+
+  /**
+   * The id of the last entry of `queueName`'s event stream (`0-0` when it has none), read on the
+   * Workers' connection: Redis runs it before any `getNextJob` called after it (wake-gate.ts).
+   */
+  lastEventId(queueName: string): Promise<string> {
+    const client = this.#workerClient ?? this.client;
+    return client.xrevrange(this.keys(queueName).key("events"), "+", "-", "COUNT", 1).then((r) => r[0]?.[0] ?? STREAM_START);
   }
 
   /** Records `queueName` among errand's queues (once per process). */
