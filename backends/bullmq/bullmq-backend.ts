@@ -97,7 +97,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     return result as TaskResult<R>;
   }
 
-  /** Adds every enqueue with one `Queue.addBulk` (one MULTI): all or nothing. */
+  /** Adds every enqueue with one `Queue.addBulk` (one MULTI): all or nothing; one alone with `Queue.add`. */
   override async enqueueMany<R>(task: Task<any, R>, argsList: JsonValue[][]): Promise<TaskResult<R>[]> {
     if (argsList.length === 0) return [];
     return this.#add(task, argsList, argsList.map(() => randomUUID()), null);
@@ -118,7 +118,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     const now = Date.now();
     const runAfter = task.runAfter?.getTime() ?? null;
     const delay = runAfter === null ? 0 : Math.max(0, runAfter - now);
-    await ctx.queue(task.queueName).addBulk(argsList.map((args, i) => {
+    const jobs = argsList.map((args, i) => {
       const data: ErrandJobData = {
         args,
         errand: {
@@ -128,7 +128,11 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
         },
       };
       return { name: task.name, data, opts: { jobId: ids[i]!, timestamp: now, priority: toBullPriority(task.priority), ...(delay > 0 && { delay }) } };
-    }));
+    });
+    const queue = ctx.queue(task.queueName);
+    // One job: BullMQ's add is one script call; addBulk wraps its calls in a MULTI.
+    if (jobs.length === 1) await queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
+    else await queue.addBulk(jobs);
     const enqueuedAt = new Date(now);
     const results = argsList.map((args, i) => readyTaskResult<R>(ids[i]!, task, args, this.alias, enqueuedAt, scheduledAt));
     if (taskEnqueued.hasReceivers) {

@@ -38,30 +38,46 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
   if (r.limit <= 0 || r.taskNames.length === 0) return [];
   const names = new Set(r.taskNames);
   const excluded = new Set(r.excludeQueues);
-  const open = new Set((r.queues ?? (await ctx.knownQueues())).filter((q) => !excluded.has(q)));
+  // errand's queues as last read (no round trip); read again below when the claim finds nothing.
+  const cached = r.queues === null ? ctx.cachedQueues() : undefined;
+  const all = r.queues ?? cached ?? (await ctx.knownQueues());
+  const open = new Set(all.filter((q) => !excluded.has(q)));
   const out: Claimed[] = [];
   const skipped: Job[] = [];
   try {
-    while (out.length < r.limit && open.size > 0 && skipped.length < MAX_SKIPPED_PER_CLAIM) {
-      const queueName = await nextQueue(ctx, [...open]);
-      if (queueName === undefined) break;
-      // Across several queues one job at a time, so that each next job comes from the best queue.
-      const want = open.size === 1 ? Math.min(r.limit - out.length, CLAIM_PIPELINE) : 1;
-      // Jobs an earlier completion already took (fetched-jobs.ts) first, then BullMQ's next ones.
-      const ahead = fetched.take(queueName, want, r.leaseMs / 2);
-      const n = want - ahead.length;
-      const worker = ctx.worker(queueName);
-      // Where the queue's events stood before these moves: a short claim arms the watch from there.
-      const mark = n === 0 ? undefined : ctx.lastEventId(queueName).catch(() => STREAM_START);
-      const jobs = n === 0 ? [] : await withTimeout(Promise.all(Array.from({ length: n }, () => worker.getNextJob(r.workerId, { block: false }))), CLAIM_TIMEOUT_MS, ctx.where);
-      const got = jobs.filter((job): job is Job => Boolean(job?.id));
-      if (got.length < n) {
-        open.delete(queueName);
-        gate.arm(queueName, await mark!);
-      } else if (n > 0) gate.disarm(queueName);
-      const mine: Job[] = [];
-      for (const job of [...ahead, ...got]) (names.has(job.name) ? mine : skipped).push(job);
-      for (const claimed of await begin(ctx, held, queueName, mine, r.workerId, r.leaseMs)) if (claimed) out.push(claimed);
+    for (let pass = 0; pass < 2; pass++) {
+      if (pass === 1) {
+        // Nothing in the queues last read: look for queues added since (by any process).
+        if (out.length > 0 || !cached) break;
+        const seen = new Set(all);
+        for (const q of await ctx.knownQueues()) if (!seen.has(q) && !excluded.has(q)) open.add(q);
+      }
+      while (out.length < r.limit && open.size > 0 && skipped.length < MAX_SKIPPED_PER_CLAIM) {
+        const queueName = await nextQueue(ctx, [...open]);
+        if (queueName === undefined) break;
+        // Across several queues one job at a time, so that each next job comes from the best queue.
+        const want = open.size === 1 ? Math.min(r.limit - out.length, CLAIM_PIPELINE) : 1;
+        // Jobs an earlier completion already took (fetched-jobs.ts) first, then BullMQ's next ones.
+        const ahead = fetched.take(queueName, want, r.leaseMs / 2);
+        // A queue that ran dry at its last claim is asked for one job, not a pipeline of empty moves,
+        // and the claim ends there (the worker claims again at once if it has room): a job added to an
+        // idle queue starts after one move. After that the pipeline doubles per full claim.
+        const dry = gate.isArmed(queueName);
+        const n = Math.min(gate.claimSize(queueName, CLAIM_PIPELINE), want - ahead.length);
+        const worker = ctx.worker(queueName);
+        // Where the queue's events stood before these moves: a short claim arms the watch from there.
+        const mark = n === 0 ? undefined : ctx.lastEventId(queueName).catch(() => STREAM_START);
+        const jobs = n === 0 ? [] : await withTimeout(Promise.all(Array.from({ length: n }, () => worker.getNextJob(r.workerId, { block: false }))), CLAIM_TIMEOUT_MS, ctx.where);
+        const got = jobs.filter((job): job is Job => Boolean(job?.id));
+        if (got.length < n) {
+          open.delete(queueName);
+          gate.arm(queueName, await mark!);
+        } else if (n > 0) gate.disarm(queueName, Math.min(2 * n, CLAIM_PIPELINE));
+        if (dry) open.delete(queueName);
+        const mine: Job[] = [];
+        for (const job of [...ahead, ...got]) (names.has(job.name) ? mine : skipped).push(job);
+        for (const claimed of await begin(ctx, held, queueName, mine, r.workerId, r.leaseMs)) if (claimed) out.push(claimed);
+      }
     }
   } catch (error) {
     // Hand back what this call took, so a failed claim strands nothing until its lease runs out.

@@ -19,6 +19,7 @@ export class RedisContext {
   readonly #queues = new Map<string, Queue>();
   readonly #workers = new Map<string, Worker>();
   readonly #registered = new Set<string>();
+  #known: string[] | undefined;
   readonly scripts: Scripts;
   #workerClient: Redis | undefined;
 
@@ -93,11 +94,17 @@ export class RedisContext {
     if (this.#registered.has(queueName)) return;
     await this.client.sadd(queuesKey(this.prefix), queueName);
     this.#registered.add(queueName);
+    if (this.#known && !this.#known.includes(queueName)) this.#known = [...this.#known, queueName].sort();
+  }
+
+  /** {@link knownQueues} as last read by this process (with the queues it registered since), or `undefined` before the first read. */
+  cachedQueues(): string[] | undefined {
+    return this.#known;
   }
 
   /** Every queue errand enqueued to under this prefix, from any process, sorted. */
   async knownQueues(): Promise<string[]> {
-    return (await this.client.smembers(queuesKey(this.prefix))).sort();
+    return (this.#known = (await this.client.smembers(queuesKey(this.prefix))).sort());
   }
 
   /** Closes the BullMQ objects, then the connection if errand made it. */

@@ -13,18 +13,31 @@ export const STREAM_START = "0-0";
 /** The armed queues of one store, each with the event stream id to read after. */
 export class WakeGate {
   readonly #armed = new Map<string, string>();
+  readonly #size = new Map<string, number>();
   readonly #onArm = new Set<(queueName: string) => void>();
 
   /** Arms `queueName` from stream entry `id` (a claim of it came back short). */
   arm(queueName: string, id: string): void {
     const fresh = !this.#armed.has(queueName);
     this.#armed.set(queueName, id);
+    this.#size.delete(queueName);
     if (fresh) for (const listener of [...this.#onArm]) listener(queueName);
   }
 
-  /** Disarms `queueName` (a claim of it came back full). */
-  disarm(queueName: string): void {
+  /** Disarms `queueName` (a claim of it came back full); its next claim may ask for `nextSize` jobs. */
+  disarm(queueName: string, nextSize: number): void {
     this.#armed.delete(queueName);
+    this.#size.set(queueName, nextSize);
+  }
+
+  /** How many jobs the next claim of `queueName` asks for at once: 1 while armed, then as {@link disarm} said, else `max`. */
+  claimSize(queueName: string, max: number): number {
+    return this.#armed.has(queueName) ? 1 : (this.#size.get(queueName) ?? max);
+  }
+
+  /** Whether `queueName` is armed: its last claim came back short. */
+  isArmed(queueName: string): boolean {
+    return this.#armed.has(queueName);
   }
 
   /** Moves an armed queue's read position to `id` (entries up to it were read). */
