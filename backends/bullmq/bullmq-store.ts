@@ -46,6 +46,7 @@ export class BullMQStore implements TaskStore {
   readonly #held: HeldJobs;
   readonly #fetched = new FetchedJobs();
   readonly #gate = new WakeGate();
+  #watching = 0;
 
   /**
    * @param context - opens (once) and returns the backend's Redis context.
@@ -89,7 +90,8 @@ export class BullMQStore implements TaskStore {
 
   async storeOutcomes(workerId: string, outcomes: readonly TaskOutcome[]): Promise<Map<string, OutcomeReceipt>> {
     const ctx = await this.context();
-    const receipts = await settleAll(ctx, this.#held, this.#fetched, workerId, outcomes);
+    // Jobs are taken ahead only for a long-running Worker (it watches, and gives back what it holds when it stops).
+    const receipts = await settleAll(ctx, this.#held, this.#watching > 0 ? this.#fetched : undefined, workerId, outcomes);
     return new Map(outcomes.map((o, i) => [o.id, receipts[i]!]));
   }
 
@@ -124,14 +126,21 @@ export class BullMQStore implements TaskStore {
 
   async recoverOwn(workerId: string, limit = 500): Promise<RecoveryResult> {
     // Jobs taken ahead and never claimed go straight back (what recoverOwn would do with them, in fewer steps).
-    await Promise.all(this.#fetched.all().map((job) => job.moveToWait(workerId).catch(() => undefined)));
+    await Promise.all(this.#fetched.all().map(({ job, token }) => job.moveToWait(token).catch(() => undefined)));
     const r = await recoverOwn(await this.context(), workerId, limit);
     for (const id of [...r.retried, ...r.failed]) this.#held.forget(id);
     return r;
   }
 
   async watch(listener: WakeListener): Promise<Disposer> {
-    return watchQueues(await this.context(), this.#gate, listener);
+    const dispose = await watchQueues(await this.context(), this.#gate, listener);
+    this.#watching++;
+    let disposed = false;
+    return async () => {
+      if (!disposed) this.#watching--;
+      disposed = true;
+      await dispose();
+    };
   }
 
   isTransient(error: unknown): boolean {

@@ -44,6 +44,9 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
   const open = new Set(all.filter((q) => !excluded.has(q)));
   const out: Claimed[] = [];
   const skipped: Job[] = [];
+  // Jobs taken ahead that waited too long for a claim (their lock may be near its end), or under a
+  // worker id that no longer claims, go back first, so that this claim can take them.
+  await putBack(fetched.unclaimable(r.workerId, r.leaseMs / 2));
   try {
     for (let pass = 0; pass < 2; pass++) {
       if (pass === 1) {
@@ -53,12 +56,13 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
         for (const q of await ctx.knownQueues()) if (!seen.has(q) && !excluded.has(q)) open.add(q);
       }
       while (out.length < r.limit && open.size > 0 && skipped.length < MAX_SKIPPED_PER_CLAIM) {
-        const queueName = await nextQueue(ctx, [...open]);
+        // A queue with jobs taken ahead first (they are this worker's already), then the best head.
+        const queueName = fetched.queueWith(r.workerId, open) ?? (await nextQueue(ctx, [...open]));
         if (queueName === undefined) break;
         // Across several queues one job at a time, so that each next job comes from the best queue.
         const want = open.size === 1 ? Math.min(r.limit - out.length, CLAIM_PIPELINE) : 1;
         // Jobs an earlier completion already took (fetched-jobs.ts) first, then BullMQ's next ones.
-        const ahead = fetched.take(queueName, want, r.leaseMs / 2);
+        const ahead = fetched.take(queueName, r.workerId, want, r.leaseMs / 2);
         // A queue that ran dry at its last claim is asked for one job, not a pipeline of empty moves,
         // and the claim ends there (the worker claims again at once if it has room): a job added to an
         // idle queue starts after one move. After that the pipeline doubles per full claim.
@@ -89,12 +93,15 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
     }));
     throw error;
   } finally {
-    // Jobs taken ahead that waited too long for a claim go back too (their lock may be near its end).
-    skipped.push(...fetched.stale(r.leaseMs / 2));
-    await Promise.all(skipped.map((job) => job.moveToWait(r.workerId).catch((error: unknown) =>
-      logger.warn({ taskId: job.id, task: job.name, error: (error as Error).message }, "could not put back a task this worker cannot run; it returns when its lock expires"))));
+    await putBack(skipped.map((job) => ({ job, token: r.workerId })));
   }
   return out;
+}
+
+/** Puts jobs back where they were (`moveToWait` under the token that holds them); a failure is logged, the lock then runs out. */
+async function putBack(jobs: readonly { job: Job; token: string }[]): Promise<void> {
+  await Promise.all(jobs.map(({ job, token }) => job.moveToWait(token).catch((error: unknown) =>
+    logger.warn({ taskId: job.id, task: job.name, error: (error as Error).message }, "could not put back a task this worker cannot run; it returns when its lock expires"))));
 }
 
 /**

@@ -6,7 +6,8 @@
  * (errand's `claimAts` differs from BullMQ's `ats`), so nothing has run. The next claim of its
  * queue records its attempt as for any job `getNextJob` returns (claim.ts).
  *
- * A taken job the worker does not claim soon (it stays busy, or serves other queues) goes back
+ * Only a store a long-running Worker watches takes jobs ahead (`processTasks` may stop after any
+ * task and gives nothing back). A taken job the worker does not claim soon (it stays busy, or serves other queues) goes back
  * to wait at the next claim once it is older than half its lock; one the process no longer
  * holds (it stopped, or crashed) is put back by `recoverOwn` on a clean exit, or by another
  * worker's `recoverExpired` after its lock expires (a job never run: back untouched, no record).
@@ -16,30 +17,41 @@ import type { Job } from "bullmq";
 /** Most jobs taken ahead per queue: about one claim's worth. */
 export const MAX_FETCHED_PER_QUEUE = 32;
 
+/** One job taken ahead: locked under `token` (a worker id) since `at` (`performance.now()`). */
+export interface FetchedJob {
+  job: Job;
+  token: string;
+  at: number;
+}
+
 /** The taken jobs of one store, per queue, oldest first. */
 export class FetchedJobs {
-  readonly #byQueue = new Map<string, { job: Job; at: number }[]>();
+  readonly #byQueue = new Map<string, FetchedJob[]>();
 
   /** How many more jobs of `queueName` may be taken ahead. */
   room(queueName: string): number {
     return MAX_FETCHED_PER_QUEUE - (this.#byQueue.get(queueName)?.length ?? 0);
   }
 
-  add(queueName: string, job: Job): void {
+  add(queueName: string, job: Job, token: string): void {
+    const entry = { job, token, at: performance.now() };
     const list = this.#byQueue.get(queueName);
-    if (list) list.push({ job, at: performance.now() });
-    else this.#byQueue.set(queueName, [{ job, at: performance.now() }]);
+    if (list) list.push(entry);
+    else this.#byQueue.set(queueName, [entry]);
   }
 
-  /** Up to `n` jobs of `queueName` taken less than `maxAgeMs` ago, oldest first; removed from here (stale ones stay for {@link stale}). */
-  take(queueName: string, n: number, maxAgeMs: number): Job[] {
+  /**
+   * Up to `n` jobs of `queueName` locked under `token` and taken less than `maxAgeMs` ago, oldest
+   * first; removed from here (the others stay for {@link unclaimable}).
+   */
+  take(queueName: string, token: string, n: number, maxAgeMs: number): Job[] {
     const list = this.#byQueue.get(queueName);
     if (!list || n <= 0) return [];
     const since = performance.now() - maxAgeMs;
     const out: Job[] = [];
-    const keep: { job: Job; at: number }[] = [];
+    const keep: FetchedJob[] = [];
     for (const e of list) {
-      if (out.length < n && e.at >= since) out.push(e.job);
+      if (out.length < n && e.token === token && e.at >= since) out.push(e.job);
       else keep.push(e);
     }
     if (keep.length > 0) this.#byQueue.set(queueName, keep);
@@ -47,13 +59,22 @@ export class FetchedJobs {
     return out;
   }
 
-  /** The jobs taken `maxAgeMs` ago or earlier, removed from here (the caller puts them back). */
-  stale(maxAgeMs: number): Job[] {
+  /** A queue among `queues` holding a job taken ahead under `token`, if any. */
+  queueWith(token: string, queues: ReadonlySet<string>): string | undefined {
+    for (const [queueName, list] of this.#byQueue) if (queues.has(queueName) && list.some((e) => e.token === token)) return queueName;
+    return undefined;
+  }
+
+  /**
+   * The jobs `token` cannot claim: taken `maxAgeMs` ago or earlier, or under another token (a
+   * worker of this store that stopped); removed from here (the caller puts them back).
+   */
+  unclaimable(token: string, maxAgeMs: number): FetchedJob[] {
     const since = performance.now() - maxAgeMs;
-    const out: Job[] = [];
+    const out: FetchedJob[] = [];
     for (const [queueName, list] of this.#byQueue) {
-      const keep = list.filter((e) => e.at >= since);
-      for (const e of list) if (e.at < since) out.push(e.job);
+      const keep = list.filter((e) => e.token === token && e.at >= since);
+      for (const e of list) if (!(e.token === token && e.at >= since)) out.push(e);
       if (keep.length > 0) this.#byQueue.set(queueName, keep);
       else this.#byQueue.delete(queueName);
     }
@@ -61,8 +82,8 @@ export class FetchedJobs {
   }
 
   /** Every job taken, removed from here. */
-  all(): Job[] {
-    const out = [...this.#byQueue.values()].flatMap((list) => list.map((e) => e.job));
+  all(): FetchedJob[] {
+    const out = [...this.#byQueue.values()].flat();
     this.#byQueue.clear();
     return out;
   }

@@ -38,9 +38,9 @@ export function isFenceRefusal(error: unknown): boolean {
  * trip (bull-moves.ts: BullMQ's own moves, each writing errand's data atomically with it); a job
  * whose lock Redis expired while still ours (`-2`), or a BullMQ without the argument builders,
  * takes {@link settle}'s two steps, which re-lock a job still held. A completion or failure also
- * takes the next job of its queue while `fetched` has room (BullMQ's `fetchNext`, see fetched-jobs.ts).
+ * takes the next job of its queue while `fetched` (when given) has room (BullMQ's `fetchNext`, see fetched-jobs.ts).
  */
-export async function settleAll(ctx: RedisContext, held: HeldJobs, fetched: FetchedJobs, workerId: string, outcomes: readonly TaskOutcome[]): Promise<OutcomeReceipt[]> {
+export async function settleAll(ctx: RedisContext, held: HeldJobs, fetched: FetchedJobs | undefined, workerId: string, outcomes: readonly TaskOutcome[]): Promise<OutcomeReceipt[]> {
   const receipts: OutcomeReceipt[] = new Array(outcomes.length);
   const fast: { i: number; move: BullMove; queueName: string }[] = [];
   const room = new Map<string, number>();
@@ -53,7 +53,7 @@ export async function settleAll(ctx: RedisContext, held: HeldJobs, fetched: Fetc
       const bull = job && bullScriptsOf(job);
       if (!job || !bull) return void slow.push(i);
       const data = dataFor(h, o);
-      const left = room.get(h.queueName) ?? fetched.room(h.queueName);
+      const left = fetched ? (room.get(h.queueName) ?? fetched.room(h.queueName)) : 0;
       const fetchNext = left > 0 && o.status !== "RETRY" && canFetch(bull);
       if (fetchNext) room.set(h.queueName, left - 1);
       const failure = o.status === "FAILED" ? errorForBullMQ(o.errors.at(-1)) : undefined;
@@ -70,7 +70,7 @@ export async function settleAll(ctx: RedisContext, held: HeldJobs, fetched: Fetc
     else {
       held.forget(outcomes[i]!.id);
       receipts[i] = { kind: typeof code === "number" && code < 0 ? "refused" : "stored" };
-      if (Array.isArray(code)) keepFetched(ctx, fetched, queueName, code);
+      if (Array.isArray(code) && fetched) keepFetched(ctx, fetched, queueName, workerId, code);
     }
   });
   await Promise.all(slow.map(async (i) => (receipts[i] = await settle(ctx, held, workerId, outcomes[i]!))));
@@ -83,11 +83,11 @@ function canFetch(bull: BullScripts): boolean {
 }
 
 /** Keeps the next job a move took (BullMQ's reply: the job's hash, id, rate-limit delay, next delay). */
-function keepFetched(ctx: RedisContext, fetched: FetchedJobs, queueName: string, reply: unknown[]): void {
+function keepFetched(ctx: RedisContext, fetched: FetchedJobs, queueName: string, token: string, reply: unknown[]): void {
   const decode = (ctx.peers.bullmq as unknown as { raw2NextJobData?: (raw: unknown[]) => unknown[] }).raw2NextJobData;
   const [jobData, id] = decode ? decode(reply) : [];
   if (!jobData || typeof id !== "string") return;
-  fetched.add(queueName, ctx.peers.bullmq.Job.fromJSON(ctx.worker(queueName), jobData as never, id));
+  fetched.add(queueName, ctx.peers.bullmq.Job.fromJSON(ctx.worker(queueName), jobData as never, id), token);
 }
 
 /** Stores one outcome of `workerId`'s attempt. */
