@@ -31,8 +31,10 @@ export const BULLMQ_STORE_CAPABILITIES: StoreCapabilities = {
 /**
  * The store port on Redis through BullMQ (DESIGN §5): one BullMQ queue per errand queue name,
  * the job id is the task id, the job name the task name, the lock token the worker id, the lease
- * the job lock. Claims use BullMQ's manual processing API (`Worker.getNextJob`), outcomes its
- * fenced moves, leases `extendLock`'s semantics; see claim.ts, settle.ts, recover.ts, watch.ts.
+ * the job lock. Claims use BullMQ's manual processing API (`Worker.getNextJob`) and the jobs a
+ * completion took ahead (`fetchNext`), outcomes its fenced moves in one pipeline per batch, leases
+ * `extendLock`'s semantics; see claim.ts, fetched-jobs.ts, settle.ts, bull-moves.ts, recover.ts,
+ * watch.ts and wake-gate.ts.
  *
  * Limits (BullMQ cannot do otherwise): a claim cannot skip jobs by name (jobs of names the
  * claimer cannot run are held and put back, see claim.ts); claims across several queues pick the

@@ -1,7 +1,8 @@
 /**
  * Claiming through BullMQ's manual processing API: `worker.getNextJob(workerId)` moves the next
- * job of a queue to active under a lock whose token is the worker id; errand then records the
- * attempt in `data.errand` (fenced by that lock) and sets the lease.
+ * job of a queue to active under a lock whose token is the worker id (or a completion already did,
+ * see fetched-jobs.ts); errand then records the attempts in `data.errand` (fenced by that lock,
+ * one pipeline for the claim) and sets the lease.
  *
  * BullMQ cannot pick jobs by name: a queue hands out its next job whatever its name. A job whose
  * name the claimer cannot run is held during the claim and put back where it was
