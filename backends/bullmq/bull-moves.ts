@@ -12,7 +12,9 @@
  * takes the public path.
  */
 import type { Job } from "bullmq";
+import type { Redis } from "ioredis";
 import type { TaskOutcome } from "../../src/worker/store.js";
+import { finishCommand } from "./finish-and-record.js";
 
 /** The part of BullMQ's script runner these moves use (`RedisQueueBackend` in 6, `Scripts` in 5). */
 export interface BullScripts {
@@ -23,6 +25,8 @@ export interface BullScripts {
   moveToDelayedArgs(jobId: string, timestamp: number, token: string, delay: number, opts: { skipAttempt?: boolean; fieldsToUpdate?: Record<string, string>; fetchNext?: boolean }): unknown[];
   execCommand(client: unknown, commandName: string, args: unknown[]): unknown;
   queue: { client: Promise<Pipelining> };
+  /** BullMQ's version, which names its registered scripts (`moveToFinished:<version>`). */
+  version?: string;
 }
 
 /** A client that opens pipelines (BullMQ's wrapped ioredis). */
@@ -43,6 +47,8 @@ export interface BullMove {
   bull: BullScripts;
   command: "moveToFinished" | "moveToDelayed";
   args: unknown[];
+  /** Whether the move takes the queue's next job (then its attempt is recorded too where finish-and-record.ts can). */
+  fetchNext: boolean;
 }
 
 /**
@@ -54,7 +60,7 @@ export function prepareMove(bull: BullScripts, job: Job, token: string, o: TaskO
   const fields: Record<string, string> = data === undefined ? {} : { data };
   if (o.status === "SUCCESSFUL") {
     const args = bull.moveToFinishedArgs(job, JSON.stringify(o.returnValue), "returnvalue", job.opts.removeOnComplete, "completed", token, Date.now(), fetchNext, fields);
-    return { bull, command: "moveToFinished", args };
+    return { bull, command: "moveToFinished", args, fetchNext };
   }
   if (o.status === "FAILED") {
     // As `job.moveToFailed` keeps it: every attempt's stack, within the job's stackTraceLimit.
@@ -64,18 +70,18 @@ export function prepareMove(bull: BullScripts, job: Job, token: string, o: TaskO
     fields.stacktrace = JSON.stringify(limit === 0 ? [] : limit ? stacks.slice(-limit) : stacks);
     fields.failedReason = error.message;
     const args = bull.moveToFinishedArgs(job, error.message, "failedReason", job.opts.removeOnFail, "failed", token, Date.now(), fetchNext, fields);
-    return { bull, command: "moveToFinished", args };
+    return { bull, command: "moveToFinished", args, fetchNext };
   }
   // A retry: as `job.moveToDelayed` does it (no BullMQ attempt counted), with errand's data.
   const now = Date.now();
   const args = bull.moveToDelayedArgs(job.id!, now, token, Math.max(0, o.retryDelayMs), { skipAttempt: true, fieldsToUpdate: fields, fetchNext: false });
-  return { bull, command: "moveToDelayed", args };
+  return { bull, command: "moveToDelayed", args, fetchNext: false };
 }
 
 /**
  * Runs `moves` in one pipeline per connection; each move's reply (BullMQ's code: 0 done, < 0 refused:
  * -1 no job, -2 no lock, -3 not active, -6 someone else's lock; with fetchNext, the next job when
- * there was one) or its error, in order.
+ * there was one, its attempt recorded when the reply's fifth element is `"recorded"`) or its error, in order.
  */
 export async function runMoves(moves: readonly BullMove[]): Promise<[Error | null, unknown][]> {
   const out: [Error | null, unknown][] = new Array(moves.length);
@@ -87,8 +93,15 @@ export async function runMoves(moves: readonly BullMove[]): Promise<[Error | nul
   });
   await Promise.all([...byClient].map(async ([clientPromise, at]) => {
     try {
-      const pipeline = (await clientPromise).pipeline();
-      for (const i of at) moves[i]!.bull.execCommand(pipeline, moves[i]!.command, moves[i]!.args);
+      const client = await clientPromise;
+      const record = finishCommand(client as unknown as Redis, moves[at[0]!]!.bull.version);
+      const pipeline = client.pipeline() as ReturnType<Pipelining["pipeline"]> & Record<string, (...args: unknown[]) => unknown>;
+      const now = String(Date.now());
+      for (const i of at) {
+        const m = moves[i]!;
+        if (record && m.fetchNext && m.command === "moveToFinished") pipeline[record]!(...m.args, now);
+        else m.bull.execCommand(pipeline, m.command, m.args);
+      }
       const replies = (await pipeline.exec()) ?? [];
       at.forEach((i, j) => (out[i] = replies[j] ?? [new Error("no reply from Redis"), undefined]));
     } catch (error) {

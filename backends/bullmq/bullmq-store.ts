@@ -4,7 +4,8 @@ import type {
 } from "../../src/worker/store.js";
 import type { BullMQBackend } from "./bullmq-backend.js";
 import { BullMQSlotStore } from "./bullmq-slot-store.js";
-import { claimJobs, startAttempt } from "./claim.js";
+import { startAttempt } from "./begin-attempts.js";
+import { claimJobs, putBack } from "./claim.js";
 import { isTransientRedisError } from "./connection.js";
 import { FetchedJobs } from "./fetched-jobs.js";
 import { findQueue, HeldJobs } from "./held-jobs.js";
@@ -128,8 +129,9 @@ export class BullMQStore implements TaskStore {
 
   async recoverOwn(workerId: string, limit = 500): Promise<RecoveryResult> {
     // Jobs taken ahead and never claimed go straight back (what recoverOwn would do with them, in fewer steps).
-    await Promise.all(this.#fetched.all().map(({ job, token }) => job.moveToWait(token).catch(() => undefined)));
-    const r = await recoverOwn(await this.context(), workerId, limit);
+    const ctx = await this.context();
+    await putBack(ctx, this.#fetched.all());
+    const r = await recoverOwn(ctx, workerId, limit);
     for (const id of [...r.retried, ...r.failed]) this.#held.forget(id);
     return r;
   }

@@ -13,10 +13,10 @@
  */
 import type { Job } from "bullmq";
 import { logger } from "../../src/logger.js";
-import type { ClaimRequest, Claimed, ClaimedRecord } from "../../src/worker/store.js";
+import type { ClaimRequest, Claimed } from "../../src/worker/store.js";
 import { withTimeout } from "./connection.js";
-import type { ErrandJobData } from "./job-data.js";
 import type { FetchedJobs } from "./fetched-jobs.js";
+import { begin, type Taken } from "./begin-attempts.js";
 import { errandDataOf, type HeldJobs } from "./held-jobs.js";
 import type { RedisContext } from "./redis-context.js";
 import { STREAM_START, type WakeGate } from "./wake-gate.js";
@@ -44,10 +44,10 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
   const all = r.queues ?? cached ?? (await ctx.knownQueues());
   const open = new Set(all.filter((q) => !excluded.has(q)));
   const out: Claimed[] = [];
-  const skipped: Job[] = [];
+  const skipped: Taken[] = [];
   // Jobs taken ahead that waited too long for a claim (their lock may be near its end), or under a
   // worker id that no longer claims, go back first, so that this claim can take them.
-  await putBack(fetched.unclaimable(r.workerId, r.leaseMs / 2));
+  await putBack(ctx, fetched.unclaimable(r.workerId, r.leaseMs / 2));
   try {
     for (let pass = 0; pass < 2; pass++) {
       if (pass === 1) {
@@ -68,7 +68,10 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
         // and the claim ends there (the worker claims again at once if it has room): a job added to an
         // idle queue starts after one move. After that the pipeline doubles per full claim.
         const dry = gate.isArmed(queueName);
-        const n = Math.min(gate.claimSize(queueName, CLAIM_PIPELINE), want - ahead.length);
+        // With jobs taken ahead, those are the claim: each completion takes the next one, and the worker
+        // claims again when an outcome is stored, so moving more now would only fill a second buffer.
+        // A completion under way brings one as well (its outcome being stored wakes the worker).
+        const n = ahead.length > 0 || fetched.isComing(queueName, r.workerId) ? 0 : Math.min(gate.claimSize(queueName, CLAIM_PIPELINE), want);
         const worker = ctx.worker(queueName);
         // Where the queue's events stood before these moves: a short claim arms the watch from there.
         const mark = n === 0 ? undefined : ctx.lastEventId(queueName).catch(() => STREAM_START);
@@ -78,9 +81,9 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
           open.delete(queueName);
           gate.arm(queueName, await mark!);
         } else if (n > 0) gate.disarm(queueName, Math.min(2 * n, CLAIM_PIPELINE));
-        if (dry) open.delete(queueName);
-        const mine: Job[] = [];
-        for (const job of [...ahead, ...got]) (names.has(job.name) ? mine : skipped).push(job);
+        if (dry || (n === 0 && ahead.length === 0)) open.delete(queueName);
+        const mine: Taken[] = [];
+        for (const t of [...ahead, ...got.map((job) => ({ job, token: r.workerId, recorded: false }))]) (names.has(t.job.name) ? mine : skipped).push(t);
         for (const claimed of await begin(ctx, held, queueName, mine, r.workerId, r.leaseMs)) if (claimed) out.push(claimed);
       }
     }
@@ -94,15 +97,33 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
     }));
     throw error;
   } finally {
-    await putBack(skipped.map((job) => ({ job, token: r.workerId })));
+    await putBack(ctx, skipped);
   }
   return out;
 }
 
-/** Puts jobs back where they were (`moveToWait` under the token that holds them); a failure is logged, the lock then runs out. */
-async function putBack(jobs: readonly { job: Job; token: string }[]): Promise<void> {
-  await Promise.all(jobs.map(({ job, token }) => job.moveToWait(token).catch((error: unknown) =>
-    logger.warn({ taskId: job.id, task: job.name, error: (error as Error).message }, "could not put back a task this worker cannot run; it returns when its lock expires"))));
+/**
+ * Puts jobs back where they were (`moveToWait` under the token that holds them), an attempt
+ * recorded when they were taken ahead uncounted first (as `release` does); a failure is logged,
+ * the lock then runs out.
+ */
+export async function putBack(ctx: RedisContext, jobs: readonly Taken[]): Promise<void> {
+  await Promise.all(jobs.map(async ({ job, token, recorded }) => {
+    try {
+      const data = recorded ? errandDataOf(job.data) : null;
+      if (data) {
+        const e = data.errand;
+        // The attempt the move recorded never ran: undone, worker id and first start time included.
+        const attempts = Math.max(0, e.attempts - 1);
+        const workerIds = e.workerIds.at(-1) === token ? e.workerIds.slice(0, -1) : e.workerIds;
+        const released = { args: data.args, errand: { ...e, attempts, workerIds, startedAt: attempts === 0 ? null : e.startedAt, lockedBy: null, availableAt: Date.now() } };
+        await ctx.scripts.fencedWrite(ctx.keys(job.queueName), job.id!, token, 0, released);
+      }
+      await job.moveToWait(token);
+    } catch (error) {
+      logger.warn({ taskId: job.id, task: job.name, error: (error as Error).message }, "could not put back a task this worker cannot run; it returns when its lock expires");
+    }
+  }));
 }
 
 /**
@@ -125,73 +146,4 @@ async function nextQueue(ctx: RedisContext, queues: string[]): Promise<string | 
     if (rank < (best?.rank ?? Infinity)) best = { q, rank };
   });
   return best?.q;
-}
-
-/**
- * Records the attempts of jobs `workerId` just took, in one round trip; `undefined` for a job whose
- * lock is already gone.
- */
-async function begin(ctx: RedisContext, held: HeldJobs, queueName: string, jobs: readonly Job[], workerId: string, leaseMs: number): Promise<(Claimed | undefined)[]> {
-  const out: (Claimed | undefined)[] = new Array(jobs.length);
-  const attempts: Attempt[] = [];
-  jobs.forEach((job, i) => {
-    const id = job.id!;
-    const data = errandDataOf(job.data);
-    if (data) return void attempts.push({ at: i, queueName, id, name: job.name, timestamp: job.timestamp, data, job });
-    held.remember(id, { queueName, job, data: null });
-    out[i] = { unreadable: true, id, taskPath: job.name, errors: [], cause: new Error(`job '${id}' of queue '${queueName}' is not an errand task: its data has no errand state (was it added by plain BullMQ?)`) };
-  });
-  const started = await startAttempts(ctx, held, attempts, workerId, leaseMs);
-  attempts.forEach((a, j) => (out[a.at] = started[j]));
-  return out;
-}
-
-/** One attempt to record (see {@link startAttempts}). */
-interface Attempt {
-  /** Its place in the caller's list. */
-  at: number;
-  queueName: string;
-  id: string;
-  name: string;
-  /** The enqueue time, epoch ms. */
-  timestamp: number;
-  data: ErrandJobData;
-  job?: Job;
-}
-
-/** Counts a new attempt in `data` (fenced by the lock) and builds the claimed record. */
-export async function startAttempt(
-  ctx: RedisContext, held: HeldJobs, queueName: string, id: string, name: string, timestamp: number,
-  data: ErrandJobData, workerId: string, leaseMs: number, job?: Job,
-): Promise<ClaimedRecord | undefined> {
-  const [claimed] = await startAttempts(ctx, held, [{ at: 0, queueName, id, name, timestamp, data, ...(job && { job }) }], workerId, leaseMs);
-  return claimed;
-}
-
-/**
- * Counts a new attempt in each job's data (fenced by its lock, all in one round trip) and builds
- * the claimed records, in order; `undefined` where the lock is already gone.
- */
-async function startAttempts(ctx: RedisContext, held: HeldJobs, attempts: readonly Attempt[], workerId: string, leaseMs: number): Promise<(ClaimedRecord | undefined)[]> {
-  const now = Date.now();
-  const nexts = attempts.map(({ data, job }): ErrandJobData => {
-    const e = data.errand;
-    return {
-      args: data.args,
-      errand: { ...e, attempts: e.attempts + 1, workerIds: [...e.workerIds, workerId], startedAt: e.startedAt ?? now, lastAttemptedAt: now, finishedAt: null, lockedBy: workerId, claimAts: job?.attemptsStarted ?? null },
-    };
-  });
-  const written = await ctx.scripts.fencedWriteMany(attempts.map((a, i) => ({ k: ctx.keys(a.queueName), id: a.id, token: workerId, leaseMs, data: nexts[i] })));
-  return attempts.map(({ queueName, id, name, timestamp, job }, i) => {
-    if (!written[i]) return undefined;
-    const next = nexts[i]!;
-    held.remember(id, { queueName, data: next, ...(job && { job }) });
-    const s = next.errand;
-    return {
-      id, taskPath: name, queueName, backendName: s.backend, priority: s.priority, status: "RUNNING", args: next.args, errors: s.errors,
-      workerIds: s.workerIds, attempts: s.attempts, maxAttempts: s.maxAttempts, enqueuedAt: new Date(timestamp),
-      runAfter: s.runAfter === null ? null : new Date(s.runAfter), startedAt: new Date(s.startedAt!), lastAttemptedAt: new Date(now),
-      scheduledAt: s.scheduledAt === undefined || s.scheduledAt === null ? null : new Date(s.scheduledAt),
-    };
-  });
 }

@@ -17,24 +17,44 @@ import type { Job } from "bullmq";
 /** Most jobs taken ahead per queue: about one claim's worth. */
 export const MAX_FETCHED_PER_QUEUE = 32;
 
-/** One job taken ahead: locked under `token` (a worker id) since `at` (`performance.now()`). */
+/**
+ * One job taken ahead: locked under `token` (a worker id) since `at` (`performance.now()`);
+ * `recorded` when its attempt was recorded with the move (finish-and-record.ts).
+ */
 export interface FetchedJob {
   job: Job;
   token: string;
   at: number;
+  recorded: boolean;
 }
 
 /** The taken jobs of one store, per queue, oldest first. */
 export class FetchedJobs {
   readonly #byQueue = new Map<string, FetchedJob[]>();
 
+  /** Completions under way that may take a job ahead, per queue and token. */
+  readonly #coming = new Map<string, number>();
+
+  /** A completion that may take a job of `queueName` for `token` is under way (`n` = -1: it ended). */
+  coming(queueName: string, token: string, n: number): void {
+    const key = `${queueName}\u0000${token}`;
+    const left = (this.#coming.get(key) ?? 0) + n;
+    if (left > 0) this.#coming.set(key, left);
+    else this.#coming.delete(key);
+  }
+
+  /** Whether a completion under way may take a job of `queueName` for `token`. */
+  isComing(queueName: string, token: string): boolean {
+    return this.#coming.has(`${queueName}\u0000${token}`);
+  }
+
   /** How many more jobs of `queueName` may be taken ahead. */
   room(queueName: string): number {
     return MAX_FETCHED_PER_QUEUE - (this.#byQueue.get(queueName)?.length ?? 0);
   }
 
-  add(queueName: string, job: Job, token: string): void {
-    const entry = { job, token, at: performance.now() };
+  add(queueName: string, job: Job, token: string, recorded: boolean): void {
+    const entry = { job, token, at: performance.now(), recorded };
     const list = this.#byQueue.get(queueName);
     if (list) list.push(entry);
     else this.#byQueue.set(queueName, [entry]);
@@ -44,14 +64,14 @@ export class FetchedJobs {
    * Up to `n` jobs of `queueName` locked under `token` and taken less than `maxAgeMs` ago, oldest
    * first; removed from here (the others stay for {@link unclaimable}).
    */
-  take(queueName: string, token: string, n: number, maxAgeMs: number): Job[] {
+  take(queueName: string, token: string, n: number, maxAgeMs: number): FetchedJob[] {
     const list = this.#byQueue.get(queueName);
     if (!list || n <= 0) return [];
     const since = performance.now() - maxAgeMs;
-    const out: Job[] = [];
+    const out: FetchedJob[] = [];
     const keep: FetchedJob[] = [];
     for (const e of list) {
-      if (out.length < n && e.token === token && e.at >= since) out.push(e.job);
+      if (out.length < n && e.token === token && e.at >= since) out.push(e);
       else keep.push(e);
     }
     if (keep.length > 0) this.#byQueue.set(queueName, keep);

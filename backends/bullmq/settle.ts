@@ -62,7 +62,14 @@ export async function settleAll(ctx: RedisContext, held: HeldJobs, fetched: Fetc
       receipts[i] = { kind: "failed", error, transient: isTransientRedisError(error) };
     }
   }));
-  const replies = await runMoves(fast.map((f) => f.move));
+  const coming = fast.filter((f) => f.move.fetchNext);
+  for (const f of coming) fetched?.coming(f.queueName, workerId, 1);
+  let replies: Awaited<ReturnType<typeof runMoves>>;
+  try {
+    replies = await runMoves(fast.map((f) => f.move));
+  } finally {
+    for (const f of coming) fetched?.coming(f.queueName, workerId, -1);
+  }
   fast.forEach(({ i, queueName }, j) => {
     const [error, code] = replies[j]!;
     if (error) receipts[i] = { kind: "failed", error, transient: isTransientRedisError(error) };
@@ -87,7 +94,7 @@ function keepFetched(ctx: RedisContext, fetched: FetchedJobs, queueName: string,
   const decode = (ctx.peers.bullmq as unknown as { raw2NextJobData?: (raw: unknown[]) => unknown[] }).raw2NextJobData;
   const [jobData, id] = decode ? decode(reply) : [];
   if (!jobData || typeof id !== "string") return;
-  fetched.add(queueName, ctx.peers.bullmq.Job.fromJSON(ctx.worker(queueName), jobData as never, id), token);
+  fetched.add(queueName, ctx.peers.bullmq.Job.fromJSON(ctx.worker(queueName), jobData as never, id), token, reply[4] === "recorded");
 }
 
 /** Stores one outcome of `workerId`'s attempt. */

@@ -1,6 +1,7 @@
 // Jobs taken ahead (BullMQ's fetchNext, backends/bullmq/fetched-jobs.ts) on a real Redis of this file's
-// own: only a watching store takes them; the next claim of the same worker records and returns them;
-// on a clean exit (recoverOwn) they go back READY, their attempt not counted; another worker id of the
+// own: only a watching store takes them, their attempt recorded by the same script
+// (finish-and-record.ts); the next claim of the same worker returns them; on a clean exit
+// (recoverOwn) they go back READY, their attempt undone; another worker id of the
 // same store never claims them but gets them back; a short claim arms the watch (wake-gate.ts).
 import test from "ava";
 import type { ClaimedRecord, ClaimRequest } from "../../../src/worker/store.js";
@@ -22,21 +23,25 @@ test("a watching store's completion takes the next job; the same worker's next c
     const [first] = await store.claim(request("w1"));
     t.is(first!.id, ids[0]!);
     t.is((await store.storeOutcomes("w1", [done(first!.id)])).get(first!.id)?.kind, "stored");
-    // The completion took the second job: active under w1's lock, its attempt not recorded yet.
+    // The completion took the second job: active under w1's lock, its attempt recorded with the move
+    // (as a prefetched task's is).
     const taken = await store.get(ids[1]!);
     t.is(taken?.status, "RUNNING");
-    t.is(taken?.attempts, 0);
+    t.is(taken?.attempts, 1);
+    t.deepEqual(taken?.workerIds, ["w1"]);
     const [second] = (await store.claim(request("w1"))) as ClaimedRecord[];
     t.is(second!.id, ids[1]!);
     t.is(second!.attempts, 1);
     t.deepEqual(second!.workerIds, ["w1"]);
     t.is((await store.storeOutcomes("w1", [done(second!.id)])).get(second!.id)?.kind, "stored");
-    // The third was taken ahead with that completion; a clean exit gives it back READY, nothing counted.
+    // The third was taken ahead with that completion; a clean exit gives it back READY, its attempt undone.
     t.is((await store.get(ids[2]!))?.status, "RUNNING");
     t.deepEqual(await store.recoverOwn("w1"), { retried: [], failed: [] });
     const back = await store.get(ids[2]!);
     t.is(back?.status, "READY");
     t.is(back?.attempts, 0);
+    t.deepEqual(back?.workerIds, []);
+    t.is(back?.startedAt, null);
     t.deepEqual(back?.errors, []);
     t.is(await store.countPending(null), 1);
   } finally {
