@@ -128,7 +128,7 @@ export class BullMQStore implements TaskStore {
   }
 
   async recoverOwn(workerId: string, limit = 500): Promise<RecoveryResult> {
-    // Jobs taken ahead and never claimed go straight back (what recoverOwn would do with them, in fewer steps).
+    // Jobs taken ahead and never claimed go back first, their recorded attempt undone (claim.ts putBack).
     const ctx = await this.context();
     await putBack(ctx, this.#fetched.all());
     const r = await recoverOwn(ctx, workerId, limit);

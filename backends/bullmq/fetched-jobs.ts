@@ -2,15 +2,20 @@
  * Jobs BullMQ handed this store ahead of a claim. Like BullMQ's own workers, errand settles a
  * finished job with `moveToFinished`'s `fetchNext`: the same script moves the next job of the
  * queue to active under the same lock token (the worker id), saving the claim's own
- * `moveToActive` round trip. Such a job is only taken, not claimed: its attempt is not recorded
- * (errand's `claimAts` differs from BullMQ's `ats`), so nothing has run. The next claim of its
- * queue records its attempt as for any job `getNextJob` returns (claim.ts).
+ * `moveToActive` round trip, and records its attempt (finish-and-record.ts), so the next claim of
+ * that worker returns it with no round trip at all. Such a job is like a prefetched one: claimed,
+ * not started. Where the attempt could not be recorded with the move (`recorded: false`: BullMQ's
+ * script alone, or data errand cannot read), the claim records it as for any job `getNextJob`
+ * returns (begin-attempts.ts); until then nothing has run (errand's `claimAts` differs from
+ * BullMQ's `ats`).
  *
  * Only a store a long-running Worker watches takes jobs ahead (`processTasks` may stop after any
- * task and gives nothing back). A taken job the worker does not claim soon (it stays busy, or serves other queues) goes back
- * to wait at the next claim once it is older than half its lock; one the process no longer
- * holds (it stopped, or crashed) is put back by `recoverOwn` on a clean exit, or by another
- * worker's `recoverExpired` after its lock expires (a job never run: back untouched, no record).
+ * task and gives nothing back). A taken job the worker does not claim soon (it stays busy, or
+ * serves other queues), or one taken under a worker id that no longer claims, goes back to wait
+ * at the next claim, its recorded attempt undone (claim.ts `putBack`), as `recoverOwn` does on a
+ * clean exit. A crashed worker's jobs are taken back by another worker's `recoverExpired` after
+ * their lock expires: a recorded attempt counts as lost (`WorkerLostError`), as a prefetched
+ * task's does; an unrecorded one goes back untouched.
  */
 import type { Job } from "bullmq";
 
