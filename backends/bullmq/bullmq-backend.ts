@@ -112,8 +112,8 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
   }
 
   /**
-   * Adds every enqueue with one `Queue.addBulk` (one MULTI): all or nothing. A unique task's entries
-   * collapse into one enqueue (see `Task.enqueueMany`).
+   * Adds every enqueue with one `Queue.addBulk` (one MULTI): all or nothing; one alone with `Queue.add`.
+   * A unique task's entries collapse into one enqueue (see `Task.enqueueMany`).
    */
   override async enqueueMany<R>(task: Task<any, R>, argsList: JsonValue[][]): Promise<TaskResult<R>[]> {
     if (argsList.length === 0) return [];
@@ -177,12 +177,15 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     await ctx.registerQueue(task.queueName);
     const now = Date.now();
     const runAfter = task.runAfter?.getTime() ?? null;
-    const traceContext = currentTraceContext();
     const delay = runAfter === null ? 0 : Math.max(0, runAfter - now);
-    await ctx.queue(task.queueName).addBulk(argsList.map((args, i) => {
+    const jobs = argsList.map((args, i) => {
       const data = this.#jobData(task, args, now, scheduledAt);
       return { name: task.name, data, opts: { jobId: ids[i]!, timestamp: now, priority: toBullPriority(task.priority), ...(delay > 0 && { delay }) } };
-    }));
+    });
+    const queue = ctx.queue(task.queueName);
+    // One job: BullMQ's add is one script call; addBulk wraps its calls in a MULTI.
+    if (jobs.length === 1) await queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
+    else await queue.addBulk(jobs);
     const enqueuedAt = new Date(now);
     const results = argsList.map((args, i) => readyTaskResult<R>(ids[i]!, task, args, this.alias, enqueuedAt, scheduledAt));
     if (taskEnqueued.hasReceivers) {

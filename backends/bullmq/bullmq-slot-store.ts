@@ -1,19 +1,28 @@
 /**
  * The periodic part of the store port ({@link SlotStore}) on Redis. BullMQ has no transaction that
- * spans its own add script and a slot row of errand's, so exactly-once rests on two idempotent steps:
+ * spans its own add script and a slot row of errand's, so exactly-once rests on idempotent steps:
  *
- * 1. The slot's task is added under a job id derived from the slot ({@link slotTaskId}): BullMQ's
+ * 1. A mark per slot (`<prefix>::errand:slot:<task id>`, `SET NX`, kept {@link SLOT_MARK_TTL_MS}):
+ *    `pending` from the first scheduler that reaches the add, `added` once the slot is recorded.
+ * 2. The slot's task is added under a job id derived from the slot ({@link slotTaskId}): BullMQ's
  *    add is a no-op when a job with that id exists, so concurrent adds of one slot leave one job.
- * 2. The slot is then recorded in `<prefix>::errand:slots` (per schedule key: the latest fire time,
- *    cron and time zone), only forward, by a Lua script that says whether this call moved it: the
- *    one call that did returns `"enqueued"`, the others `"taken"`.
+ *    A scheduler that finds the mark `added` adds nothing: the slot's job was added, even if it
+ *    has been removed since.
+ * 3. The slot is then recorded in `<prefix>::errand:slots` (per schedule key: the latest fire time,
+ *    cron and time zone), only forward, by a Lua script that also sets the mark to `added` and says
+ *    whether this call moved the record: the one call that did returns `"enqueued"`, the others `"taken"`.
  *
  * A slot at or before the recorded one is `"taken"` without any add: the record, not the job's
  * existence, decides that a past slot is done, so a finished job removed later (purge, BullMQ
- * options) never lets its slot fire again. A crash between the two steps leaves the job without
- * the record; the next tick retries the slot, the add is a no-op, and the record is written then.
- * The one residue: a slot's job removed (a purge; errand's worker never removes jobs) in the moment
- * between another scheduler's check and its add, or after a crash before the retry, is added again.
+ * options) never lets its slot fire again. A crash between the add and the record leaves the job
+ * without the record and the mark `pending`; the next tick retries the slot, the add is a no-op,
+ * and the record is written then.
+ *
+ * The gap that is left: a slot's job that ran and was removed (a purge, `removeOnComplete`;
+ * errand's worker never removes jobs) while its mark is still `pending`, i.e. between one
+ * scheduler's add and its record (a moment), or after a crash before the retry, is added again by
+ * the scheduler that retries. Without the mark, another scheduler that checked the record before
+ * the first one wrote it could do the same; the mark closes that race.
  */
 import { createHash } from "node:crypto";
 import type { Schedule } from "../../src/periodic/schedule.js";
@@ -21,7 +30,7 @@ import { scheduledTask } from "../../src/periodic/schedule.js";
 import { slotId } from "../../src/periodic/slots.js";
 import type { RecordedSlot, SlotStore } from "../../src/worker/slot-store.js";
 import type { BullMQBackend } from "./bullmq-backend.js";
-import { slotsKey } from "./keys.js";
+import { slotMarkKey, slotsKey } from "./keys.js";
 import type { RedisContext } from "./redis-context.js";
 
 /** The namespace of slot task ids (a fixed random UUID), as UUID v5 names are namespaced. */
@@ -39,8 +48,15 @@ export function slotTaskId(key: string, fireTime: Date): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** KEYS slots; ARGV key, record JSON, fire time ms. Sets the key's record when newer; 1 when it did. */
+/** How long a slot's mark is kept, in milliseconds (7 days): far longer than between a slot's check and its record. */
+export const SLOT_MARK_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * KEYS slots, mark; ARGV key, record JSON, fire time ms, mark ttl ms. Marks the slot `added`, and
+ * sets the key's record when newer; 1 when it did.
+ */
 const RECORD_SLOT = `
+redis.call("SET", KEYS[2], "added", "PX", ARGV[4])
 local raw = redis.call("HGET", KEYS[1], ARGV[1])
 if raw then
   local ok, old = pcall(cjson.decode, raw)
@@ -72,10 +88,15 @@ export class BullMQSlotStore implements SlotStore {
     const task = scheduledTask(schedule);
     const last = await this.lastSlot(schedule.key);
     if (last !== null && last.fireTime >= fireTime) return "taken";
-    await this.backend.addSlotTask(task, [...schedule.args], slotTaskId(schedule.key, fireTime), fireTime);
     const ctx = await this.context();
+    const id = slotTaskId(schedule.key, fireTime);
+    const mark = slotMarkKey(ctx.prefix, id);
+    const replies = (await ctx.client.pipeline().set(mark, "pending", "PX", SLOT_MARK_TTL_MS, "NX").get(mark).exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    // `added`: the slot's job was added (and may have been removed since): never again.
+    if (replies[1]?.[1] !== "added") await this.backend.addSlotTask(task, [...schedule.args], id, fireTime);
     const record: StoredSlot = { fireTime: fireTime.getTime(), cron: schedule.cron, timezone: schedule.timezone };
-    const moved = await ctx.scripts.eval(RECORD_SLOT, [slotsKey(ctx.prefix)], [schedule.key, JSON.stringify(record), String(record.fireTime)]);
+    const moved = await ctx.scripts.eval(RECORD_SLOT, [slotsKey(ctx.prefix), mark], [schedule.key, JSON.stringify(record), String(record.fireTime), String(SLOT_MARK_TTL_MS)]);
     return moved === 1 ? "enqueued" : "taken";
   }
 }

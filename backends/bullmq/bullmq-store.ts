@@ -6,16 +6,20 @@ import type { TaskMetadata } from "../../src/task-metadata.js";
 import type { BullMQBackend } from "./bullmq-backend.js";
 import { BullMQSlotStore } from "./bullmq-slot-store.js";
 import { cancelJob, cancelledOf, watchCancelled } from "./cancel.js";
-import { claimJobs, startAttempt } from "./claim.js";
+import { startAttempt } from "./begin-attempts.js";
+import { claimJobs, putBack } from "./claim.js";
 import { isTransientRedisError } from "./connection.js";
+import { FetchedJobs } from "./fetched-jobs.js";
 import { findQueue, HeldJobs } from "./held-jobs.js";
 import { parseErrandData, type ErrandJobData } from "./job-data.js";
 import { isPossibleId } from "./keys.js";
 import { readTask, readTasks } from "./read-jobs.js";
+import { unrunnableIn } from "./ready-names.js";
 import * as q from "./record-queries.js";
 import { recoverExpired, recoverOwn } from "./recover.js";
 import type { RedisContext } from "./redis-context.js";
-import { settle } from "./settle.js";
+import { settleAll } from "./settle.js";
+import { WakeGate } from "./wake-gate.js";
 import { watchQueues } from "./watch.js";
 import { groupFinishedPerMinute } from "../../src/worker/finished-minutes.js";
 
@@ -36,8 +40,10 @@ export const BULLMQ_STORE_CAPABILITIES: StoreCapabilities = {
 /**
  * The store port on Redis through BullMQ (DESIGN §5): one BullMQ queue per errand queue name,
  * the job id is the task id, the job name the task name, the lock token the worker id, the lease
- * the job lock. Claims use BullMQ's manual processing API (`Worker.getNextJob`), outcomes its
- * fenced moves, leases `extendLock`'s semantics; see claim.ts, settle.ts, recover.ts, watch.ts.
+ * the job lock. Claims use BullMQ's manual processing API (`Worker.getNextJob`) and the jobs a
+ * completion took ahead (`fetchNext`), outcomes its fenced moves in one pipeline per batch, leases
+ * `extendLock`'s semantics; see claim.ts, fetched-jobs.ts, settle.ts, bull-moves.ts, recover.ts,
+ * watch.ts and wake-gate.ts.
  *
  * Limits (BullMQ cannot do otherwise): a claim cannot skip jobs by name (jobs of names the
  * claimer cannot run are held and put back, see claim.ts); claims across several queues pick the
@@ -49,6 +55,9 @@ export class BullMQStore implements TaskStore {
   /** Periodic slots (see bullmq-slot-store.ts). */
   readonly slots: BullMQSlotStore;
   readonly #held: HeldJobs;
+  readonly #fetched = new FetchedJobs();
+  readonly #gate = new WakeGate();
+  #watching = 0;
 
   /**
    * @param context - opens (once) and returns the backend's Redis context.
@@ -64,7 +73,7 @@ export class BullMQStore implements TaskStore {
   }
 
   async claim(request: ClaimRequest): Promise<Claimed[]> {
-    return claimJobs(await this.context(), this.#held, request);
+    return claimJobs(await this.context(), this.#held, this.#fetched, this.#gate, request);
   }
 
   /** BullMQ's own queue pause (`Queue.pause()`): its jobs wait in the `paused` list, as for any BullMQ worker. */
@@ -113,17 +122,18 @@ export class BullMQStore implements TaskStore {
 
   async storeOutcomes(workerId: string, outcomes: readonly TaskOutcome[]): Promise<Map<string, OutcomeReceipt>> {
     const ctx = await this.context();
-    const receipts = await Promise.all(outcomes.map((o) => settle(ctx, this.#held, workerId, o)));
+    // Jobs are taken ahead only for a long-running Worker (it watches, and gives back what it holds when it stops).
+    const receipts = await settleAll(ctx, this.#held, this.#watching > 0 ? this.#fetched : undefined, workerId, outcomes);
     return new Map(outcomes.map((o, i) => [o.id, receipts[i]!]));
   }
 
   async renewLeases(workerId: string, ids: readonly string[], leaseMs: number): Promise<Set<string>> {
     const ctx = await this.context();
-    const renewed = await Promise.all(ids.map(async (id) => {
-      const h = isPossibleId(id) ? await this.#held.find(id) : undefined;
-      return h !== undefined && (await ctx.scripts.fencedWrite(ctx.keys(h.queueName), id, workerId, leaseMs));
-    }));
-    return new Set(ids.filter((_, i) => renewed[i]));
+    const found = await Promise.all(ids.map(async (id) => (isPossibleId(id) ? this.#held.find(id) : undefined)));
+    const mine = ids.flatMap((id, i) => (found[i] ? [{ k: ctx.keys(found[i].queueName), id, token: workerId, leaseMs }] : []));
+    // One round trip for the whole batch.
+    const renewed = await ctx.scripts.fencedWriteMany(mine);
+    return new Set(mine.filter((_, i) => renewed[i]).map((w) => w.id));
   }
 
   async release(workerId: string, ids: readonly string[]): Promise<string[]> {
@@ -161,13 +171,23 @@ export class BullMQStore implements TaskStore {
   }
 
   async recoverOwn(workerId: string, limit = 500): Promise<RecoveryResult> {
-    const r = await recoverOwn(await this.context(), workerId, limit);
+    // Jobs taken ahead and never claimed go back first, their recorded attempt undone (claim.ts putBack).
+    const ctx = await this.context();
+    await putBack(ctx, this.#fetched.all());
+    const r = await recoverOwn(ctx, workerId, limit);
     for (const id of [...r.retried, ...r.failed]) this.#held.forget(id);
     return r;
   }
 
   async watch(listener: WakeListener): Promise<Disposer> {
-    return watchQueues(await this.context(), listener);
+    const dispose = await watchQueues(await this.context(), this.#gate, listener);
+    this.#watching++;
+    let disposed = false;
+    return async () => {
+      if (!disposed) this.#watching--;
+      disposed = true;
+      await dispose();
+    };
   }
 
   async cancel(id: string): Promise<CancelOutcome | undefined> {
@@ -228,7 +248,7 @@ export class BullMQStore implements TaskStore {
   async countUnrunnable(knownNames: readonly string[], queues: readonly string[] | null = null, excludeQueues: readonly string[] = []): Promise<UnrunnableCount[]> {
     const ctx = await this.context();
     const names = (queues ?? (await ctx.knownQueues())).filter((n) => !excludeQueues.includes(n));
-    return q.unrunnableOf(await readTasks(ctx, names), knownNames);
+    return unrunnableIn(ctx, names, knownNames);
   }
 
   async countByQueueAndStatus(): Promise<QueueStatusCount[]> {

@@ -1,7 +1,8 @@
 /**
  * Claiming through BullMQ's manual processing API: `worker.getNextJob(workerId)` moves the next
- * job of a queue to active under a lock whose token is the worker id; errand then records the
- * attempt in `data.errand` (fenced by that lock) and sets the lease.
+ * job of a queue to active under a lock whose token is the worker id (or a completion already did,
+ * see fetched-jobs.ts); errand then records the attempts in `data.errand` (fenced by that lock,
+ * one pipeline for the claim) and sets the lease.
  *
  * BullMQ cannot pick jobs by name: a queue hands out its next job whatever its name. A job whose
  * name the claimer cannot run is held during the claim and put back where it was
@@ -12,13 +13,14 @@
  */
 import type { Job } from "bullmq";
 import { logger } from "../../src/logger.js";
-import { parseTraceContext } from "../../src/telemetry/trace-context.js";
-import type { ClaimRequest, Claimed, ClaimedRecord } from "../../src/worker/store.js";
+import type { ClaimRequest, Claimed } from "../../src/worker/store.js";
 import { withTimeout } from "./connection.js";
-import type { ErrandJobData } from "./job-data.js";
+import type { FetchedJobs } from "./fetched-jobs.js";
+import { begin, type Taken } from "./begin-attempts.js";
 import { errandDataOf, type HeldJobs } from "./held-jobs.js";
 import { applyQueueLimits } from "./queue-limits.js";
 import type { RedisContext } from "./redis-context.js";
+import { STREAM_START, type WakeGate } from "./wake-gate.js";
 
 /** How long one `getNextJob` may take before the claim fails (transient), in milliseconds. */
 const CLAIM_TIMEOUT_MS = 10_000;
@@ -34,28 +36,58 @@ const CLAIM_PIPELINE = 32;
 export const MAX_SKIPPED_PER_CLAIM = 100;
 
 /** Claims up to `r.limit` jobs across the requested queues (see the file comment). */
-export async function claimJobs(ctx: RedisContext, held: HeldJobs, r: ClaimRequest): Promise<Claimed[]> {
+export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: FetchedJobs, gate: WakeGate, r: ClaimRequest): Promise<Claimed[]> {
   if (r.limit <= 0 || r.taskNames.length === 0) return [];
   if (r.limits) await applyQueueLimits(ctx, r.limits.queues);
   const names = new Set(r.taskNames);
   const excluded = new Set(r.excludeQueues);
-  const open = new Set((r.queues ?? (await ctx.knownQueues())).filter((q) => !excluded.has(q)));
+  // errand's queues as last read (no round trip); read again below when the claim finds nothing.
+  const cached = r.queues === null ? ctx.cachedQueues() : undefined;
+  const all = r.queues ?? cached ?? (await ctx.knownQueues());
+  const open = new Set(all.filter((q) => !excluded.has(q)));
   const out: Claimed[] = [];
-  const skipped: Job[] = [];
+  const skipped: Taken[] = [];
+  // Jobs taken ahead that waited too long for a claim (their lock may be near its end), or under a
+  // worker id that no longer claims, go back first, so that this claim can take them.
+  await putBack(ctx, fetched.unclaimable(r.workerId, r.leaseMs / 2));
   try {
-    while (out.length < r.limit && open.size > 0 && skipped.length < MAX_SKIPPED_PER_CLAIM) {
-      const queueName = await nextQueue(ctx, [...open]);
-      if (queueName === undefined) break;
-      // Across several queues one job at a time, so that each next job comes from the best queue.
-      const n = open.size === 1 ? Math.min(r.limit - out.length, CLAIM_PIPELINE) : 1;
-      const worker = ctx.worker(queueName);
-      const jobs = await withTimeout(Promise.all(Array.from({ length: n }, () => worker.getNextJob(r.workerId, { block: false }))), CLAIM_TIMEOUT_MS, ctx.where);
-      const got = jobs.filter((job): job is Job => Boolean(job?.id));
-      if (got.length < n) open.delete(queueName);
-      const mine: Job[] = [];
-      for (const job of got) (names.has(job.name) ? mine : skipped).push(job);
-      const begun = await Promise.all(mine.map((job) => begin(ctx, held, queueName, job, r.workerId, r.leaseMs)));
-      for (const claimed of begun) if (claimed) out.push(claimed);
+    for (let pass = 0; pass < 2; pass++) {
+      if (pass === 1) {
+        // Nothing in the queues last read: look for queues added since (by any process).
+        if (out.length > 0 || !cached) break;
+        const seen = new Set(all);
+        for (const q of await ctx.knownQueues()) if (!seen.has(q) && !excluded.has(q)) open.add(q);
+      }
+      while (out.length < r.limit && open.size > 0 && skipped.length < MAX_SKIPPED_PER_CLAIM) {
+        // A queue with jobs taken ahead first (they are this worker's already), then the best head.
+        const queueName = fetched.queueWith(r.workerId, open) ?? (await nextQueue(ctx, [...open]));
+        if (queueName === undefined) break;
+        // Across several queues one job at a time, so that each next job comes from the best queue.
+        const want = open.size === 1 ? Math.min(r.limit - out.length, CLAIM_PIPELINE) : 1;
+        // Jobs an earlier completion already took (fetched-jobs.ts) first, then BullMQ's next ones.
+        const ahead = fetched.take(queueName, r.workerId, want, r.leaseMs / 2);
+        // A queue that ran dry at its last claim is asked for one job, not a pipeline of empty moves,
+        // and the claim ends there (the worker claims again at once if it has room): a job added to an
+        // idle queue starts after one move. After that the pipeline doubles per full claim.
+        const dry = gate.isArmed(queueName);
+        // With jobs taken ahead, those are the claim: each completion takes the next one, and the worker
+        // claims again when an outcome is stored, so moving more now would only fill a second buffer.
+        // A completion under way brings one as well (its outcome being stored wakes the worker).
+        const n = ahead.length > 0 || fetched.isComing(queueName, r.workerId) ? 0 : Math.min(gate.claimSize(queueName, CLAIM_PIPELINE), want);
+        const worker = ctx.worker(queueName);
+        // Where the queue's events stood before these moves: a short claim arms the watch from there.
+        const mark = n === 0 ? undefined : ctx.lastEventId(queueName).catch(() => STREAM_START);
+        const jobs = n === 0 ? [] : await withTimeout(Promise.all(Array.from({ length: n }, () => worker.getNextJob(r.workerId, { block: false }))), CLAIM_TIMEOUT_MS, ctx.where);
+        const got = jobs.filter((job): job is Job => Boolean(job?.id));
+        if (got.length < n) {
+          open.delete(queueName);
+          gate.arm(queueName, await mark!);
+        } else if (n > 0) gate.disarm(queueName, Math.min(2 * n, CLAIM_PIPELINE));
+        if (dry || (n === 0 && ahead.length === 0)) open.delete(queueName);
+        const mine: Taken[] = [];
+        for (const t of [...ahead, ...got.map((job) => ({ job, token: r.workerId, recorded: false }))]) (names.has(t.job.name) ? mine : skipped).push(t);
+        for (const claimed of await begin(ctx, held, queueName, mine, r.workerId, r.leaseMs)) if (claimed) out.push(claimed);
+      }
     }
   } catch (error) {
     // Hand back what this call took, so a failed claim strands nothing until its lease runs out.
@@ -67,10 +99,33 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, r: ClaimReque
     }));
     throw error;
   } finally {
-    await Promise.all(skipped.map((job) => job.moveToWait(r.workerId).catch((error: unknown) =>
-      logger.warn({ taskId: job.id, task: job.name, error: (error as Error).message }, "could not put back a task this worker cannot run; it returns when its lock expires"))));
+    await putBack(ctx, skipped);
   }
   return out;
+}
+
+/**
+ * Puts jobs back where they were (`moveToWait` under the token that holds them), an attempt
+ * recorded when they were taken ahead uncounted first (as `release` does); a failure is logged,
+ * the lock then runs out.
+ */
+export async function putBack(ctx: RedisContext, jobs: readonly Taken[]): Promise<void> {
+  await Promise.all(jobs.map(async ({ job, token, recorded }) => {
+    try {
+      const data = recorded ? errandDataOf(job.data) : null;
+      if (data) {
+        const e = data.errand;
+        // The attempt the move recorded never ran: undone, worker id and first start time included.
+        const attempts = Math.max(0, e.attempts - 1);
+        const workerIds = e.workerIds.at(-1) === token ? e.workerIds.slice(0, -1) : e.workerIds;
+        const released = { args: data.args, errand: { ...e, attempts, workerIds, startedAt: attempts === 0 ? null : e.startedAt, lockedBy: null, availableAt: Date.now() } };
+        await ctx.scripts.fencedWrite(ctx.keys(job.queueName), job.id!, token, 0, released);
+      }
+      await job.moveToWait(token);
+    } catch (error) {
+      logger.warn({ taskId: job.id, task: job.name, error: (error as Error).message }, "could not put back a task this worker cannot run; it returns when its lock expires");
+    }
+  }));
 }
 
 /**
@@ -93,39 +148,4 @@ async function nextQueue(ctx: RedisContext, queues: string[]): Promise<string | 
     if (rank < (best?.rank ?? Infinity)) best = { q, rank };
   });
   return best?.q;
-}
-
-/** Records the attempt of a job `workerId` just took; `undefined` when its lock is already gone. */
-async function begin(ctx: RedisContext, held: HeldJobs, queueName: string, job: Job, workerId: string, leaseMs: number): Promise<Claimed | undefined> {
-  const id = job.id!;
-  const data = errandDataOf(job.data);
-  if (!data) {
-    held.remember(id, { queueName, job, data: null });
-    return { unreadable: true, id, taskPath: job.name, errors: [], cause: new Error(`job '${id}' of queue '${queueName}' is not an errand task: its data has no errand state (was it added by plain BullMQ?)`) };
-  }
-  return startAttempt(ctx, held, queueName, id, job.name, job.timestamp, data, workerId, leaseMs, job);
-}
-
-/** Counts a new attempt in `data` (fenced by the lock) and builds the claimed record. */
-export async function startAttempt(
-  ctx: RedisContext, held: HeldJobs, queueName: string, id: string, name: string, timestamp: number,
-  data: ErrandJobData, workerId: string, leaseMs: number, job?: Job,
-): Promise<ClaimedRecord | undefined> {
-  const now = Date.now();
-  const e = data.errand;
-  const next: ErrandJobData = {
-    args: data.args,
-    errand: { ...e, attempts: e.attempts + 1, workerIds: [...e.workerIds, workerId], startedAt: e.startedAt ?? now, lastAttemptedAt: now, finishedAt: null, lockedBy: workerId, claimAts: job?.attemptsStarted ?? null },
-  };
-  if (!(await ctx.scripts.fencedWrite(ctx.keys(queueName), id, workerId, leaseMs, next))) return undefined;
-  held.remember(id, { queueName, data: next, ...(job && { job }) });
-  const s = next.errand;
-  return {
-    id, taskPath: name, queueName, backendName: s.backend, priority: s.priority, status: "RUNNING", args: next.args, errors: s.errors,
-    workerIds: s.workerIds, attempts: s.attempts, maxAttempts: s.maxAttempts, enqueuedAt: new Date(timestamp),
-    runAfter: s.runAfter === null ? null : new Date(s.runAfter), startedAt: new Date(s.startedAt!), lastAttemptedAt: new Date(now),
-    scheduledAt: s.scheduledAt === undefined || s.scheduledAt === null ? null : new Date(s.scheduledAt),
-    metadata: s.metadata ?? {},
-    traceContext: parseTraceContext(s.traceContext),
-  };
 }

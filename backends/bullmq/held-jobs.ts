@@ -16,13 +16,10 @@ export interface HeldJob {
   data: ErrandJobData | null;
 }
 
-/** errand data of a value (`job.data`), or `null` when it is not errand's shape. */
+/** errand data of a value (`job.data`, already parsed by BullMQ), or `null` when it is not errand's shape (see parseErrandData). */
 export function errandDataOf(value: unknown): ErrandJobData | null {
-  try {
-    return parseErrandData(JSON.stringify(value));
-  } catch {
-    return null;
-  }
+  const data = value as Partial<ErrandJobData> | null | undefined;
+  return data && typeof data === "object" && Array.isArray(data.args) && typeof data.errand === "object" && data.errand !== null ? (data as ErrandJobData) : null;
 }
 
 /** The held jobs of one store instance, by task id. */

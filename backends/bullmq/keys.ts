@@ -35,3 +35,8 @@ export function isPossibleId(id: string): boolean {
 export function slotsKey(prefix: string): string {
   return `${prefix}::errand:slots`;
 }
+
+/** The mark of one periodic slot, by its task id (bullmq-slot-store.ts). */
+export function slotMarkKey(prefix: string, taskId: string): string {
+  return `${prefix}::errand:slot:${taskId}`;
+}

@@ -4,7 +4,7 @@
  */
 import { progressOf } from "../../src/task-metadata.js";
 import type {
-  FilterChoices, PurgeFilter, QueueStatusCount, RunningTaskInfo, StatusCounts, TaskFilter, TaskListQuery, TaskPage, TaskRecord, UnrunnableCount,
+  FilterChoices, PurgeFilter, QueueStatusCount, RunningTaskInfo, StatusCounts, TaskFilter, TaskListQuery, TaskPage, TaskRecord,
 } from "../../src/worker/task-record.js";
 
 /** Whether `t` passes `f` (search: an id prefix or a name substring, case-insensitive). */
@@ -62,15 +62,6 @@ export function byQueueAndStatus(records: TaskRecord[]): QueueStatusCount[] {
   return groupCount(records, (t) => `${t.queueName}\u0000${t.status}`).map(([key, count]) => {
     const [queueName = "", status] = key.split("\u0000");
     return { queueName, status: status as TaskRecord["status"], count };
-  });
-}
-
-/** READY tasks per name not in `known` and queue, sorted by name then queue. */
-export function unrunnableOf(records: TaskRecord[], known: readonly string[]): UnrunnableCount[] {
-  const names = new Set(known);
-  return groupCount(records.filter((t) => t.status === "READY" && !names.has(t.taskPath)), (t) => `${t.taskPath}\u0000${t.queueName}`).map(([key, count]) => {
-    const [taskPath = "", queueName = ""] = key.split("\u0000");
-    return { taskPath, queueName, count };
   });
 }
 

@@ -12,12 +12,14 @@ import { QueueKeys, queuesKey } from "./keys.js";
 import { BULLMQ_DEFAULTS, type BullMQBackendOptions } from "./options.js";
 import { loadBullMQ, type BullMQPeers } from "./peers.js";
 import { Scripts } from "./scripts.js";
+import { STREAM_START } from "./wake-gate.js";
 
 /** The open store's connection and per-queue BullMQ objects. */
 export class RedisContext {
   readonly #queues = new Map<string, Queue>();
   readonly #workers = new Map<string, Worker>();
   readonly #registered = new Set<string>();
+  #known: string[] | undefined;
   readonly scripts: Scripts;
   #workerClient: Redis | undefined;
 
@@ -78,16 +80,31 @@ export class RedisContext {
     return worker;
   }
 
+  /**
+   * The id of the last entry of `queueName`'s event stream (`0-0` when it has none), read on the
+   * Workers' connection: Redis runs it before any `getNextJob` called after it (wake-gate.ts).
+   */
+  lastEventId(queueName: string): Promise<string> {
+    const client = this.#workerClient ?? this.client;
+    return client.xrevrange(this.keys(queueName).key("events"), "+", "-", "COUNT", 1).then((r) => r[0]?.[0] ?? STREAM_START);
+  }
+
   /** Records `queueName` among errand's queues (once per process). */
   async registerQueue(queueName: string): Promise<void> {
     if (this.#registered.has(queueName)) return;
     await this.client.sadd(queuesKey(this.prefix), queueName);
     this.#registered.add(queueName);
+    if (this.#known && !this.#known.includes(queueName)) this.#known = [...this.#known, queueName].sort();
+  }
+
+  /** {@link knownQueues} as last read by this process (with the queues it registered since), or `undefined` before the first read. */
+  cachedQueues(): string[] | undefined {
+    return this.#known;
   }
 
   /** Every queue errand enqueued to under this prefix, from any process, sorted. */
   async knownQueues(): Promise<string[]> {
-    return (await this.client.smembers(queuesKey(this.prefix))).sort();
+    return (this.#known = (await this.client.smembers(queuesKey(this.prefix))).sort());
   }
 
   /** Closes the BullMQ objects, then the connection if errand made it. */

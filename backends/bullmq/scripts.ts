@@ -99,7 +99,17 @@ redis.call("HSET", KEYS[1], "data", ARGV[2])
 return 1
 `;
 
-const toStr = (v: unknown) => String(v);
+/** One write of {@link Scripts.fencedWriteMany}. */
+export interface FencedWrite {
+  k: QueueKeys;
+  id: string;
+  token: string;
+  /** Milliseconds to renew the lock for; 0 leaves it. */
+  leaseMs: number;
+  /** The job's new `data`; `undefined` keeps it. */
+  data?: unknown;
+}
+
 const digests = new Map<string, string>();
 
 /** The scripts, bound to one client. */
@@ -123,10 +133,46 @@ export class Scripts {
     return this.#run(script, keys.length, ...keys, ...args);
   }
 
+  /**
+   * Runs `script` once per argument list in one pipeline (one round trip, one socket write); each
+   * reply or error in order. Scripts the server lost (NOSCRIPT) are loaded and those calls rerun.
+   */
+  async #runMany(script: string, calls: readonly (readonly (string | number)[])[]): Promise<[Error | null, unknown][]> {
+    if (calls.length === 0) return [];
+    let digest = digests.get(script);
+    if (digest === undefined) digests.set(script, (digest = createHash("sha1").update(script).digest("hex")));
+    const send = async (which: readonly (readonly (string | number)[])[]) => {
+      const p = this.client.pipeline();
+      for (const args of which) p.evalsha(digest, ...(args as [number, ...(string | number)[]]));
+      return ((await p.exec()) ?? []) as [Error | null, unknown][];
+    };
+    const out = await send(calls);
+    const lost = out.flatMap(([error], i) => (String(error?.message).startsWith("NOSCRIPT") ? [i] : []));
+    if (lost.length > 0) {
+      await this.client.script("LOAD", script);
+      const again = await send(lost.map((i) => calls[i]!));
+      lost.forEach((i, j) => (out[i] = again[j]!));
+    }
+    return out;
+  }
+
   /** Whether `token` holds job `id` (renewing the lease when `leaseMs` > 0), writing `data` when given. */
   async fencedWrite(k: QueueKeys, id: string, token: string, leaseMs: number, data?: unknown): Promise<boolean> {
-    const args = [id, token, Math.max(0, Math.ceil(leaseMs)), data === undefined ? "" : JSON.stringify(data)];
-    return (await this.#run(FENCED_WRITE, 3, k.job(id), k.lock(id), k.key("active"), ...args.map(toStr))) === 1;
+    const [held] = await this.fencedWriteMany([{ k, id, token, leaseMs, data }]);
+    return held!;
+  }
+
+  /**
+   * {@link fencedWrite} for many jobs in one round trip; whether each was held (and written), in order.
+   * @throws the first error a write met (a lost connection, …).
+   */
+  async fencedWriteMany(writes: readonly FencedWrite[]): Promise<boolean[]> {
+    const replies = await this.#runMany(FENCED_WRITE, writes.map(({ k, id, token, leaseMs, data }) =>
+      [3, k.job(id), k.lock(id), k.key("active"), id, token, Math.max(0, Math.ceil(leaseMs)), data === undefined ? "" : JSON.stringify(data)]));
+    return replies.map(([error, reply]) => {
+      if (error) throw error;
+      return reply === 1;
+    });
   }
 
   /** Locks an active job whose lock expired for `token`; its data, or `null`. */

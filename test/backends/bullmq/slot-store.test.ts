@@ -4,6 +4,7 @@
 // getResult, the claim and the task's context; a removed job does not let its slot fire again.
 import test from "ava";
 import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { BullMQBackend } from "../../../backends/bullmq/index.js";
 import { slotTaskId } from "../../../backends/bullmq/bullmq-slot-store.js";
 import { configureTasks, task, taskBackends, type TaskContext } from "../../../src/index.js";
@@ -94,5 +95,43 @@ test.serial("concurrent claims of one slot from several connections: exactly one
     t.deepEqual(ran.map((r) => r.scheduledAt?.toISOString()).sort(), ["2026-01-01T12:00:00.000Z", "2026-01-01T13:00:00.000Z", "2026-01-01T14:00:00.000Z"]);
   } finally {
     await Promise.all(others.map((b) => b.close()));
+  }
+});
+
+test.serial("a slot's job that ran and was removed is not added again by a scheduler that checked the record before it was written (the slot's mark)", async (t) => {
+  const schedule = scheduleOf("late");
+  const fireTime = new Date("2026-01-01T12:00:00.000Z");
+  const id = slotTaskId("late", fireTime);
+  t.is(await backend().taskStore.slots.enqueueSlot(schedule, fireTime), "enqueued");
+  t.is((await processTasks({ backend: "bq", tasks: [slotTick] })).length, 1);
+  const queue = new Queue("default", { connection: { url: redis.url }, prefix: OPTIONS.prefix });
+  const client = new Redis(redis.url);
+  try {
+    t.is(await queue.remove(id), 1);
+    // A second scheduler that read the record before the first wrote it: as if there were none.
+    await client.hdel(`${OPTIONS.prefix}::errand:slots`, "late");
+    await backend().taskStore.slots.enqueueSlot(schedule, fireTime);
+    await t.throwsAsync(backend().getResult(id), undefined, "the slot's job was not added again");
+    t.is(await backend().taskStore.countPending(["default"]), 0);
+    t.deepEqual((await backend().taskStore.slots.lastSlot("late"))?.fireTime, fireTime);
+  } finally {
+    client.disconnect();
+    await queue.close();
+  }
+});
+
+test.serial("a crash after a slot's mark and before its add: the retry adds the job", async (t) => {
+  const schedule = scheduleOf("marked");
+  const fireTime = new Date("2026-01-01T12:00:00.000Z");
+  const id = slotTaskId("marked", fireTime);
+  const client = new Redis(redis.url);
+  try {
+    await client.set(`${OPTIONS.prefix}::errand:slot:${id}`, "pending", "PX", 60_000);
+    t.is(await backend().taskStore.slots.enqueueSlot(schedule, fireTime), "enqueued");
+    t.deepEqual((await backend().getResult(id)).scheduledAt, fireTime);
+    t.is(await backend().taskStore.countPending(["default"]), 1);
+    await processTasks({ backend: "bq", tasks: [slotTick] });
+  } finally {
+    client.disconnect();
   }
 });

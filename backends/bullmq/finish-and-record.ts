@@ -1,0 +1,79 @@
+/**
+ * One script per completed task instead of two: BullMQ's own `moveToFinished` (its Lua text as
+ * BullMQ registered it on the Workers' connection, run unchanged inside a function) followed by
+ * errand's epilogue, which records the attempt of the job `fetchNext` moved to active under the
+ * same lock token (what claim.ts' attempt record writes: attempts + 1, the worker id appended,
+ * start times, `lockedBy`, `claimAts`). The next claim of that worker then returns the job with no
+ * round trip of its own (fetched-jobs.ts).
+ *
+ * The epilogue edits only errand's part of `data`: `data` is written by errand as
+ * `{"args":…,"errand":{…}}`, `errand` last, so the last `,"errand":{` starts it (inside the
+ * arguments a `"` is escaped, and errand's state has no key named `errand`). cjson re-encodes that
+ * object (numbers with 14 significant digits: epoch milliseconds and counters only) and an empty
+ * error list, which it would write `{}`, is written `[]`. Data errand cannot read is left alone
+ * and the job's attempt is recorded by the claim as before.
+ *
+ * Where BullMQ's script text cannot be found (another BullMQ or ioredis), {@link finishCommand}
+ * answers `undefined` and moves run BullMQ's script alone.
+ */
+import type { Redis } from "ioredis";
+
+/** The ioredis command name of the combined script. */
+const COMMAND = "errandMoveToFinishedAndRecord";
+
+/** Runs after BullMQ's script; `__r` is its reply. ARGV[10] is the time of the claim (epoch ms). */
+const EPILOGUE = `
+local __r = __bullmqMoveToFinished()
+if type(__r) == "table" and type(__r[1]) == "table" and __r[2] and ARGV[10] then
+  local jobKey = ARGV[7] .. __r[2]
+  local raw = redis.call("HGET", jobKey, "data")
+  local pos = nil
+  if raw then
+    local from = 1
+    while true do
+      local i = string.find(raw, ',"errand":{', from, true)
+      if not i then break end
+      pos = i
+      from = i + 1
+    end
+  end
+  if pos and string.sub(raw, -1) == "}" then
+    local ok, e = pcall(cjson.decode, string.sub(raw, pos + 10, -2))
+    if ok and type(e) == "table" and type(e.workerIds) == "table" and type(e.errors) == "table" then
+      local token = cmsgpack.unpack(ARGV[8])["token"]
+      local now = tonumber(ARGV[10])
+      e.attempts = (tonumber(e.attempts) or 0) + 1
+      table.insert(e.workerIds, token)
+      if e.startedAt == nil or e.startedAt == cjson.null then e.startedAt = now end
+      e.lastAttemptedAt = now
+      e.finishedAt = cjson.null
+      e.lockedBy = token
+      e.claimAts = tonumber(redis.call("HGET", jobKey, "ats"))
+      local encoded = string.gsub(cjson.encode(e), '"errors":{}', '"errors":[]')
+      local data = string.sub(raw, 1, pos + 9) .. encoded .. "}"
+      redis.call("HSET", jobKey, "data", data)
+      for i = 1, #__r[1], 2 do
+        if __r[1][i] == "data" then __r[1][i + 1] = data end
+      end
+      __r[5] = "recorded"
+    end
+  end
+end
+return __r
+`;
+
+const defined = new WeakSet<Redis>();
+
+/**
+ * The combined command on `client` (the Workers' connection, where BullMQ registered its scripts),
+ * defined on first use; `undefined` when BullMQ's `moveToFinished` text is not there.
+ */
+export function finishCommand(client: Redis, bullmqVersion: string | undefined): string | undefined {
+  if (defined.has(client)) return COMMAND;
+  const scripts = (client as unknown as { scriptsSet?: Record<string, { lua?: unknown }> }).scriptsSet;
+  const lua = bullmqVersion === undefined ? undefined : scripts?.[`moveToFinished:${bullmqVersion}`]?.lua;
+  if (typeof lua !== "string") return undefined;
+  client.defineCommand(COMMAND, { numberOfKeys: 14, lua: `local function __bullmqMoveToFinished()\n${lua}\nend\n${EPILOGUE}` });
+  defined.add(client);
+  return COMMAND;
+}
