@@ -22,7 +22,7 @@ for (const t of targets) {
     const api = app();
     const res = await api.request(`/cancel/${waiting.id}/`, jsonInit("POST", {}, auth));
     tt.is(res.status, 200);
-    tt.deepEqual(await res.json(), { cancelled: true, previous_status: "READY", result: { id: waiting.id, status: "CANCELLED", task_path: "http.add" } });
+    tt.deepEqual(await res.json(), { cancelled: true, previous_status: "READY", result: { id: waiting.id, status: "CANCELLED", task_path: "http.add", metadata: {} } });
     tt.is(await statusOf(t.alias, waiting.id), "CANCELLED");
     tt.like(logs.findLast((l) => l.endpoint === "cancel"), { endpoint: "cancel", method: "POST", status: 200 });
     tt.like(await (await api.request(`/cancel/${waiting.id}`, jsonInit("POST", {}, auth))).json(), { cancelled: false, reason: "Task was already cancelled" });
