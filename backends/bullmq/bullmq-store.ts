@@ -43,8 +43,8 @@ export const BULLMQ_STORE_CAPABILITIES: StoreCapabilities = {
  * the job id is the task id, the job name the task name, the lock token the worker id, the lease
  * the job lock. Claims use BullMQ's manual processing API (`Worker.getNextJob`) and the jobs a
  * completion took ahead (`fetchNext`), outcomes its fenced moves in one pipeline per batch, leases
- * `extendLock`'s semantics; see claim.ts, fetched-jobs.ts, settle.ts, bull-moves.ts, recover.ts,
- * watch.ts and wake-gate.ts.
+ * `extendLock`'s semantics, task concurrency limits sets of slots in Redis; see claim.ts, fetched-jobs.ts,
+ * settle.ts, bull-moves.ts, recover.ts, task-limits.ts, watch.ts and wake-gate.ts.
  *
  * Limits (BullMQ cannot do otherwise): a claim cannot skip jobs by name (jobs of names the
  * claimer cannot run are held and put back, see claim.ts); claims across several queues pick the

@@ -10,6 +10,11 @@
  * counted as an attempt, but it costs a round trip per claim while it waits. So a worker should
  * register every task of the queues it serves (DESIGN: route tasks by queue, not by name);
  * `errand status` lists the names no worker knows.
+ *
+ * A job of a task with a concurrency limit starts only with a slot of its limit (task-limits.ts,
+ * one script per batch): a job whose limit is full is held and put back the same way, and that
+ * limit is not asked again in this claim (a claim whose names are all limited per task and full
+ * ends there). Without task limits in the request nothing of this runs.
  */
 import type { Job } from "bullmq";
 import { logger } from "../../src/logger.js";
