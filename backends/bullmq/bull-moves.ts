@@ -15,6 +15,7 @@ import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { TaskOutcome } from "../../src/worker/store.js";
 import { finishCommand } from "./finish-and-record.js";
+import type { Slot } from "./task-limits.js";
 
 /** The part of BullMQ's script runner these moves use (`RedisQueueBackend` in 6, `Scripts` in 5). */
 export interface BullScripts {
@@ -49,6 +50,8 @@ export interface BullMove {
   args: unknown[];
   /** Whether the move takes the queue's next job (then its attempt is recorded too where finish-and-record.ts can). */
   fetchNext: boolean;
+  /** The limit slot the attempt holds (task-limits.ts): removed in the same pipeline, right after the move. */
+  release?: Slot;
 }
 
 /**
@@ -97,13 +100,21 @@ export async function runMoves(moves: readonly BullMove[]): Promise<[Error | nul
       const record = finishCommand(client as unknown as Redis, moves[at[0]!]!.bull.version);
       const pipeline = client.pipeline() as ReturnType<Pipelining["pipeline"]> & Record<string, (...args: unknown[]) => unknown>;
       const now = String(Date.now());
+      // Where each move's reply is: a slot's SREM follows its move.
+      const replyAt: number[] = [];
+      let n = 0;
       for (const i of at) {
         const m = moves[i]!;
         if (record && m.fetchNext && m.command === "moveToFinished") pipeline[record]!(...m.args, now);
         else m.bull.execCommand(pipeline, m.command, m.args);
+        replyAt.push(n++);
+        if (m.release) {
+          pipeline.srem!(m.release.key, m.release.member);
+          n++;
+        }
       }
       const replies = (await pipeline.exec()) ?? [];
-      at.forEach((i, j) => (out[i] = replies[j] ?? [new Error("no reply from Redis"), undefined]));
+      at.forEach((i, j) => (out[i] = replies[replyAt[j]!] ?? [new Error("no reply from Redis"), undefined]));
     } catch (error) {
       for (const i of at) out[i] = [error as Error, undefined];
     }

@@ -17,7 +17,7 @@ import type { ErrandJobData } from "./job-data.js";
 import { BULLMQ_DEFAULTS, checkBullMQOptions, type BullMQBackendOptions } from "./options.js";
 import { toBullPriority } from "./priority.js";
 import { RedisContext } from "./redis-context.js";
-import { checkQueueLimits, type QueueLimitOptions } from "../../src/limits.js";
+import { checkQueueLimits, concurrencyKeyOf, type QueueLimitOptions } from "../../src/limits.js";
 import { FinishWaiters } from "./finish-waiters.js";
 import { dropReservation, reserveUnique } from "./unique.js";
 import { collapseUnique } from "../../src/unique-options.js";
@@ -198,6 +198,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
   #jobData(task: Task<any, any>, args: JsonValue[], now: number, scheduledAt: Date | null): ErrandJobData {
     const runAfter = task.runAfter?.getTime() ?? null;
     const traceContext = currentTraceContext();
+    const concurrencyKey = concurrencyKeyOf(task.concurrency, args, task.name);
     return {
       args,
       errand: {
@@ -205,6 +206,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
         attempts: 0, workerIds: [], errors: [], startedAt: null, lastAttemptedAt: null, finishedAt: null, lockedBy: null,
         ...(scheduledAt && { scheduledAt: scheduledAt.getTime() }),
         ...(traceContext && { traceContext }),
+        ...(concurrencyKey !== null && { concurrencyKey }),
       },
     };
   }

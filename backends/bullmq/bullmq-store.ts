@@ -19,6 +19,7 @@ import * as q from "./record-queries.js";
 import { recoverExpired, recoverOwn } from "./recover.js";
 import type { RedisContext } from "./redis-context.js";
 import { settleAll } from "./settle.js";
+import { releaseSlots } from "./task-limits.js";
 import { WakeGate } from "./wake-gate.js";
 import { watchQueues } from "./watch.js";
 import { groupFinishedPerMinute } from "../../src/worker/finished-minutes.js";
@@ -33,8 +34,8 @@ export const BULLMQ_STORE_CAPABILITIES: StoreCapabilities = {
   // Redis pub/sub on errand's cancel channel (cancel.ts).
   supportsCancelNotify: true,
   // Queue limits are BullMQ's own global concurrency and rate limiter (see queue-limits.ts); task
-  // limits are not enforced (a worker with them refuses to start, naming them).
-  limits: { tasks: false, queues: true },
+  // limits are errand's slot sets, taken in the claim (task-limits.ts).
+  limits: { tasks: true, queues: true },
 };
 
 /**
@@ -42,8 +43,8 @@ export const BULLMQ_STORE_CAPABILITIES: StoreCapabilities = {
  * the job id is the task id, the job name the task name, the lock token the worker id, the lease
  * the job lock. Claims use BullMQ's manual processing API (`Worker.getNextJob`) and the jobs a
  * completion took ahead (`fetchNext`), outcomes its fenced moves in one pipeline per batch, leases
- * `extendLock`'s semantics; see claim.ts, fetched-jobs.ts, settle.ts, bull-moves.ts, recover.ts,
- * watch.ts and wake-gate.ts.
+ * `extendLock`'s semantics, task concurrency limits sets of slots in Redis; see claim.ts, fetched-jobs.ts,
+ * settle.ts, bull-moves.ts, recover.ts, task-limits.ts, watch.ts and wake-gate.ts.
  *
  * Limits (BullMQ cannot do otherwise): a claim cannot skip jobs by name (jobs of names the
  * claimer cannot run are held and put back, see claim.ts); claims across several queues pick the
@@ -147,6 +148,7 @@ export class BullMQStore implements TaskStore {
       const job = await this.#held.job(id, h);
       await job?.moveToWait(workerId);
       this.#held.forget(id);
+      await releaseSlots(ctx, [h.slot]);
       return job !== undefined;
     }));
     return ids.filter((_, i) => released[i]);
@@ -175,7 +177,9 @@ export class BullMQStore implements TaskStore {
     const ctx = await this.context();
     await putBack(ctx, this.#fetched.all());
     const r = await recoverOwn(ctx, workerId, limit);
+    const slots = [...r.retried, ...r.failed].map((id) => this.#held.peek(id)?.slot);
     for (const id of [...r.retried, ...r.failed]) this.#held.forget(id);
+    await releaseSlots(ctx, slots);
     return r;
   }
 
@@ -206,15 +210,21 @@ export class BullMQStore implements TaskStore {
       const h = await this.#held.find(id);
       return h && { id, queueName: h.queueName };
     }))).filter((j) => j !== undefined);
-    const cancelled = await cancelledOf(await this.context(), jobs);
-    // A cancelled job can no longer be settled by its holder: nothing to keep for it.
+    const ctx = await this.context();
+    const cancelled = await cancelledOf(ctx, jobs);
+    // A cancelled job can no longer be settled by its holder: nothing to keep for it, its slot freed.
+    const slots = [...cancelled].map((id) => this.#held.peek(id)?.slot);
     for (const id of cancelled) this.#held.forget(id);
+    await releaseSlots(ctx, slots);
     return cancelled;
   }
 
   async watchCancellations(listener: (id: string) => void): Promise<Disposer> {
-    return watchCancelled(await this.context(), (id) => {
+    const ctx = await this.context();
+    return watchCancelled(ctx, (id) => {
+      const slot = this.#held.peek(id)?.slot;
       this.#held.forget(id);
+      if (slot) void releaseSlots(ctx, [slot]);
       listener(id);
     });
   }

@@ -10,6 +10,11 @@
  * counted as an attempt, but it costs a round trip per claim while it waits. So a worker should
  * register every task of the queues it serves (DESIGN: route tasks by queue, not by name);
  * `errand status` lists the names no worker knows.
+ *
+ * A job of a task with a concurrency limit starts only with a slot of its limit (task-limits.ts,
+ * one script per batch): a job whose limit is full is held and put back the same way, and that
+ * limit is not asked again in this claim (a claim whose names are all limited per task and full
+ * ends there). Without task limits in the request nothing of this runs.
  */
 import type { Job } from "bullmq";
 import { logger } from "../../src/logger.js";
@@ -21,6 +26,7 @@ import { errandDataOf, type HeldJobs } from "./held-jobs.js";
 import { applyQueueLimits } from "./queue-limits.js";
 import type { RedisContext } from "./redis-context.js";
 import { STREAM_START, type WakeGate } from "./wake-gate.js";
+import { limitKey, releaseSlots, slotOf, takeSlots, type Slot } from "./task-limits.js";
 
 /** How long one `getNextJob` may take before the claim fails (transient), in milliseconds. */
 const CLAIM_TIMEOUT_MS = 10_000;
@@ -47,6 +53,11 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
   const open = new Set(all.filter((q) => !excluded.has(q)));
   const out: Claimed[] = [];
   const skipped: Taken[] = [];
+  // Task concurrency limits of the names this claim may take (task-limits.ts); none: the plain path.
+  const taskLimits = r.limits && r.taskNames.some((n) => r.limits!.tasks[n] !== undefined) ? r.limits.tasks : undefined;
+  // Limits found full during this claim: their jobs are held and put back without asking again.
+  const full = new Set<string>();
+  const allFull = () => taskLimits !== undefined && r.taskNames.every((n) => full.has(limitKey(ctx.prefix, n, null)));
   // Jobs taken ahead that waited too long for a claim (their lock may be near its end), or under a
   // worker id that no longer claims, go back first, so that this claim can take them.
   await putBack(ctx, fetched.unclaimable(r.workerId, r.leaseMs / 2));
@@ -58,7 +69,7 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
         const seen = new Set(all);
         for (const q of await ctx.knownQueues()) if (!seen.has(q) && !excluded.has(q)) open.add(q);
       }
-      while (out.length < r.limit && open.size > 0 && skipped.length < MAX_SKIPPED_PER_CLAIM) {
+      while (out.length < r.limit && open.size > 0 && skipped.length < MAX_SKIPPED_PER_CLAIM && !allFull()) {
         // A queue with jobs taken ahead first (they are this worker's already), then the best head.
         const queueName = fetched.queueWith(r.workerId, open) ?? (await nextQueue(ctx, [...open]));
         if (queueName === undefined) break;
@@ -84,9 +95,19 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
           gate.arm(queueName, await mark!);
         } else if (n > 0) gate.disarm(queueName, Math.min(2 * n, CLAIM_PIPELINE));
         if (dry || (n === 0 && ahead.length === 0)) open.delete(queueName);
-        const mine: Taken[] = [];
+        let mine: Taken[] = [];
         for (const t of [...ahead, ...got.map((job) => ({ job, token: r.workerId, recorded: false }))]) (names.has(t.job.name) ? mine : skipped).push(t);
-        for (const claimed of await begin(ctx, held, queueName, mine, r.workerId, r.leaseMs)) if (claimed) out.push(claimed);
+        const slots = taskLimits ? await takeLimitSlots(ctx, taskLimits, mine, skipped, full, r.workerId) : undefined;
+        if (slots) mine = mine.filter((t) => slots.get(t) !== null);
+        const began = await begin(ctx, held, queueName, mine, r.workerId, r.leaseMs);
+        const lost: Slot[] = [];
+        began.forEach((claimed, i) => {
+          const slot = slots?.get(mine[i]!);
+          if (claimed && slot) held.setSlot(claimed.id, slot);
+          else if (slot) lost.push(slot);
+          if (claimed) out.push(claimed);
+        });
+        await releaseSlots(ctx, lost);
       }
     }
   } catch (error) {
@@ -96,11 +117,39 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
       const job = h && (await held.job(c.id, h));
       held.forget(c.id);
       await job?.moveToWait(r.workerId).catch(() => undefined);
+      await releaseSlots(ctx, [h?.slot]);
     }));
     throw error;
   } finally {
     await putBack(ctx, skipped);
   }
+  return out;
+}
+
+/**
+ * Takes a limit slot for each job of `mine` whose name is limited (one script call): per such job
+ * its slot, or `null` when its limit is full (or was found full earlier in this claim: not asked
+ * again), the job then moved to `skipped`, to be put back when the claim ends. Unlimited jobs are
+ * not in the map.
+ */
+async function takeLimitSlots(
+  ctx: RedisContext, limits: Readonly<Record<string, number>>, mine: readonly Taken[], skipped: Taken[], full: Set<string>, workerId: string,
+): Promise<Map<Taken, Slot | null>> {
+  const out = new Map<Taken, Slot | null>();
+  const ask: { t: Taken; limit: number }[] = [];
+  for (const t of mine) {
+    const limit = limits[t.job.name];
+    if (limit === undefined) continue;
+    if (full.has(slotOf(ctx, t.job, workerId).key)) out.set(t, null);
+    else ask.push({ t, limit });
+  }
+  const taken = await takeSlots(ctx, ask.map(({ t, limit }) => ({ job: t.job, limit })), workerId);
+  ask.forEach(({ t }, i) => {
+    const slot = taken[i];
+    out.set(t, slot ?? null);
+    if (!slot) full.add(slotOf(ctx, t.job, workerId).key);
+  });
+  for (const t of mine) if (out.get(t) === null) skipped.push(t);
   return out;
 }
 

@@ -6,6 +6,7 @@
 import type { Job } from "bullmq";
 import { parseErrandData, type ErrandJobData } from "./job-data.js";
 import type { RedisContext } from "./redis-context.js";
+import type { Slot } from "./task-limits.js";
 
 /** One job, as far as settling it needs. */
 export interface HeldJob {
@@ -14,6 +15,8 @@ export interface HeldJob {
   job?: Job;
   /** errand's data as last written, or `null` when the job is not errand's. */
   data: ErrandJobData | null;
+  /** The slot of its task's concurrency limit this attempt holds (task-limits.ts), if any. */
+  slot?: Slot;
 }
 
 /** errand data of a value (`job.data`, already parsed by BullMQ), or `null` when it is not errand's shape (see parseErrandData). */
@@ -30,6 +33,17 @@ export class HeldJobs {
 
   remember(id: string, held: HeldJob): void {
     this.#byId.set(id, held);
+  }
+
+  /** Records the limit slot the attempt of held job `id` holds. */
+  setSlot(id: string, slot: Slot): void {
+    const held = this.#byId.get(id);
+    if (held) held.slot = slot;
+  }
+
+  /** The job with this id if this process holds it (no lookup). */
+  peek(id: string): HeldJob | undefined {
+    return this.#byId.get(id);
   }
 
   forget(id: string): void {

@@ -43,6 +43,11 @@ export interface ErrandState {
   scheduledAt?: number | null;
   /** The task's metadata (`context.saveMetadata()`, written under the job lock); absent means `{}`. */
   metadata?: TaskMetadata;
+  /**
+   * The task's concurrency key (`task({ concurrency: { key } })`, computed at enqueue): its
+   * concurrency limit counts per key (task-limits.ts). Absent without a key function.
+   */
+  concurrencyKey?: string | null;
   /** The W3C trace context of the enqueue's OpenTelemetry span; absent when enqueued outside a trace. */
   traceContext?: Record<string, string> | null;
 }

@@ -14,6 +14,7 @@ import { isTransientRedisError } from "./connection.js";
 import type { ErrandJobData } from "./job-data.js";
 import type { HeldJob, HeldJobs } from "./held-jobs.js";
 import type { RedisContext } from "./redis-context.js";
+import { releaseSlots } from "./task-limits.js";
 
 /** The Error BullMQ records (`failedReason`, `stacktrace`) for an errand error record. */
 export function errorForBullMQ(record: TaskError | undefined): Error {
@@ -57,7 +58,8 @@ export async function settleAll(ctx: RedisContext, held: HeldJobs, fetched: Fetc
       const fetchNext = left > 0 && o.status !== "RETRY" && canFetch(bull);
       if (fetchNext) room.set(h.queueName, left - 1);
       const failure = o.status === "FAILED" ? errorForBullMQ(o.errors.at(-1)) : undefined;
-      fast.push({ i, queueName: h.queueName, move: prepareMove(bull, job, workerId, o, data === undefined ? undefined : JSON.stringify(data), failure, fetchNext) });
+      const move = prepareMove(bull, job, workerId, o, data === undefined ? undefined : JSON.stringify(data), failure, fetchNext);
+      fast.push({ i, queueName: h.queueName, move: h.slot ? { ...move, release: h.slot } : move });
     } catch (error) {
       receipts[i] = { kind: "failed", error, transient: isTransientRedisError(error) };
     }
@@ -104,10 +106,13 @@ export async function settle(ctx: RedisContext, held: HeldJobs, workerId: string
     if (!h) return { kind: "refused" };
     const stored = await move(ctx, held, h, workerId, o);
     held.forget(o.id);
+    await releaseSlots(ctx, [h.slot]);
     return { kind: stored ? "stored" : "refused" };
   } catch (error) {
     if (isFenceRefusal(error)) {
+      const h = held.peek(o.id);
       held.forget(o.id);
+      await releaseSlots(ctx, [h?.slot]);
       return { kind: "refused" };
     }
     return { kind: "failed", error, transient: isTransientRedisError(error) };

@@ -2,7 +2,7 @@
  * Limits across processes (issue #17's figures), measured by the tasks themselves:
  * - `cli.limited` (concurrency limit 3) drained by 4 `errand worker` processes × concurrency 10:
  *   the most attempts any of them saw running at once is 3, on SQLite, PostgreSQL and MariaDB
- *   (each when its server is configured);
+ *   (each when its server is configured), and on BullMQ (a Redis of this file's own, port 56399);
  * - the queue `rated` (rateLimit 50 per 1000 ms): the starts in the first 10 s, and in every
  *   sliding 10 s, stay within 10 % of 500 (the most in one sliding second is logged).
  */
@@ -13,6 +13,7 @@ import test from "ava";
 import { assertBuilt, FIXTURES, runCli, spawnCli } from "./_helpers/cli.js";
 import { mysqlStores, pgStores, sqliteStores, type StoreFactory } from "./_helpers/stores.js";
 import { limited, rated } from "../fixtures/cli/limits-tasks.js";
+import { freshBackend, startRedis } from "../backends/bullmq/support.js";
 
 assertBuilt();
 const CONFIG = join(FIXTURES, "limits.config.ts");
@@ -59,6 +60,35 @@ for (const factory of factories) {
     t.deepEqual(report.counts.map((c) => [c.status, c.count]), [["SUCCESSFUL", TASKS]]);
   });
 }
+
+test.serial(`bullmq: concurrency limit 3, 4 workers × concurrency 10 draining ${TASKS} tasks: at most 3 run at once`, async (t) => {
+  const redis = startRedis("limits", 56399);
+  const backend = freshBackend(redis.url);
+  try {
+    const env = { ERRAND_TEST_REDIS_URL: redis.url, ERRAND_TEST_REDIS_PREFIX: backend.prefix };
+    const config = join(FIXTURES, "limits-bullmq.config.ts");
+    const running = join(dir, "bullmq-running");
+    mkdirSync(running);
+    const log = join(dir, "bullmq-seen.log");
+    await backend.enqueueMany(limited, Array.from({ length: TASKS }, () => [running, log, 15]));
+
+    const args = ["worker", "--config", config, "--batch", "--concurrency", "10", "--interval", "0.05"];
+    const workers = [1, 2, 3, 4].map((i) => spawnCli([...args, "--worker-id", `w${i}`], { env }));
+    for (const r of await Promise.all(workers.map((w) => w.done))) t.is(r.code, 0, r.stderr);
+
+    const seen = lines(log).map(Number);
+    t.is(seen.length, TASKS, "every task ran once");
+    const max = Math.max(...seen);
+    t.log(`bullmq: most attempts seen running at once: ${max} (of ${TASKS} attempts)`);
+    t.is(max, 3);
+    const status = await runCli(["status", "--json", "--config", config], { env });
+    const report = JSON.parse(status.stdout) as { counts: { status: string; count: number }[] };
+    t.deepEqual(report.counts.map((c) => [c.status, c.count]), [["SUCCESSFUL", TASKS]]);
+  } finally {
+    await backend.close();
+    redis.stop();
+  }
+});
 
 // The rate figure on one store: PostgreSQL when configured, else SQLite.
 const rateStore = factories.find((f) => f.dialect === "postgresql") ?? factories[0]!;

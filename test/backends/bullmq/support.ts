@@ -38,6 +38,7 @@ export async function seedTask(backend: BullMQBackend, seed: SeedTask): Promise<
     maxAttempts: seed.maxAttempts ?? null,
     backoff: null,
     timeout: null,
+    concurrency: seed.concurrencyKey ? { limit: 1, key: () => seed.concurrencyKey! } : null,
   });
   const [result] = await backend.enqueueMany(task, [seed.args ?? []]);
   return result!.id;
