@@ -82,6 +82,8 @@ table.workers td{font-size:13px}
 @media (max-width:760px){
 main{padding:12px}
 header.top{padding:0 12px}
+header.top .bar{height:auto;min-height:52px;flex-wrap:wrap;padding:8px 0;gap:6px 18px}
+header.top nav{flex-wrap:wrap;gap:6px 12px}
 .grid2{grid-template-columns:1fr}
 dl.facts{grid-template-columns:84px minmax(0,1fr);gap:6px 10px}
 button,.button{font-size:13px;padding:6px 10px}

@@ -67,7 +67,16 @@ export function storeLimitsSuite(withStore: WithStore): void {
     await h.store.storeOutcomes("w1", first.map((c) => ({ id: c.id, status: "SUCCESSFUL" as const, returnValue: null, endedAt: h.now() })));
     t.deepEqual(await h.store.claim(req("w2", ["lim.rate"], l)), [], "finished starts still count in the window");
     await h.elapse(2100);
-    t.is((await h.store.claim(req("w2", ["lim.rate"], l))).length, 2, "the next window");
+    // A store may hand out fewer than it could in one call (BullMQ asks a queue that ran dry for one
+    // job first): claim until the window's two are out, then the window is full again.
+    const next: string[] = [];
+    for (let round = 0; round < 4 && next.length < 2; round++) {
+      const got = await h.store.claim(req("w2", ["lim.rate"], l));
+      if (got.length === 0) break;
+      next.push(...idsOf(got));
+    }
+    t.is(next.length, 2, "the next window");
+    t.deepEqual(await h.store.claim(req("w3", ["lim.rate"], l)), [], "and no more in it");
   });
 
   withTaskLimits("concurrent limited claimers never claim more than the limit together", async (h, t) => {
