@@ -3,43 +3,27 @@
  * cancel a READY task from its detail page, then another from the list's selection, and see the
  * CANCELLED badges and count. A screenshot goes to test-artifacts/.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { join } from "node:path";
 import test from "ava";
-import { serve } from "@hono/node-server";
-import { Hono } from "hono";
-import { chromium, type Browser } from "playwright-core";
-import { bearerToken, createTasksApp } from "../../http/index.js";
+import type { Browser } from "playwright-core";
+import { ARTIFACTS, startAdminBrowser, type AdminBrowser } from "./admin-browser.js";
+import { bearerToken } from "../../http/index.js";
 import { captureLogs, clearTasks, httpAdd, setUpDatabases, statusOf, tearDownDatabases } from "./support.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TOKEN = "browser-cancel-token";
-const ARTIFACTS = "test-artifacts";
-let server: Server | undefined;
+let admin: AdminBrowser | undefined;
 let browser: Browser | undefined;
 let base = "";
 
 test.before(async () => {
   captureLogs();
   await setUpDatabases();
-  const app = new Hono();
-  app.route("/tasks", createTasksApp({ auth: bearerToken(TOKEN) }));
-  server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
-  await new Promise<void>((resolve) => server?.once("listening", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tasks`;
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (never npx playwright install)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  admin = await startAdminBrowser({ auth: bearerToken(TOKEN) });
+  ({ browser, base } = admin);
 });
 
 test.after.always(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await admin?.close();
   await tearDownDatabases();
 });
 

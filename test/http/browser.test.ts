@@ -3,43 +3,28 @@
  * filters, searches, opens a failed task and reads its stack, retries it after fixing the cause,
  * and sees it succeed; screenshots go to test-artifacts/ (laptop and phone sizes).
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
 import { captureLogs, clearTasks, httpAdd, httpBoom, httpEcho, httpFlaky, scratchDir, setUpDatabases, statusOf, tearDownDatabases } from "./support.js";
-import { serve } from "@hono/node-server";
-import { Hono } from "hono";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { ARTIFACTS, startAdminBrowser, type AdminBrowser } from "./admin-browser.js";
 import { bearerToken, createTasksApp } from "../../http/index.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TOKEN = "browser-test-token";
-const ARTIFACTS = "test-artifacts";
-let server: Server | undefined;
+let admin: AdminBrowser | undefined;
 let browser: Browser | undefined;
 let base = "";
 
 test.before(async () => {
   captureLogs();
   await setUpDatabases();
-  const app = new Hono();
-  app.route("/tasks", createTasksApp({ auth: bearerToken(TOKEN), pageSize: 10 }));
-  server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
-  await new Promise<void>((resolve) => server?.once("listening", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tasks`;
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (never npx playwright install)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  admin = await startAdminBrowser({ auth: bearerToken(TOKEN), pageSize: 10 });
+  ({ browser, base } = admin);
 });
 
 test.after.always(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await admin?.close();
   await tearDownDatabases();
 });
 

@@ -3,23 +3,17 @@
  * hour's throughput and failures per minute, queue depth, the live workers of a running Worker, and the
  * page's auto-refresh. Screenshots go to test-artifacts/ (docs/admin-dashboard.png is one of them).
  */
-import { existsSync, mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import test from "ava";
-import { serve } from "@hono/node-server";
-import { Hono } from "hono";
-import { chromium, type Browser } from "playwright-core";
-import { bearerToken, createTasksApp } from "../../http/index.js";
+import type { Browser } from "playwright-core";
+import { ARTIFACTS, startAdminBrowser, type AdminBrowser } from "./admin-browser.js";
+import { bearerToken } from "../../http/index.js";
 import { task } from "../../src/index.js";
 import { processTasks, Worker } from "../../src/worker/index.js";
 import { resolveDatabaseBackend } from "../../backends/database/resolve-backend.js";
 import { captureLogs, clearTasks, setUpDatabases, tearDownDatabases } from "./support.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TOKEN = "dashboard-test-token";
-const ARTIFACTS = "test-artifacts";
-let server: Server | undefined;
+let admin: AdminBrowser | undefined;
 let browser: Browser | undefined;
 let base = "";
 
@@ -39,22 +33,12 @@ const resize = task({ name: "dash.resize" }, async () => {
 test.before(async () => {
   captureLogs();
   await setUpDatabases();
-  const app = new Hono();
-  app.route("/tasks", createTasksApp({ auth: bearerToken(TOKEN) }));
-  server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
-  await new Promise<void>((resolve) => server?.once("listening", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tasks`;
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (never npx playwright install)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  admin = await startAdminBrowser({ auth: bearerToken(TOKEN) });
+  ({ browser, base } = admin);
 });
 
 test.after.always(async () => {
-  await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await admin?.close();
   await tearDownDatabases();
 });
 
