@@ -1,8 +1,11 @@
 /**
- * Batch mode under limits (DESIGN §7): a batch worker exits once a claim finds nothing and nothing
- * runs, but with limits an empty claim may only mean "held back" (the rate limit's window is full,
- * or other workers run the limited tasks). Before exiting, a limited batch worker asks whether due
- * READY tasks it could run remain; if so it sleeps a poll interval and claims again.
+ * When a batch worker may exit (DESIGN §7): once a claim finds nothing and nothing runs. An empty
+ * claim may only mean "held back" or "skipped": with limits, the rate limit's window is full or
+ * other workers run the limited tasks; on any store with row locks, the claim's SKIP LOCKED passed
+ * over due rows a concurrent statement held without taking them (a claim transaction that rolled
+ * back, a worker releasing tasks, a write that examined them). Before exiting, a batch worker asks
+ * (a non-locking count) whether due READY tasks it could run remain; if so it sleeps a poll
+ * interval and claims again.
  */
 import type { TaskStore } from "./store.js";
 

@@ -262,7 +262,10 @@ export class Worker {
         lastClaim,
       });
       if (step.kind === "exit") {
-        if (step.reason === "drained" && this.#limits && (await this.#heldBack().catch((error: unknown) => {
+        // An empty claim does not prove the work is done: SKIP LOCKED passes over rows a concurrent
+        // statement holds for a moment without taking them (a claim that rolls back, a worker
+        // releasing tasks), and limits hold work back. A non-locking count decides (limited-drain.ts).
+        if (step.reason === "drained" && (await this.#heldBack().catch((error: unknown) => {
           if (this.#stopping) return false; // stopped while the store was unreachable
           throw error;
         }))) {
@@ -343,7 +346,7 @@ export class Worker {
     this.#wake.wake();
   }
 
-  /** Whether due tasks this worker could run remain, held back by limits (see limited-drain.ts). */
+  /** Whether due tasks this worker could run remain though its claim found none (see limited-drain.ts). */
   async #heldBack(): Promise<boolean> {
     const skipQueues = [...(this.#options.excludeQueues ?? []), ...(await this.#paused.current())];
     return withRetry(() => dueWorkRemains(this.#store, { taskNames: this.#taskNames, queues: this.#queues, skipQueues }), {

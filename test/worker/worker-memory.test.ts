@@ -100,6 +100,21 @@ test.serial("a worker claims due tasks by priority, only the names it knows, and
   t.is(await getPendingTaskCount({ backend: "mem" }), 1);
 });
 
+test.serial("a batch worker whose claim skipped a due task (held by a concurrent statement) claims again before it exits", async (t) => {
+  const { store } = useMemory();
+  const job = await onMem(record).enqueue("skipped once");
+  // The first claim comes back empty though the task is due: what SKIP LOCKED does when a
+  // concurrent statement holds the row for a moment without taking it.
+  const claim = store.claim.bind(store);
+  let claims = 0;
+  store.claim = async (request) => (++claims === 1 ? [] : claim(request));
+  const s = await new Worker({ backend: "mem", tasks: [record], batch: true, intervalMs: 10 }).run();
+  t.like(s, { reason: "drained", processed: 1, succeeded: 1 });
+  await job.refresh();
+  t.is(job.status, "SUCCESSFUL", "not left READY behind");
+  t.true(claims >= 2);
+});
+
 test.serial("concurrency: four tasks run at once; maxTasks stops after that many claims", async (t) => {
   useMemory();
   const results = await onMem(gated).enqueueMany([[1], [2], [3], [4], [5]]);

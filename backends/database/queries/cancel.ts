@@ -1,7 +1,7 @@
 import type { TaskResultStatus } from "../../../src/task-result-status.js";
 import { ids as idsOf } from "../decode-row.js";
 import { placeholders, type QueryContext } from "./context.js";
-import { lockedWrite } from "./mysql-write.js";
+import { BY_PRIMARY_KEY, lockedWrite } from "./mysql-write.js";
 
 /** PostgreSQL channels to NOTIFY when a task is cancelled. */
 export interface CancelChannels {
@@ -24,7 +24,7 @@ async function cancelFrom(ctx: QueryContext, id: string, from: "READY" | "RUNNIN
   const where = `id = ? AND status = '${from}'`;
   const update = `UPDATE ${table} SET ${set} WHERE ${where} RETURNING id`;
   if (dialect.name === "mysql") {
-    const rows = await lockedWrite(ctx, { columns: "id", where, params: [id], write: (idsIn) => `UPDATE ${table} SET ${set} WHERE ${idsIn}`, writeParams: [] });
+    const rows = await lockedWrite(ctx, { byId: true, columns: "id", where, params: [id], write: (idsIn) => `UPDATE ${table} ${BY_PRIMARY_KEY} SET ${set} WHERE ${idsIn}`, writeParams: [] });
     return rows.length > 0;
   }
   if (channels && dialect.supportsNotify) {

@@ -2,7 +2,7 @@ import type { Claimed } from "../../../src/worker/task-record.js";
 import { decodeClaimed } from "../decode-row.js";
 import type { DialectName } from "../dialect.js";
 import type { QueryContext } from "./context.js";
-import { lockedWrite } from "./mysql-write.js";
+import { BY_PRIMARY_KEY, lockedWrite } from "./mysql-write.js";
 
 /** `worker_ids` with one more id (the `?` parameter) appended, per dialect. */
 const APPEND_WORKER: Record<DialectName, string> = {
@@ -41,10 +41,11 @@ export async function claimTaskById(ctx: QueryContext, p: ClaimByIdParams): Prom
   const rows =
     dialect.name === "mysql"
       ? await lockedWrite(ctx, {
+          byId: true,
           columns: "id",
           where: `id = ? AND status IN ${statuses}`,
           params: [p.id],
-          write: (idsIn) => `UPDATE ${table} SET ${set} WHERE ${idsIn}`,
+          write: (idsIn) => `UPDATE ${table} ${BY_PRIMARY_KEY} SET ${set} WHERE ${idsIn}`,
           writeParams: setParams,
           after: (execute) => execute(`SELECT * FROM ${table} WHERE id = ?`, [p.id]),
         })

@@ -2,6 +2,7 @@ import type { ClaimLimits } from "../../../src/worker/store.js";
 import type { DialectName } from "../dialect.js";
 import { placeholders, queueFilter, type Execute, type QueryContext, type RawRow } from "./context.js";
 import { limitTable, queueKey } from "./pause.js";
+import { BY_PRIMARY_KEY } from "./mysql-write.js";
 
 /** What a limited claim needs beyond the plain claim's parameters. */
 export interface LimitedClaimParams {
@@ -90,8 +91,10 @@ export async function claimLimited(ctx: QueryContext, p: LimitedClaimParams): Pr
     );
     const picked = pick(candidates, p.limit, room, p.limits);
     if (picked.length === 0) return picked;
+    // By primary key on the MySQL family (see BY_PRIMARY_KEY): a scan would lock, for a moment, rows
+    // an unlimited claimer's SKIP LOCKED then passes over.
     await execute(
-      `UPDATE ${table} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
+      `UPDATE ${table}${dialect.name === "mysql" ? ` ${BY_PRIMARY_KEY}` : ""} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
          attempts = attempts + 1, worker_ids = ${APPEND_WORKER[dialect.name]}, locked_by = ?, lease_expires_at = ${dialect.nowPlusMsSql}
        WHERE id IN (${placeholders(picked.length)})`,
       [now, now, p.workerId, p.workerId, Math.round(p.leaseMs), ...picked.map((r) => String(r.id))],

@@ -3,6 +3,7 @@ import { decodeClaimed, type ClaimFill } from "../decode-row.js";
 import type { Dialect, DialectName } from "../dialect.js";
 import type { ClaimLimits } from "../../../src/worker/store.js";
 import { claimLimited } from "./claim-limited.js";
+import { BY_PRIMARY_KEY } from "./mysql-write.js";
 import { placeholders, queueFilter, type QueryContext, type RawRow } from "./context.js";
 
 /** What to claim, and for whom. */
@@ -131,7 +132,9 @@ async function claimSerialized(ctx: QueryContext, p: ClaimParams): Promise<RawRo
  * MySQL family (no UPDATE … RETURNING): in one short READ COMMITTED transaction, `SELECT … FOR UPDATE
  * SKIP LOCKED` walks the claim index (status, priority DESC, available_at, enqueued_at) in claim
  * order and locks only the rows it returns (no gap locks under READ COMMITTED), so concurrent
- * claimers take disjoint rows without waiting; the UPDATE then marks exactly those rows. The rows
+ * claimers take disjoint rows without waiting; the UPDATE then marks exactly those rows, found by
+ * primary key ({@link BY_PRIMARY_KEY}: a scan would lock, for a moment, rows a concurrent claimer
+ * then skips, leaving a due task behind while each claimer saw it locked). The rows
  * come back from the SELECT, in claim order, with what the UPDATE set filled in here (as PostgreSQL's
  * claim does), so no third statement holds the locks longer.
  */
@@ -152,7 +155,7 @@ async function claimLockedRows(ctx: QueryContext, p: ClaimParams): Promise<RawRo
     if (rows.length === 0) return rows;
     const ids = rows.map((r) => String(r.id));
     await execute(
-      `UPDATE ${table} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
+      `UPDATE ${table} ${BY_PRIMARY_KEY} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
          attempts = attempts + 1, worker_ids = JSON_ARRAY_APPEND(worker_ids, '$', ?), locked_by = ?, lease_expires_at = ${dialect.nowPlusMsSql}
        WHERE id IN (${placeholders(ids.length)})`,
       [now, now, p.workerId, p.workerId, Math.round(p.leaseMs), ...ids],

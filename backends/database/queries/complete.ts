@@ -4,7 +4,7 @@ import { epochMs } from "../dialect.js";
 import { ids as idsOf } from "../decode-row.js";
 import type { DialectName } from "../dialect.js";
 import { placeholders, type QueryContext, type RawRow } from "./context.js";
-import { lockedWrite } from "./mysql-write.js";
+import { BY_PRIMARY_KEY, lockedWrite } from "./mysql-write.js";
 
 /** How an attempt ends in storage. */
 export type Completion =
@@ -89,7 +89,7 @@ export async function failUnstorable(ctx: QueryContext, workerId: string, id: st
   const where = "id = ? AND locked_by = ? AND status = 'RUNNING'";
   const rows =
     dialect.name === "mysql"
-      ? await lockedWrite(ctx, { columns: "id", where, params: [id, workerId], write: (idsIn) => `UPDATE ${table} SET ${set} WHERE ${idsIn}`, writeParams: setParams })
+      ? await lockedWrite(ctx, { byId: true, columns: "id", where, params: [id, workerId], write: (idsIn) => `UPDATE ${table} ${BY_PRIMARY_KEY} SET ${set} WHERE ${idsIn}`, writeParams: setParams })
       : await ctx.execute(`UPDATE ${table} SET ${set} WHERE ${where} RETURNING id`, [...setParams, id, workerId]);
   return rows.length > 0;
 }
@@ -143,10 +143,11 @@ const COMPLETE: Record<DialectName, CompleteStatement> = {
     // says which rows it wrote (no RETURNING). Times: epoch milliseconds added to the epoch, so no
     // session time zone is involved; a retry is due after its delay on the database's clock.
     return lockedWrite(ctx, {
+      byId: true,
       columns: "id",
       where: `id IN (${placeholders(ids.length)}) AND locked_by = ? AND status = 'RUNNING'`,
       params: [...ids, workerId],
-      write: (idsIn) => `UPDATE ${table} AS t JOIN JSON_TABLE(?, '$[*]' COLUMNS (
+      write: (idsIn) => `UPDATE ${table} AS t ${BY_PRIMARY_KEY} JOIN JSON_TABLE(?, '$[*]' COLUMNS (
            id VARCHAR(64) PATH '$.id', status VARCHAR(16) PATH '$.status', return_value JSON PATH '$.return_value',
            errors JSON PATH '$.errors', at DOUBLE PATH '$.at', retry_in DOUBLE PATH '$.retry_in')) AS v ON t.id = v.id
          SET t.return_value = CASE WHEN v.status = 'SUCCESSFUL' THEN v.return_value ELSE t.return_value END,
@@ -178,10 +179,11 @@ const DELETE_SUCCEEDED: Record<DialectName, (ctx: QueryContext, workerId: string
   },
   mysql(ctx, workerId, ids) {
     return lockedWrite(ctx, {
+      byId: true,
       columns: "id",
       where: `id IN (${placeholders(ids.length)}) AND locked_by = ? AND status = 'RUNNING'`,
       params: [...ids, workerId],
-      write: (idsIn) => `DELETE FROM ${ctx.table} WHERE ${idsIn}`,
+      write: (idsIn) => `DELETE ${ctx.table} FROM ${ctx.table} ${BY_PRIMARY_KEY} WHERE ${idsIn}`,
       writeParams: [],
     });
   },

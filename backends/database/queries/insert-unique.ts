@@ -12,7 +12,7 @@ import type { TaskRecord } from "../../../src/worker/task-record.js";
 import { decodeTask, int } from "../decode-row.js";
 import type { QueryContext } from "./context.js";
 import type { NewTaskItem, NewTasksCommon } from "./insert.js";
-import { lockedWrite } from "./mysql-write.js";
+import { BY_PRIMARY_KEY, lockedWrite } from "./mysql-write.js";
 
 /** The unique key of one enqueue, and how long it holds past the enqueue (ms, or null). */
 export interface UniqueKeySpec {
@@ -114,7 +114,7 @@ export async function replaceReady(ctx: QueryContext, id: string, key: string, c
   const setParams = [dialect.jsonToDb(args), c.queueName, c.backendName, c.priority, c.maxAttempts, dialect.toDb(c.enqueuedAt), runAfter, runAfter];
   const where = "id = ? AND unique_key = ? AND status = 'READY'";
   if (dialect.name === "mysql") {
-    const rows = await lockedWrite(ctx, { columns: "id", where, params: [id, key], write: (idsIn) => `UPDATE ${table} SET ${set} WHERE ${idsIn}`, writeParams: setParams });
+    const rows = await lockedWrite(ctx, { byId: true, columns: "id", where, params: [id, key], write: (idsIn) => `UPDATE ${table} ${BY_PRIMARY_KEY} SET ${set} WHERE ${idsIn}`, writeParams: setParams });
     return rows.length > 0;
   }
   const update = `UPDATE ${table} SET ${set} WHERE ${where} RETURNING id`;

@@ -1,7 +1,7 @@
 import { ids as idsOf } from "../decode-row.js";
 import type { DialectName } from "../dialect.js";
 import { placeholders, type QueryContext, type RawRow } from "./context.js";
-import { lockedWrite } from "./mysql-write.js";
+import { BY_PRIMARY_KEY, lockedWrite } from "./mysql-write.js";
 
 type Renew = (ctx: QueryContext, workerId: string, ids: readonly string[], leaseMs: number) => Promise<RawRow[]>;
 
@@ -19,10 +19,11 @@ const RENEW: Record<DialectName, Renew> = {
     ),
   mysql: (ctx, workerId, ids, leaseMs) =>
     lockedWrite(ctx, {
+      byId: true,
       columns: "id",
       where: `id IN (${placeholders(ids.length)}) AND locked_by = ? AND status = 'RUNNING'`,
       params: [...ids, workerId],
-      write: (idsIn) => `UPDATE ${ctx.table} SET lease_expires_at = ${ctx.dialect.nowPlusMsSql} WHERE ${idsIn}`,
+      write: (idsIn) => `UPDATE ${ctx.table} ${BY_PRIMARY_KEY} SET lease_expires_at = ${ctx.dialect.nowPlusMsSql} WHERE ${idsIn}`,
       writeParams: [leaseMs],
     }),
 };
@@ -60,7 +61,7 @@ export async function releaseTasks(ctx: QueryContext, workerId: string, ids: rea
   const where = `locked_by = ? AND status = 'RUNNING' AND id IN (${placeholders(ids.length)})`;
   const rows =
     dialect.name === "mysql"
-      ? await lockedWrite(ctx, { columns: "id", where, params: [workerId, ...ids], write: (idsIn) => `UPDATE ${table} SET ${set} WHERE ${idsIn}`, writeParams: [] })
+      ? await lockedWrite(ctx, { byId: true, columns: "id", where, params: [workerId, ...ids], write: (idsIn) => `UPDATE ${table} ${BY_PRIMARY_KEY} SET ${set} WHERE ${idsIn}`, writeParams: [] })
       : await ctx.execute(`UPDATE ${table} SET ${set} WHERE ${where} RETURNING id`, [workerId, ...ids]);
   return idsOf(rows);
 }

@@ -1,7 +1,7 @@
 import type { PurgeFilter } from "../../../src/worker/task-record.js";
 import { count } from "../decode-row.js";
 import { placeholders, type QueryContext } from "./context.js";
-import { lockedWrite } from "./mysql-write.js";
+import { BY_PRIMARY_KEY, lockedWrite } from "./mysql-write.js";
 
 export type { PurgeFilter } from "../../../src/worker/task-record.js";
 
@@ -41,7 +41,7 @@ export async function purgeBatch(ctx: QueryContext, f: PurgeFilter, batchSize: n
   // MySQL allows no LIMIT in an IN subquery, nor a subquery on the table being deleted from.
   const rows =
     ctx.dialect.name === "mysql"
-      ? await lockedWrite(ctx, { columns: "id", where: w.sql, params: [...w.params, batchSize], tail: "LIMIT ?", write: (idsIn) => `DELETE FROM ${ctx.table} WHERE ${idsIn}`, writeParams: [] })
+      ? await lockedWrite(ctx, { columns: "id", where: w.sql, params: [...w.params, batchSize], tail: "LIMIT ?", write: (idsIn) => `DELETE ${ctx.table} FROM ${ctx.table} ${BY_PRIMARY_KEY} WHERE ${idsIn}`, writeParams: [] })
       : await ctx.execute(`DELETE FROM ${ctx.table} WHERE id IN (SELECT id FROM ${ctx.table} WHERE ${w.sql} LIMIT ?) RETURNING id`, [...w.params, batchSize]);
   return rows.length;
 }

@@ -2,7 +2,7 @@ import { storableText, type TaskError } from "../../../src/task-error.js";
 import { int, text, textOrNull } from "../decode-row.js";
 import type { Dialect } from "../dialect.js";
 import type { QueryContext, RawRow } from "./context.js";
-import { lockedWrite } from "./mysql-write.js";
+import { BY_PRIMARY_KEY, lockedWrite } from "./mysql-write.js";
 
 /** What a recovery pass did. */
 export interface RecoveryResult {
@@ -68,7 +68,7 @@ async function takeBack(
     const where = `id = ? AND status = 'RUNNING' AND ${condition}`;
     const updated: RawRow[] =
       dialect.name === "mysql"
-        ? await lockedWrite(ctx, { columns: "id", where, params: [id, ...params], write: (idsIn) => `UPDATE ${table} SET ${set} WHERE ${idsIn}`, writeParams: setParams })
+        ? await lockedWrite(ctx, { byId: true, columns: "id", where, params: [id, ...params], write: (idsIn) => `UPDATE ${table} ${BY_PRIMARY_KEY} SET ${set} WHERE ${idsIn}`, writeParams: setParams })
         : await ctx.execute(`UPDATE ${table} SET ${set} WHERE ${where} RETURNING id`, [...setParams, id, ...params]);
     if (updated.length > 0) (retry ? out.retried : out.failed).push(id);
   }

@@ -1,6 +1,6 @@
 import { ids as idsOf } from "../decode-row.js";
 import { placeholders, type QueryContext } from "./context.js";
-import { lockedWrite } from "./mysql-write.js";
+import { BY_PRIMARY_KEY, lockedWrite } from "./mysql-write.js";
 
 /**
  * Moves FAILED tasks `ids` back to READY, due now (store clock), with one more attempt when they
@@ -18,7 +18,7 @@ export async function retryFailed(ctx: QueryContext, ids: readonly string[], not
   const update = `UPDATE ${table} SET ${set} WHERE ${where} RETURNING id, queue_name`;
   const rows =
     dialect.name === "mysql"
-      ? await lockedWrite(ctx, { columns: "id, queue_name", where, params: unique, write: (idsIn) => `UPDATE ${table} SET ${set} WHERE ${idsIn}`, writeParams: [] })
+      ? await lockedWrite(ctx, { byId: true, columns: "id, queue_name", where, params: unique, write: (idsIn) => `UPDATE ${table} ${BY_PRIMARY_KEY} SET ${set} WHERE ${idsIn}`, writeParams: [] })
       : notify && dialect.supportsNotify
       ? await ctx.execute(`WITH moved AS (${update}) SELECT id, pg_notify(?, queue_name) FROM moved`, [...unique, notify.channel])
       : await ctx.execute(update, unique);

@@ -1,7 +1,7 @@
 import type { TaskMetadata } from "../../../src/task-metadata.js";
 import type { DialectName } from "../dialect.js";
 import type { QueryContext, RawRow } from "./context.js";
-import { lockedWrite } from "./mysql-write.js";
+import { BY_PRIMARY_KEY, lockedWrite } from "./mysql-write.js";
 
 type Save = (ctx: QueryContext, workerId: string, id: string, json: string) => Promise<RawRow[]>;
 
@@ -13,10 +13,11 @@ const SAVE: Record<DialectName, Save> = {
     ctx.execute(`UPDATE ${ctx.table} SET metadata = ? WHERE id = ? AND locked_by = ? AND status = 'RUNNING' RETURNING id`, [json, id, workerId]),
   mysql: (ctx, workerId, id, json) =>
     lockedWrite(ctx, {
+      byId: true,
       columns: "id",
       where: "id = ? AND locked_by = ? AND status = 'RUNNING'",
       params: [id, workerId],
-      write: (idsIn) => `UPDATE ${ctx.table} SET metadata = ? WHERE ${idsIn}`,
+      write: (idsIn) => `UPDATE ${ctx.table} ${BY_PRIMARY_KEY} SET metadata = ? WHERE ${idsIn}`,
       writeParams: [json],
     }),
 };
