@@ -79,6 +79,18 @@ export function storeLimitsSuite(withStore: WithStore): void {
     t.deepEqual(await h.store.claim(req("w3", ["lim.rate"], l)), [], "and no more in it");
   });
 
+  withTaskLimits("a limited claim hands over what a plain one does: metadata saved by an earlier attempt", async (h, t) => {
+    const id = await h.seed({ taskPath: "lim.meta" });
+    const l = limits({ "lim.meta": 1 });
+    const [first] = await h.store.claim(req("w1", ["lim.meta"], l));
+    t.is(first?.id, id);
+    t.true(await h.store.saveMetadata("w1", id, { progress: 0.5 }));
+    await h.store.release("w1", [id]);
+    const [again] = await h.store.claim(req("w2", ["lim.meta"], l));
+    t.is(again?.id, id);
+    t.deepEqual(again && "metadata" in again ? again.metadata : undefined, { progress: 0.5 }, "the stored metadata, as the plain claim returns it");
+  });
+
   withTaskLimits("concurrent limited claimers never claim more than the limit together", async (h, t) => {
     for (let i = 0; i < 20; i++) await h.seed({ taskPath: "lim.race" });
     const l = limits({ "lim.race": 3 });

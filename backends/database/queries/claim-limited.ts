@@ -3,6 +3,7 @@ import type { DialectName } from "../dialect.js";
 import { placeholders, queueFilter, type Execute, type QueryContext, type RawRow } from "./context.js";
 import { limitTable, queueKey } from "./pause.js";
 import { BY_PRIMARY_KEY } from "./mysql-write.js";
+import { CLAIM_ORDER, CLAIMED_COLUMNS } from "./claim-columns.js";
 
 /** What a limited claim needs beyond the plain claim's parameters. */
 export interface LimitedClaimParams {
@@ -16,10 +17,9 @@ export interface LimitedClaimParams {
   limits: ClaimLimits;
 }
 
-/** The columns a limited claim reads (the SQLite/MySQL claim's, plus the key and the row's group). */
-const COLUMNS =
-  "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at, started_at, last_attempted_at, scheduled_at, concurrency_key";
-const ORDER = "priority DESC, available_at, enqueued_at";
+/** The columns a limited claim reads: the SQLite/MySQL claim's, plus the concurrency key. */
+const COLUMNS = `${CLAIMED_COLUMNS}, concurrency_key`;
+const ORDER = CLAIM_ORDER;
 
 /** The database's clock as epoch milliseconds, read when the statement runs (after the locks were taken). */
 const NOW_MS: Record<DialectName, string> = {

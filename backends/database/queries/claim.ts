@@ -3,6 +3,7 @@ import { decodeClaimed, type ClaimFill } from "../decode-row.js";
 import type { Dialect, DialectName } from "../dialect.js";
 import type { ClaimLimits } from "../../../src/worker/store.js";
 import { claimLimited } from "./claim-limited.js";
+import { CLAIM_ORDER, CLAIMED_COLUMNS } from "./claim-columns.js";
 import { BY_PRIMARY_KEY } from "./mysql-write.js";
 import { placeholders, queueFilter, type QueryContext, type RawRow } from "./context.js";
 
@@ -24,11 +25,7 @@ export interface ClaimParams {
   limits?: ClaimLimits;
 }
 
-/** The columns a SQLite claim returns: what a running task's result needs, nothing more. */
-const CLAIMED_COLUMNS =
-  "id, task_path, queue_name, backend_name, priority, status, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, available_at, started_at, last_attempted_at, scheduled_at, metadata, trace_context";
-
-const ORDER = "priority DESC, available_at, enqueued_at";
+const ORDER = CLAIM_ORDER;
 
 /** A timestamp column of the claimed row as epoch milliseconds (float8). */
 const epochMsOf = (column: string) => `date_part('epoch', t.${column}) * 1000`;
