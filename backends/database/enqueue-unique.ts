@@ -54,7 +54,7 @@ async function settleRound<R>(ctx: QueryContext, task: Task<any, R>, common: New
     return undefined;
   }
   if (holder.record.status === "READY") {
-    if (await replaceReady(ctx, holder.record.id, key, common, args, wake)) {
+    if (await replaceReady(ctx, holder.record.id, key, common, args, concurrencyKeyOf(task.concurrency, args, task.name), wake)) {
       return { result: readyTaskResult<R>(holder.record.id, task, args, common.backendName, common.enqueuedAt), created: false };
     }
     return undefined;

@@ -102,16 +102,16 @@ export async function releaseKey(ctx: QueryContext, id: string, key: string, whe
 
 /**
  * "replace" on a READY holder: row `id` takes the new call's arguments and options in place (same
- * id), if it is still READY with `key`.
+ * id), and the concurrency key computed from those arguments, if it is still READY with `key`.
  * @returns whether it was (false: a worker claimed it meanwhile, or its key moved on).
  */
-export async function replaceReady(ctx: QueryContext, id: string, key: string, c: NewTasksCommon, args: unknown[], wake?: Wake): Promise<boolean> {
+export async function replaceReady(ctx: QueryContext, id: string, key: string, c: NewTasksCommon, args: unknown[], concurrencyKey: string | null, wake?: Wake): Promise<boolean> {
   const { dialect, table } = ctx;
   const json = dialect.name === "postgresql" ? "?::jsonb" : "?";
   const ts = dialect.name === "postgresql" ? "?::timestamptz" : "?";
   const runAfter = c.runAfter ? dialect.toDb(c.runAfter) : null;
-  const set = `args = ${json}, queue_name = ?, backend_name = ?, priority = ?, max_attempts = ?, enqueued_at = ${ts}, run_after = ${ts}, available_at = COALESCE(${ts}, ${dialect.nowSql}), unique_until = NULL`;
-  const setParams = [dialect.jsonToDb(args), c.queueName, c.backendName, c.priority, c.maxAttempts, dialect.toDb(c.enqueuedAt), runAfter, runAfter];
+  const set = `args = ${json}, queue_name = ?, backend_name = ?, priority = ?, max_attempts = ?, enqueued_at = ${ts}, run_after = ${ts}, available_at = COALESCE(${ts}, ${dialect.nowSql}), concurrency_key = ?, unique_until = NULL`;
+  const setParams = [dialect.jsonToDb(args), c.queueName, c.backendName, c.priority, c.maxAttempts, dialect.toDb(c.enqueuedAt), runAfter, runAfter, concurrencyKey];
   const where = "id = ? AND unique_key = ? AND status = 'READY'";
   if (dialect.name === "mysql") {
     const rows = await lockedWrite(ctx, { byId: true, columns: "id", where, params: [id, key], write: (idsIn) => `UPDATE ${table} ${BY_PRIMARY_KEY} SET ${set} WHERE ${idsIn}`, writeParams: setParams });
