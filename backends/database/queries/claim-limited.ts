@@ -4,18 +4,10 @@ import { placeholders, queueFilter, type Execute, type QueryContext, type RawRow
 import { limitTable, queueKey } from "./pause.js";
 import { BY_PRIMARY_KEY } from "./mysql-write.js";
 import { CLAIM_ORDER, CLAIMED_COLUMNS } from "./claim-columns.js";
+import type { ClaimParams } from "./claim.js";
 
-/** What a limited claim needs beyond the plain claim's parameters. */
-export interface LimitedClaimParams {
-  workerId: string;
-  taskNames: readonly string[];
-  queues: readonly string[] | null;
-  excludeQueues?: readonly string[];
-  limit: number;
-  now: Date;
-  leaseMs: number;
-  limits: ClaimLimits;
-}
+/** The plain claim's parameters, with the limits it must respect. */
+export type LimitedClaimParams = ClaimParams & { limits: ClaimLimits };
 
 /** The columns a limited claim reads: the SQLite/MySQL claim's, plus the concurrency key. */
 const COLUMNS = `${CLAIMED_COLUMNS}, concurrency_key`;
