@@ -34,7 +34,7 @@ export function defineCliSuite(test: TestFn, stores: StoreFactory): void {
     t.regex(before.stderr, /Migrations are pending: run "errand migrate"/);
     const applied = await runCli(["migrate"], { env });
     ok(t, applied);
-    t.regex(applied.stdout, /Applied 6 migration\(s\) to (PostgreSQL|SQLite)[\s\S]*Migration\d+_initial[\s\S]*Migration\d+_periodic_slots[\s\S]*Migration\d+_metadata[\s\S]*Migration\d+_unique_tasks[\s\S]*Migration\d+_trace_context[\s\S]*Migration\d+_limits/);
+    t.regex(applied.stdout, /Applied 7 migration\(s\) to (PostgreSQL|SQLite)[\s\S]*Migration\d+_initial[\s\S]*Migration\d+_periodic_slots[\s\S]*Migration\d+_metadata[\s\S]*Migration\d+_unique_tasks[\s\S]*Migration\d+_trace_context[\s\S]*Migration\d+_limits[\s\S]*Migration\d+_id_collation/);
     const check = await runCli(["migrate", "--check"], { env });
     ok(t, check);
     t.regex(check.stdout, /No pending migrations/);
