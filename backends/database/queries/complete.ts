@@ -36,44 +36,8 @@ export async function completeTasks(
   finishedChannel?: string,
 ): Promise<Set<string>> {
   if (items.length === 0) return new Set();
-  // PostgreSQL, a batch that all succeeded (the common case): a statement of its own, with no
-  // per-row CASE and no JSON records to unpack.
-  const rows =
-    ctx.dialect.name === "postgresql" && items.every((i) => i.completion.status === "SUCCESSFUL")
-      ? await completeSucceededPg(ctx, workerId, items, finishedChannel)
-      : await COMPLETE[ctx.dialect.name](ctx, workerId, items, completionJson(items), finishedChannel);
+  const rows = await COMPLETE[ctx.dialect.name](ctx, workerId, items, completionJson(items), finishedChannel);
   return new Set(idsOf(rows));
-}
-
-/**
- * PostgreSQL's completion of a batch of SUCCESSFUL attempts: the ids and end times as arrays
- * (`unnest`, joined to the rows by primary key) and the return values as one JSON array, taken by
- * position. About 2–3 µs of server CPU less per task than the general statement (`jsonb_to_recordset`
- * and a CASE per column); same fence, same NOTIFY. A return value the database refuses (jsonb has no
- * `\u0000`) fails the statement, and the caller's halving isolates it as before.
- */
-function completeSucceededPg(ctx: QueryContext, workerId: string, items: readonly CompletionItem[], finishedChannel?: string): Promise<RawRow[]> {
-  const { table } = ctx;
-  const ids: string[] = [];
-  const ats: number[] = [];
-  const values: JsonValue[] = [];
-  for (const { id, at, completion } of items) {
-    ids.push(id);
-    ats.push(epochMs(at));
-    values.push(completion.status === "SUCCESSFUL" ? (completion.returnValue ?? null) : null);
-  }
-  // A JSON null is stored as SQL NULL, as the general statement's jsonb_to_recordset does.
-  // ROWS FROM zips the three lists; each function runs once per statement (a cast of the JSON
-  // parameter in the SET list could be parsed again for every row under a generic plan).
-  const updateSql = `UPDATE ${table} AS t SET status = 'SUCCESSFUL', return_value = NULLIF(v.value, 'null'::jsonb),
-       finished_at = to_timestamp(v.at / 1000), locked_by = NULL, lease_expires_at = NULL
-     FROM ROWS FROM (unnest(?::text[]), unnest(?::float8[]), jsonb_array_elements(?::jsonb)) AS v(id, at, value)
-     WHERE t.id = v.id AND t.locked_by = ? RETURNING t.id`;
-  const name = `errand_complete_ok_${table.replace(/\W/g, "")}`;
-  const params = [ids, ats, JSON.stringify(values), workerId];
-  return finishedChannel
-    ? ctx.executePrepared(`${name}_n`, `WITH done AS (${updateSql}) SELECT id, pg_notify(?, '') FROM done`, [...params, finishedChannel])
-    : ctx.executePrepared(name, updateSql, params);
 }
 
 /**
