@@ -81,6 +81,7 @@ for (;;) {
   const { rows } = await c.query({ name: "claim", text: CLAIM, values: [["benchNoop"], null, [], B, new Date(), W, 30000] });
   claimCpu += cpu() - a; claimMs += performance.now() - t; claims++;
   if (rows.length === 0) break;
+  if (process.env.PACKED) for (const x of rows) { const a = JSON.parse(x.id); x.id = a[0]; }
   n += rows.length;
   const now = Date.now();
   a = cpu(); t = performance.now();
