@@ -417,7 +417,7 @@ const table = `${lines.join("\n")}\n\nerrand on BullMQ / plain BullMQ (same Redi
 
 const v = (k, key) => value[key](k);
 const verdict = (a, b, test) => (!ok(a) || !ok(b) ? "n/a" : test(a, b) ? "met" : "**not met**");
-const times = (a, b) => (ok(a) && ok(b) ? ` (${(a / b).toFixed(2)}×)` : "");
+const times = (a, b) => (ok(a) && ok(b) && b > 0 ? ` (${(a / b).toFixed(2)}×)` : "");
 const goal = (text, a, b, test) => `- ${verdict(a, b, test)}: ${text}${times(a, b)}`;
 /** A drain goal: errand's defaults, then (when it ran) errand with keepSuccessfulResults: false. */
 const drainGoal = (text, peer, test) => {
