@@ -129,6 +129,10 @@ for (;;) {
 await Promise.all(clients.map((x, k) => loop(x, k)));
 const allCpu = cpuAll() - all0, wallAll = performance.now() - wall0; const nodeCpu = process.cpuUsage(node0); const nodeUs = nodeCpu.user + nodeCpu.system;
 for (const x of clients.slice(1)) await x.end();
+await c.query("select pg_stat_force_next_flush()").catch(() => {});
+for (const x of clients) await x.query("select pg_stat_force_next_flush()").catch(() => {});
+await new Promise((r) => setTimeout(r, 600));
+const hot = (await c.query(`select n_tup_upd, n_tup_hot_upd from pg_stat_user_tables where relname = '${T}'`)).rows[0];
 const sizes = (await c.query(`select pg_relation_size('${T}') heap, (select json_object_agg(indexrelid::regclass, pg_relation_size(indexrelid)) from pg_index where indrelid='${T}'::regclass) idx`)).rows[0];
-console.log(JSON.stringify({ variant, CONC, nodeUsPerTask: +(nodeUs / n).toFixed(2), allUsPerTask: +(allCpu / n).toFixed(2), wallUsPerTask: +(wallAll * 1000 / n).toFixed(2), n, enqMs, claimUsPerTask: +(claimCpu / n).toFixed(2), compUsPerTask: +(compCpu / n).toFixed(2), claimWallUs: +(claimMs * 1000 / n).toFixed(2), compWallUs: +(compMs * 1000 / n).toFixed(2), heapMB: +(sizes.heap / 1e6).toFixed(1), idx: sizes.idx }));
+console.log(JSON.stringify({ variant, CONC, upd: Number(hot.n_tup_upd), hotUpd: Number(hot.n_tup_hot_upd), nodeUsPerTask: +(nodeUs / n).toFixed(2), allUsPerTask: +(allCpu / n).toFixed(2), wallUsPerTask: +(wallAll * 1000 / n).toFixed(2), n, enqMs, claimUsPerTask: +(claimCpu / n).toFixed(2), compUsPerTask: +(compCpu / n).toFixed(2), claimWallUs: +(claimMs * 1000 / n).toFixed(2), compWallUs: +(compMs * 1000 / n).toFixed(2), heapMB: +(sizes.heap / 1e6).toFixed(1), idx: sizes.idx }));
 await c.end();
