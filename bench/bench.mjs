@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ensureDatabase, median, nowMs, percentile, pgQuery, pgUrl, settle, sleep } from "./lib.mjs";
-import { serverCpuMs } from "./cpu.mjs";
+import { serverCpuByKindMs, serverCpuMs } from "./cpu.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, ".out");
@@ -20,12 +20,16 @@ const HELP = `npm run bench [-- flags]
   --only LIST       comma-separated: errand,lean,graphile,pgboss,bullmq,errand-bullmq,floor,floorc,sqlite,mariadb,sidequest
   --smoke           tiny sizes: checks everything works, prints the table, leaves README.md alone
   --profile         also profile errand's PostgreSQL drain (CPU profiles + pg_stat_statements)
+  --drain-only      only the drains (a), (e), (h): no single enqueue, latency or RSS runs
+  --growth          only the table-growth scenario: the drain of --jobs when 1k, 10k, 100k, 1M finished
+                    rows are already stored (--smoke: 1k, 10k), for errand, lean, graphile, floor
+                    (--only picks among them); one drain per size unless --rounds is given
   --no-build        use dist/ as it is`;
 
 const { values: flags } = parseArgs({
   options: {
     jobs: { type: "string" }, processes: { type: "string" }, concurrency: { type: "string" }, rounds: { type: "string" },
-    only: { type: "string" }, smoke: { type: "boolean" }, profile: { type: "boolean" }, "no-build": { type: "boolean" },
+    only: { type: "string" }, smoke: { type: "boolean" }, "drain-only": { type: "boolean" }, growth: { type: "boolean" }, profile: { type: "boolean" }, "no-build": { type: "boolean" },
     help: { type: "boolean" },
   },
 });
@@ -174,8 +178,10 @@ async function withStore(system, fn) {
 }
 
 /** (a)+(b): bulk-enqueue `jobs`, then drain them with P×C workers; time from the first job start to the last completion. */
-async function drain(system, { jobs = cfg.jobs, processes = cfg.processes, concurrency = cfg.concurrency, env = {}, beforeGo } = {}) {
+async function drain(system, { jobs = cfg.jobs, processes = cfg.processes, concurrency = cfg.concurrency, env = {}, beforeGo, stored = 0 } = {}) {
   return withStore(system, async (h) => {
+    // The growth scenario: finished rows already in the table (untimed).
+    if (stored > 0) await h.fillFinished(stored);
     const t0 = nowMs();
     await h.enqueueBulk(payloads(jobs));
     const bulkSecs = (nowMs() - t0) / 1000;
@@ -184,9 +190,15 @@ async function drain(system, { jobs = cfg.jobs, processes = cfg.processes, concu
     try {
       await beforeGo?.();
       const cpu0 = serverCpuMs();
+      const kinds0 = process.env.BENCH_CPU_DETAIL ? serverCpuByKindMs() : undefined;
       w.go();
       const end = await waitDrained(w, h, jobs);
       const serverCpu = serverCpuMs() - cpu0;
+      if (kinds0) {
+        const kinds = serverCpuByKindMs();
+        const per = Object.entries(kinds).map(([k, ms]) => [k, ms - (kinds0[k] ?? 0)]).filter(([, ms]) => ms !== 0);
+        console.error(`bench: server CPU of ${system.key ?? system.module}'s drain by process, µs per job: ${per.map(([k, ms]) => `${k} ${((ms * 1000) / jobs).toFixed(1)}`).join(", ")}`);
+      }
       await sleep(25); // one more progress report: the workers' CPU up to now
       const secs = (end - w.first) / 1000;
       return { rate: jobs / secs, secs, bulkRate: jobs / bulkSecs, rssMax: w.rssMax, serverCpuPerJob: serverCpu / jobs, workerCpuPerJob: w.cpuMs / jobs };
@@ -252,6 +264,60 @@ for (const s of systems) if (s.db) await ensureDatabase(s.db);
 const mariadbVersion = process.env.BENCH_MARIADB_URL && (mariadbOn || systems.some((s) => s.mariadb)) ? await attempt("MariaDB setup", ensureMariadb) : undefined;
 step(`${cfg.jobs} jobs, ${cfg.processes} processes × ${cfg.concurrency}, ${cfg.rounds} round(s): ${systems.map((s) => s.key).join(", ")}${sqliteOn ? ", sqlite" : ""}${mariadbOn ? ", mariadb" : ""}`);
 
+if (flags.growth) {
+  await growth();
+  process.exit(errors.length ? 1 : 0);
+}
+
+/**
+ * `--growth`: how the drain of `--jobs` tasks slows down as finished rows pile up in the table: the
+ * same drain with 1k, 10k, 100k and 1M rows already stored (SUCCESSFUL rows for errand, either
+ * option, and the floor; permanently failed jobs for graphile-worker, which deletes what it
+ * completes). Prints its own table; README.md is left alone.
+ */
+async function growth() {
+  const sizes = smoke ? [1_000, 10_000] : [1_000, 10_000, 100_000, 1_000_000];
+  const rounds = flags.rounds ? cfg.rounds : 1;
+  const chosen = systems.filter((s) => ["errand", "lean", "graphile", "floor"].includes(s.key));
+  step(`growth: ${cfg.jobs} jobs, ${cfg.processes} processes × ${cfg.concurrency}, stored rows ${sizes.join(", ")}, ${rounds} round(s): ${chosen.map((s) => s.key).join(", ")}`);
+  const res = {};
+  for (const size of sizes) {
+    for (let r = 0; r < rounds; r++) {
+      for (const s of rotate(chosen, r)) {
+        const d = await attempt(`${s.key} drain over ${size} rows`, () => drain(s, { stored: size }));
+        if (!d) continue;
+        ((res[s.key] ??= {})[size] ??= []).push(d);
+        step(`growth ${s.key}, ${size} rows stored: ${Math.round(d.rate)} jobs/s (${d.secs.toFixed(2)} s), server CPU ${(d.serverCpuPerJob * 1000).toFixed(0)} µs/job`);
+      }
+    }
+  }
+  const at = (k, size, f) => median((res[k]?.[size] ?? []).map(f));
+  const head = ["rows already stored", ...chosen.map((s) => `${s.label}, jobs/s (× of 1k)`), ...chosen.map((s) => `${s.label}, server µs/job`)];
+  if (chosen.some((s) => s.key === "graphile")) head.push(...chosen.filter((s) => s.key === "errand" || s.key === "lean").map((s) => `${s.label} / graphile-worker`));
+  const out = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? "---:" : "---:")).join("|")}|`];
+  for (const size of sizes) {
+    const row = [size.toLocaleString("en-US")];
+    for (const s of chosen) {
+      const x = at(s.key, size, (d) => d.rate);
+      const base = at(s.key, sizes[0], (d) => d.rate);
+      row.push(Number.isFinite(x) ? `${Math.round(x).toLocaleString("en-US")} (${(x / base).toFixed(2)}×)` : "–");
+    }
+    for (const s of chosen) {
+      const x = at(s.key, size, (d) => d.serverCpuPerJob * 1000);
+      row.push(Number.isFinite(x) ? x.toFixed(0) : "–");
+    }
+    if (chosen.some((s) => s.key === "graphile")) {
+      for (const s of chosen.filter((s) => s.key === "errand" || s.key === "lean")) {
+        const a = at(s.key, size, (d) => d.rate);
+        const b = at("graphile", size, (d) => d.rate);
+        row.push(Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : "–");
+      }
+    }
+    out.push(`| ${row.join(" | ")} |`);
+  }
+  console.log(`\nTable growth: ${cfg.jobs.toLocaleString("en-US")} no-op jobs per drain, ${cfg.processes} worker processes × concurrency ${cfg.concurrency}, median of ${rounds} drain(s) per size; load average ${os.loadavg()[0].toFixed(1)}\n\n${out.join("\n")}\n`);
+}
+
 for (let r = 0; r < cfg.rounds; r++) {
   for (const s of rotate(systems, r)) {
     const res = await attempt(`${s.key} drain`, () => drain(s));
@@ -259,16 +325,17 @@ for (let r = 0; r < cfg.rounds; r++) {
     if (res) step(`drain ${s.key}: ${Math.round(res.rate)} jobs/s (${res.secs.toFixed(2)} s), bulk enqueue ${Math.round(res.bulkRate)} jobs/s`);
   }
 }
-for (const s of rotate(systems, cfg.rounds).filter((s) => s.key !== "floorc" && !s.drainOnly)) {
+const drainOnly = Boolean(flags["drain-only"]);
+for (const s of rotate(systems, cfg.rounds).filter((s) => s.key !== "floorc" && !s.drainOnly && !drainOnly)) {
   results[s.key].single = await attempt(`${s.key} single enqueue`, () => singleEnqueue(s));
   step(`single enqueue ${s.key}: ${Math.round(results[s.key].single)} jobs/s`);
 }
-for (const s of rotate(systems, cfg.rounds + 1).filter((s) => !s.floor && !s.drainOnly)) {
+for (const s of rotate(systems, cfg.rounds + 1).filter((s) => !s.floor && !s.drainOnly && !drainOnly)) {
   results[s.key].latency = await attempt(`${s.key} latency`, () => latency(s));
   const l = results[s.key].latency;
   if (l) step(`latency ${s.key}: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms (${l.n} samples)`);
 }
-for (const s of rotate(systems, cfg.rounds + 2).filter((s) => !s.floor && !s.drainOnly)) {
+for (const s of rotate(systems, cfg.rounds + 2).filter((s) => !s.floor && !s.drainOnly && !drainOnly)) {
   const res = await attempt(`${s.key} RSS`, () => drain(s, { jobs: cfg.rssJobs, processes: 1, concurrency: cfg.rssConcurrency }));
   results[s.key].rss = res?.rssMax;
   if (res) step(`RSS at concurrency ${cfg.rssConcurrency} ${s.key}: ${(res.rssMax / 2 ** 20).toFixed(1)} MB`);
@@ -350,7 +417,7 @@ const table = `${lines.join("\n")}\n\nerrand on BullMQ / plain BullMQ (same Redi
 
 const v = (k, key) => value[key](k);
 const verdict = (a, b, test) => (!ok(a) || !ok(b) ? "n/a" : test(a, b) ? "met" : "**not met**");
-const times = (a, b) => (ok(a) && ok(b) ? ` (${(a / b).toFixed(2)}×)` : "");
+const times = (a, b) => (ok(a) && ok(b) && b > 0 ? ` (${(a / b).toFixed(2)}×)` : "");
 const goal = (text, a, b, test) => `- ${verdict(a, b, test)}: ${text}${times(a, b)}`;
 /** A drain goal: errand's defaults, then (when it ran) errand with keepSuccessfulResults: false. */
 const drainGoal = (text, peer, test) => {
@@ -370,6 +437,13 @@ const goals = [
   goal("worker RSS ≤ 150 MB at concurrency 100", v("errand", "rss"), 150, (a, b) => a <= b),
   goal("errand on BullMQ: drain ≥ 0.8 × plain BullMQ (issue 15)", v("errand-bullmq", "drain"), v("bullmq", "drain"), (a, b) => a >= 0.8 * b),
 ].join("\n");
+const leanV = v("lean", "drain");
+const goals19 = [
+  goal("drain with defaults ≥ 1.0 × graphile-worker", v("errand", "drain"), v("graphile", "drain"), (a, b) => a >= b),
+  goal("keepSuccessfulResults: false: drain ≥ 1.3 × graphile-worker", leanV, v("graphile", "drain"), (a, b) => a >= 1.3 * b),
+  goal("server CPU per job with defaults ≤ graphile-worker's", v("errand", "cpu"), v("graphile", "cpu"), (a, b) => a <= b),
+  goal("bulk enqueue ≥ 1.1 × graphile-worker's addJobs", v("errand", "bulk"), v("graphile", "bulk"), (a, b) => a >= 1.1 * b),
+].join("\n");
 
 const pkg = (name) => JSON.parse(readFileSync(join(HERE, "..", "node_modules", name, "package.json"), "utf8")).version;
 const pgVersion = (await pgQuery(pgUrl("postgres"), "SHOW server_version"))[0].server_version;
@@ -384,13 +458,13 @@ const machine = [
   `graphile-worker ${pkg("graphile-worker")}, pg-boss ${pkg("pg-boss")}, BullMQ ${pkg("bullmq")}, Sidequest ${pkg("sidequest")}, MikroORM ${pkg("@mikro-orm/core")}`,
 ].join(" · ");
 const params = `${cfg.jobs.toLocaleString("en-US")} no-op jobs per drain, ${cfg.processes} worker processes × concurrency ${cfg.concurrency}, median of ${cfg.rounds} drain(s); ${cfg.singleEnqueues} single enqueues; latency: ${cfg.latencySamples} samples`;
-const report = `${machine}\n\n${params}\n\n${table}\n\nGoals (issues 6 and 15):\n${goals}\n`;
+const report = `${machine}\n\n${params}\n\n${table}\n\nGoals (issues 6 and 15):\n${goals}\n\nGoals of issue 19 (latency, SQLite and RSS: as above):\n${goals19}\n`;
 
 console.log(`\n${report}`);
 if (errors.length) console.log(`Failed runs:\n${errors.map((e) => `- ${e}`).join("\n")}\n`);
 step(`done in ${((nowMs() - started) / 1000).toFixed(0)} s`);
 
-if (!smoke && !only && errors.length === 0) {
+if (!smoke && !only && !drainOnly && errors.length === 0) {
   const readme = join(HERE, "README.md");
   const text = readFileSync(readme, "utf8");
   const [head, rest] = text.split("<!-- results -->");

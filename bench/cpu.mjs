@@ -13,6 +13,36 @@ function pidFrom(file) {
   }
 }
 
+/**
+ * The same CPU time split by process kind, from the process title ("postgres: autovacuum worker",
+ * "postgres: walwriter", a backend's "postgres: <user> <database> …" as "backend <database>"), for
+ * `BENCH_CPU_DETAIL=1`. Processes that end between two readings are missing from the later one.
+ */
+export function serverCpuByKindMs() {
+  const postmaster = pidFrom(`${process.env.BENCH_PG_DATA}/postmaster.pid`);
+  const out = {};
+  let pids = [];
+  try {
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (pid !== postmaster && fields[1] !== postmaster) continue;
+      const title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
+      const m = /^postgres: (\S+) (\S+) \d+\.\d+\.\d+\.\d+/.exec(title);
+      const kind = pid === postmaster ? "postmaster" : m ? `backend ${m[2]}` : title.replace(/^postgres: /, "").replace(/\s+\S*$/, "") || title;
+      out[kind] = (out[kind] ?? 0) + (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    } catch {
+      // the process exited meanwhile
+    }
+  }
+  return out;
+}
+
 export function serverCpuMs() {
   const postmaster = pidFrom(`${process.env.BENCH_PG_DATA}/postmaster.pid`);
   const redis = process.env.BENCH_REDIS_PID ?? "";

@@ -185,7 +185,10 @@ function buildEntity(tableName: string): EntitySchema<DBTaskResultRow> {
     name: taskResultEntityName(tableName),
     tableName,
     properties: {
-      id: p.string().primary().length(64),
+      // PostgreSQL's migration gives it `COLLATE "C"` (migrations/id-collation.ts: a bytewise primary
+      // key is cheaper to maintain); a collation name is per dialect, so the entity names none and
+      // the schema diff leaves it alone.
+      id: p.string().primary().length(64).ignoreSchemaChanges("collation"),
       taskPath: p.string().length(255),
       queueName: p.string().length(255),
       backendName: p.string().length(255),

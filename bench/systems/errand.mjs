@@ -34,6 +34,25 @@ export async function open({ url }) {
     async enqueueOne(payload) {
       await benchNoop.enqueue(payload);
     },
+    /**
+     * The growth scenario (`--growth`, PostgreSQL): `n` SUCCESSFUL rows already stored, copies of one
+     * enqueued task (so every column is what errand writes) with their own ids, finished an hour ago.
+     */
+    async fillFinished(n) {
+      const template = await benchNoop.enqueue({ i: -1 });
+      for (let done = 0; done < n; done += 100_000) {
+        await ctx.execute(
+          `INSERT INTO ${ctx.table} (id, task_path, queue_name, backend_name, priority, status, args, return_value, errors, worker_ids,
+             attempts, max_attempts, enqueued_at, run_after, available_at, started_at, last_attempted_at, finished_at, metadata, trace_context, concurrency_key)
+           SELECT gen_random_uuid()::text, task_path, queue_name, backend_name, priority, 'SUCCESSFUL', args, NULL, errors, '["bench-fill"]'::jsonb,
+             1, max_attempts, enqueued_at - interval '1 hour', run_after, available_at - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour',
+             now() - interval '1 hour', metadata, trace_context, concurrency_key
+           FROM ${ctx.table} AS r, generate_series(1, ?::int) WHERE r.id = ?`,
+          [Math.min(100_000, n - done), template.id],
+        );
+      }
+      await ctx.execute(`DELETE FROM ${ctx.table} WHERE id = ?`, [template.id]);
+    },
     async remaining() {
       const [row] = await ctx.execute(`SELECT count(*) AS n FROM ${ctx.table} WHERE status <> 'SUCCESSFUL'`);
       return Number(row.n);

@@ -35,6 +35,10 @@ export async function open({ url }) {
     async enqueueOne(payload) {
       await pool.query({ name: "insert", text: "INSERT INTO floor_jobs (payload) VALUES ($1)", values: [payload] });
     },
+    /** The growth scenario (`--growth`): `n` SUCCESSFUL rows already stored. */
+    async fillFinished(n) {
+      await pool.query("INSERT INTO floor_jobs (payload, status, attempts, finished_at) SELECT '{}', 'SUCCESSFUL', 1, now() - interval '1 hour' FROM generate_series(1, $1::int)", [n]);
+    },
     async remaining() {
       const { rows } = await pool.query("SELECT count(*) AS n FROM floor_jobs WHERE status <> 'SUCCESSFUL'");
       return Number(rows[0].n);

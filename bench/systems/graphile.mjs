@@ -24,8 +24,21 @@ export async function open({ url }) {
     async enqueueOne(payload) {
       await utils.addJob("noop", payload);
     },
+    /**
+     * The growth scenario (`--growth`): `n` rows already stored. graphile-worker deletes the jobs it
+     * completes, so the rows it keeps are permanently failed jobs (attempts = max_attempts), never
+     * picked again: copies of one added job.
+     */
+    async fillFinished(n) {
+      const job = await utils.addJob("noop", { i: -1 });
+      await query(`INSERT INTO graphile_worker._private_jobs (job_queue_id, task_id, payload, priority, run_at, attempts, max_attempts, last_error)
+        SELECT job_queue_id, task_id, payload, priority, run_at - interval '1 hour', max_attempts, max_attempts, 'bench fill'
+        FROM graphile_worker._private_jobs AS j, generate_series(1, ${Number(n)}) WHERE j.id = ${Number(job.id)}`);
+      await query(`DELETE FROM graphile_worker._private_jobs WHERE id = ${Number(job.id)}`);
+    },
     async remaining() {
-      const { rows } = await query("SELECT count(*) AS n FROM graphile_worker._private_jobs");
+      // Permanently failed jobs (the growth scenario's stored rows) are never run: not counted.
+      const { rows } = await query("SELECT count(*) AS n FROM graphile_worker._private_jobs WHERE attempts < max_attempts");
       return Number(rows[0].n);
     },
     close: () => utils.release(),

@@ -34,3 +34,22 @@ export function instruments(otel: Otel): Instruments {
   cache = { tracerProvider, meterProvider, instruments };
   return instruments;
 }
+
+let noopMeterClass: unknown;
+
+/**
+ * Whether the application registered anything an attempt's telemetry would feed: a tracer provider
+ * (the API's proxy has a delegate), a meter provider other than the API's no-op, or a propagator
+ * (one that names fields). When none is registered (`@opentelemetry/api` installed, often as some
+ * other package's dependency, but no SDK), an attempt's span, metrics and context would all be the
+ * API's no-ops, which cost a worker about 5 µs per task (issue 19): the caller skips them. Checked
+ * at each attempt through public API only, so an SDK registered later is used from then on.
+ */
+export function otelInUse(otel: Otel): boolean {
+  const tracerProvider = otel.trace.getTracerProvider();
+  if (!(tracerProvider instanceof otel.ProxyTracerProvider) || tracerProvider.getDelegateTracer(SCOPE) !== undefined) return true;
+  noopMeterClass ??= otel.createNoopMeter().constructor;
+  if (otel.metrics.getMeterProvider().getMeter(SCOPE).constructor !== noopMeterClass) return true;
+  return otel.propagation.fields().length > 0;
+}
+

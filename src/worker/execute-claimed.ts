@@ -6,6 +6,7 @@ import { applyTaskResultState, type TaskResult } from "../task-result.js";
 import { TaskResultStatus } from "../task-result-status.js";
 import { hasAttemptListeners } from "../telemetry/attempt-listeners.js";
 import { AttemptTelemetry } from "../telemetry/attempt-telemetry.js";
+import { otelInUse } from "../telemetry/instruments.js";
 import { loadOtel, otelIfLoaded } from "../telemetry/otel-api.js";
 import type { Cancellations } from "./cancellation.js";
 import { recordToResult } from "./record-to-result.js";
@@ -77,10 +78,12 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
   const abortable = cancels ? (abort: (reason: unknown) => void) => cancels.attach(result.id, abort) : undefined;
   let otel = otelIfLoaded();
   if (otel === undefined) otel = await loadOtel();
-  // Telemetry only when someone listens: nothing is allocated for it otherwise.
+  // Telemetry only when someone listens: nothing is allocated for it otherwise (an installed API
+  // with no SDK registered counts as nobody).
+  const otelUsed = otel !== null && otelInUse(otel) ? otel : null;
   const telemetry =
-    otel !== null || hasAttemptListeners()
-      ? new AttemptTelemetry(otel, {
+    otelUsed !== null || hasAttemptListeners()
+      ? new AttemptTelemetry(otelUsed, {
           id: result.id,
           taskName: task.name,
           queueName: task.queueName,

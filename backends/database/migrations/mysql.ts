@@ -14,6 +14,7 @@ import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.
 import { mysqlMetadataMigration } from "./metadata.js";
 import { mysqlLimitsMigration } from "./limits.js";
 import type { ErrandMigration } from "./migration.js";
+import { idCollationMigration } from "./id-collation.js";
 import { traceContextMigration } from "./trace-context.js";
 
 /** Stable name recorded in the migrations table; the same as on the other dialects. */
@@ -98,5 +99,5 @@ export function mysqlMigrations(tableName: string): ErrandMigration[] {
     down: [`alter table ${t} drop index \`${idx.unique}\`, drop column \`unique_key\`, drop column \`unique_until\``],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, mysqlMetadataMigration(tableName), unique, traceContextMigration("mysql", tableName), mysqlLimitsMigration(tableName)];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, mysqlMetadataMigration(tableName), unique, traceContextMigration("mysql", tableName), mysqlLimitsMigration(tableName), idCollationMigration("mysql", tableName)];
 }

@@ -6,6 +6,7 @@ import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.
 import { postgresqlMetadataMigration } from "./metadata.js";
 import { postgresqlLimitsMigration } from "./limits.js";
 import type { ErrandMigration } from "./migration.js";
+import { idCollationMigration } from "./id-collation.js";
 import { traceContextMigration } from "./trace-context.js";
 
 /** Stable name recorded in the migrations table; never rename it, or the table is created twice. */
@@ -86,5 +87,5 @@ export function postgresqlMigrations(tableName: string): ErrandMigration[] {
     down: [`drop index if exists "${idx.unique}"`, `alter table ${t} drop column "unique_key", drop column "unique_until"`],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, postgresqlMetadataMigration(tableName), unique, traceContextMigration("postgresql", tableName), postgresqlLimitsMigration(tableName)];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, postgresqlMetadataMigration(tableName), unique, traceContextMigration("postgresql", tableName), postgresqlLimitsMigration(tableName), idCollationMigration("postgresql", tableName)];
 }

@@ -8,6 +8,7 @@ import { assertTableName, slotTableName, taskResultIndexNames } from "../entity.
 import { sqliteMetadataMigration } from "./metadata.js";
 import { sqliteLimitsMigration } from "./limits.js";
 import type { ErrandMigration } from "./migration.js";
+import { idCollationMigration } from "./id-collation.js";
 import { traceContextMigration } from "./trace-context.js";
 
 /** Stable name recorded in the migrations table; never rename it, or the table is created twice. */
@@ -87,5 +88,5 @@ export function sqliteMigrations(tableName: string): ErrandMigration[] {
     down: [`drop index if exists \`${idx.unique}\``, `alter table ${t} drop column \`unique_until\``, `alter table ${t} drop column \`unique_key\``],
   };
 
-  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, sqliteMetadataMigration(tableName), unique, traceContextMigration("sqlite", tableName), sqliteLimitsMigration(tableName)];
+  return [{ name: INITIAL_MIGRATION_NAME, up, down }, periodic, sqliteMetadataMigration(tableName), unique, traceContextMigration("sqlite", tableName), sqliteLimitsMigration(tableName), idCollationMigration("sqlite", tableName)];
 }

@@ -15,7 +15,8 @@ const METADATA = "Migration20261129400000_metadata";
 const UNIQUE = "Migration20261129410000_unique_tasks";
 const TRACE_CONTEXT = "Migration20261129500000_trace_context";
 const LIMITS = "Migration20261129510000_limits";
-const ALL = [INITIAL, PERIODIC, METADATA, UNIQUE, TRACE_CONTEXT, LIMITS];
+const ID_COLLATION = "Migration20261130100000_id_collation";
+const ALL = [INITIAL, PERIODIC, METADATA, UNIQUE, TRACE_CONTEXT, LIMITS, ID_COLLATION];
 
 const dbs: TestDatabase[] = [];
 test.after.always(async () => {

@@ -27,7 +27,8 @@ const LIMITS = "Migration20261129510000_limits";
 const METADATA = "Migration20261129400000_metadata";
 const UNIQUE = "Migration20261129410000_unique_tasks";
 const TRACE_CONTEXT = "Migration20261129500000_trace_context";
-const ALL = [INITIAL, PERIODIC, METADATA, UNIQUE, TRACE_CONTEXT, LIMITS];
+const ID_COLLATION = "Migration20261130100000_id_collation";
+const ALL = [INITIAL, PERIODIC, METADATA, UNIQUE, TRACE_CONTEXT, LIMITS, ID_COLLATION];
 const PG_URL = process.env.ERRAND_TEST_PG_URL;
 
 const tmp = mkdtempSync(join(tmpdir(), "errand-schema-"));
@@ -115,6 +116,13 @@ for (const target of targets) {
       const claim = (await indexSql(orm, "errand_task_result_claim_idx")).toLowerCase().replace(/["`]/g, "");
       tt.regex(claim, /\(priority desc, available_at, enqueued_at\)/);
       tt.regex(claim, /where .*status.*ready/);
+      if (t === "postgresql") {
+        // Issue 19: a bytewise primary key (the schema diff ignores the column's collation).
+        const [column] = await orm.em.execute<{ collation_name: string | null }[]>(
+          "select collation_name from information_schema.columns where table_name = 'errand_task_result' and column_name = 'id'",
+        );
+        tt.is(column?.collation_name, "C");
+      }
       const history = await orm.em.execute<{ name: string }[]>(`select name from errand_migrations`);
       tt.deepEqual(
         history.map((r) => r.name),

@@ -27,8 +27,8 @@ test.after.always(async () => {
 test.serial("OPTIONS.orm: errand applies its own migrations through the application's ORM, once", async (t) => {
   configureTasks({ default: { BACKEND: DatabaseBackend, OPTIONS: { orm, autoMigrate: false } } });
   const backend = taskBackends.default as DatabaseBackend;
-  t.deepEqual(await backend.pendingMigrations(), ["Migration20261121000000_initial", "Migration20261129000000_periodic_slots", "Migration20261129400000_metadata", "Migration20261129410000_unique_tasks", "Migration20261129500000_trace_context", "Migration20261129510000_limits"]);
-  t.deepEqual(await backend.migrate(), ["Migration20261121000000_initial", "Migration20261129000000_periodic_slots", "Migration20261129400000_metadata", "Migration20261129410000_unique_tasks", "Migration20261129500000_trace_context", "Migration20261129510000_limits"]);
+  t.deepEqual(await backend.pendingMigrations(), ["Migration20261121000000_initial", "Migration20261129000000_periodic_slots", "Migration20261129400000_metadata", "Migration20261129410000_unique_tasks", "Migration20261129500000_trace_context", "Migration20261129510000_limits", "Migration20261130100000_id_collation"]);
+  t.deepEqual(await backend.migrate(), ["Migration20261121000000_initial", "Migration20261129000000_periodic_slots", "Migration20261129400000_metadata", "Migration20261129410000_unique_tasks", "Migration20261129500000_trace_context", "Migration20261129510000_limits", "Migration20261130100000_id_collation"]);
   t.deepEqual(await backend.migrate(), []);
   t.deepEqual(await backend.check(), []);
   const result = await shared.enqueue(21);

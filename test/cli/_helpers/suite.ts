@@ -30,11 +30,11 @@ export function defineCliSuite(test: TestFn, stores: StoreFactory): void {
     const { env } = await stores.create();
     const before = await runCli(["migrate", "--check"], { env });
     t.is(before.code, 1, before.stderr);
-    t.regex(before.stdout, /6 pending migration\(s\)[\s\S]*Migration\d+_initial[\s\S]*Migration\d+_periodic_slots[\s\S]*Migration\d+_metadata[\s\S]*Migration\d+_unique_tasks[\s\S]*Migration\d+_trace_context[\s\S]*Migration\d+_limits/);
+    t.regex(before.stdout, /7 pending migration\(s\)[\s\S]*Migration\d+_initial[\s\S]*Migration\d+_periodic_slots[\s\S]*Migration\d+_metadata[\s\S]*Migration\d+_unique_tasks[\s\S]*Migration\d+_trace_context[\s\S]*Migration\d+_limits[\s\S]*Migration\d+_id_collation/);
     t.regex(before.stderr, /Migrations are pending: run "errand migrate"/);
     const applied = await runCli(["migrate"], { env });
     ok(t, applied);
-    t.regex(applied.stdout, /Applied 6 migration\(s\) to (PostgreSQL|SQLite)[\s\S]*Migration\d+_initial[\s\S]*Migration\d+_periodic_slots[\s\S]*Migration\d+_metadata[\s\S]*Migration\d+_unique_tasks[\s\S]*Migration\d+_trace_context[\s\S]*Migration\d+_limits/);
+    t.regex(applied.stdout, /Applied 7 migration\(s\) to (PostgreSQL|SQLite)[\s\S]*Migration\d+_initial[\s\S]*Migration\d+_periodic_slots[\s\S]*Migration\d+_metadata[\s\S]*Migration\d+_unique_tasks[\s\S]*Migration\d+_trace_context[\s\S]*Migration\d+_limits[\s\S]*Migration\d+_id_collation/);
     const check = await runCli(["migrate", "--check"], { env });
     ok(t, check);
     t.regex(check.stdout, /No pending migrations/);
