@@ -116,7 +116,7 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
     // Interrupted by shutdown, not failed by itself: hand it back untouched for another worker.
     telemetry?.end("INTERRUPTED", null);
     const store = backend.taskStore;
-    await saveUnsavedMetadata(backend, options.workerId, result.id, outcome.metadata);
+    if (outcome.metadata) await saveUnsavedMetadata(backend, options.workerId, result.id, outcome.metadata);
     await withRetry(() => store.release(options.workerId, [result.id]), { what: "release task", maxElapsedMs: 10_000, isTransient: (e) => store.isTransient(e) });
     logger.warn(log(), "task interrupted by shutdown; returned to READY");
     options.onInterrupted?.(result.id);
@@ -166,8 +166,9 @@ export async function executeClaimed(backend: StoreBackend, claimed: Claimed, op
       : retryDelayMs !== null
         ? { status: "RETRY", errors: [...result.errors], retryDelayMs, id, endedAt: now }
         : { status: "FAILED", errors: [...result.errors], id, endedAt: now };
-  // Metadata the task changed after its last save goes with the outcome (Django saves it even when the task failed).
-  await saveUnsavedMetadata(backend, options.workerId, id, outcome.metadata);
+  // Metadata the task changed after its last save goes with the outcome (Django saves it even when the task failed);
+  // checked here so that an attempt without any costs no promise and no turn of the microtask queue.
+  if (outcome.metadata) await saveUnsavedMetadata(backend, options.workerId, id, outcome.metadata);
   // The worker's store retries until the worker stops; giving up means the task runs again after its lease expires.
   const stored = await (options.store ?? storeOne(backend, options.workerId))(taskOutcome);
   if (!stored) {
