@@ -24,6 +24,10 @@ const quiet = { level: "error" };
 export async function open({ url }) {
   await Sidequest.configure({ backend: backend(url), logger: quiet, queues: [{ name: QUEUE }] });
   const c = await mysql.createConnection(driverUrl(url));
+  // The queue's row exists before any worker starts: Sidequest's start creates a missing queue by a
+  // read then an insert, so two worker processes starting at once could both insert it, and the
+  // second failed on the unique name (seen in CI). Each start then only updates its concurrency.
+  await c.query("INSERT IGNORE INTO sidequest_queues (name, concurrency, priority, state) VALUES (?, 1, 0, 'active')", [QUEUE]);
   return {
     async reset() {
       await c.query("DELETE FROM sidequest_jobs");
