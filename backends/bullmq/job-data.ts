@@ -29,7 +29,11 @@ export interface ErrandState {
   errors: TaskError[];
   startedAt: number | null;
   lastAttemptedAt: number | null;
-  /** As the worker reported it (BullMQ's `finishedOn` is the time it was stored). */
+  /**
+   * As the worker reported it, for a FAILED attempt (or one a recovery ended); `null` for a
+   * SUCCESSFUL one, whose move writes the worker's end time as BullMQ's `finishedOn` instead of
+   * rewriting the data (bull-moves.ts).
+   */
   finishedAt: number | null;
   /** The worker of the current attempt (meaningful while the job is active). */
   lockedBy: string | null;
