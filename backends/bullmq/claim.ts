@@ -41,8 +41,12 @@ const CLAIM_PIPELINE = 32;
 /** Most jobs of unknown names one claim holds before it gives up looking further. */
 export const MAX_SKIPPED_PER_CLAIM = 100;
 
-/** Claims up to `r.limit` jobs across the requested queues (see the file comment). */
-export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: FetchedJobs, gate: WakeGate, r: ClaimRequest): Promise<Claimed[]> {
+/**
+ * Claims up to `r.limit` jobs across the requested queues (see the file comment).
+ * @param takesAhead - whether this store's completions take the next jobs (fetched-jobs.ts): then
+ *   the claimer's `r.pendingOutcomes` will bring jobs, and the claim moves that many fewer itself.
+ */
+export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: FetchedJobs, gate: WakeGate, r: ClaimRequest, takesAhead = false): Promise<Claimed[]> {
   if (r.limit <= 0 || r.taskNames.length === 0) return [];
   if (r.limits) await applyQueueLimits(ctx, r.limits.queues);
   const names = new Set(r.taskNames);
@@ -84,7 +88,10 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
         // With jobs taken ahead, those are the claim: each completion takes the next one, and the worker
         // claims again when an outcome is stored, so moving more now would only fill a second buffer.
         // A completion under way brings one as well (its outcome being stored wakes the worker).
-        const n = ahead.length > 0 || fetched.isComing(queueName, r.workerId) ? 0 : Math.min(gate.claimSize(queueName, CLAIM_PIPELINE), want);
+        // So do the claimer's outcomes not stored yet (each takes the next job when it is, as BullMQ's
+        // own workers do): only the rest is moved here, rather than racing those completions.
+        const coming = takesAhead ? Math.min(r.pendingOutcomes ?? 0, fetched.room(queueName)) : 0;
+        const n = ahead.length > 0 || coming >= want || fetched.isComing(queueName, r.workerId) ? 0 : Math.min(gate.claimSize(queueName, CLAIM_PIPELINE), want - coming);
         const worker = ctx.worker(queueName);
         // Where the queue's events stood before these moves: a short claim arms the watch from there.
         const mark = n === 0 ? undefined : ctx.lastEventId(queueName).catch(() => STREAM_START);
