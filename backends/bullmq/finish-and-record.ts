@@ -10,7 +10,8 @@
  * `{"args":…,"errand":{…}}`, `errand` last, so the last `,"errand":{` starts it (inside the
  * arguments a `"` is escaped, and errand's state has no key named `errand`). cjson re-encodes that
  * object (numbers with 14 significant digits: epoch milliseconds and counters only) and an empty
- * error list, which it would write `{}`, is written `[]`. Data errand cannot read is left alone
+ * error list, which it would write `{}`, is written `[]`; a compact state (as enqueued: no
+ * `workerIds`, no `errors`, see job-data.ts) gets its first worker id, its errors stay absent. Data errand cannot read is left alone
  * and the job's attempt is recorded by the claim as before.
  *
  * Where BullMQ's script text cannot be found (another BullMQ or ioredis), {@link finishCommand}
@@ -39,10 +40,11 @@ if type(__r) == "table" and type(__r[1]) == "table" and __r[2] and ARGV[10] then
   end
   if pos and string.sub(raw, -1) == "}" then
     local ok, e = pcall(cjson.decode, string.sub(raw, pos + 10, -2))
-    if ok and type(e) == "table" and type(e.workerIds) == "table" and type(e.errors) == "table" then
+    if ok and type(e) == "table" and (e.workerIds == nil or type(e.workerIds) == "table") and (e.errors == nil or type(e.errors) == "table") then
       local token = cmsgpack.unpack(ARGV[8])["token"]
       local now = tonumber(ARGV[10])
       e.attempts = (tonumber(e.attempts) or 0) + 1
+      if e.workerIds == nil then e.workerIds = {} end
       table.insert(e.workerIds, token)
       if e.startedAt == nil or e.startedAt == cjson.null then e.startedAt = now end
       e.lastAttemptedAt = now
