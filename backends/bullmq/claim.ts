@@ -61,6 +61,8 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
   const taskLimits = r.limits && r.taskNames.some((n) => r.limits!.tasks[n] !== undefined) ? r.limits.tasks : undefined;
   // Limits found full during this claim: their jobs are held and put back without asking again.
   const full = new Set<string>();
+  // A queue not asked now because completions under way or pending will bring its jobs: not a dry one.
+  let awaitingCompletions = false;
   const allFull = () => taskLimits !== undefined && r.taskNames.every((n) => full.has(limitKey(ctx.prefix, n, null)));
   // Jobs taken ahead that waited too long for a claim (their lock may be near its end), or under a
   // worker id that no longer claims, go back first, so that this claim can take them.
@@ -69,7 +71,7 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
     for (let pass = 0; pass < 2; pass++) {
       if (pass === 1) {
         // Nothing in the queues last read: look for queues added since (by any process).
-        if (out.length > 0 || !cached) break;
+        if (out.length > 0 || !cached || awaitingCompletions) break;
         const seen = new Set(all);
         for (const q of await ctx.knownQueues()) if (!seen.has(q) && !excluded.has(q)) open.add(q);
       }
@@ -91,7 +93,9 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
         // So do the claimer's outcomes not stored yet (each takes the next job when it is, as BullMQ's
         // own workers do): only the rest is moved here, rather than racing those completions.
         const coming = takesAhead ? Math.min(r.pendingOutcomes ?? 0, fetched.room(queueName)) : 0;
-        const n = ahead.length > 0 || coming >= want || fetched.isComing(queueName, r.workerId) ? 0 : Math.min(gate.claimSize(queueName, CLAIM_PIPELINE), want - coming);
+        const awaiting = ahead.length === 0 && (coming >= want || fetched.isComing(queueName, r.workerId));
+        if (awaiting) awaitingCompletions = true;
+        const n = ahead.length > 0 || awaiting ? 0 : Math.min(gate.claimSize(queueName, CLAIM_PIPELINE), want - coming);
         const worker = ctx.worker(queueName);
         // Where the queue's events stood before these moves: a short claim arms the watch from there.
         const mark = n === 0 ? undefined : ctx.lastEventId(queueName).catch(() => STREAM_START);
