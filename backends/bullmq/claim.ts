@@ -1,8 +1,9 @@
 /**
- * Claiming through BullMQ's manual processing API: `worker.getNextJob(workerId)` moves the next
- * job of a queue to active under a lock whose token is the worker id (or a completion already did,
- * see fetched-jobs.ts); errand then records the attempts in `data.errand` (fenced by that lock,
- * one pipeline for the claim) and sets the lease.
+ * Claiming through BullMQ's manual processing API: BullMQ's `moveToActive` (what
+ * `worker.getNextJob(workerId)` runs) moves the next job of a queue to active under a lock whose
+ * token is the worker id, and records the attempt in `data.errand` in the same script
+ * (take-next.ts), or a completion already did (fetched-jobs.ts); an attempt not recorded there is
+ * recorded after the move (fenced by that lock, one pipeline for the claim).
  *
  * BullMQ cannot pick jobs by name: a queue hands out its next job whatever its name. A job whose
  * name the claimer cannot run is held during the claim and put back where it was
@@ -16,7 +17,6 @@
  * limit is not asked again in this claim (a claim whose names are all limited per task and full
  * ends there). Without task limits in the request nothing of this runs.
  */
-import type { Job } from "bullmq";
 import { logger } from "../../src/logger.js";
 import type { ClaimRequest, Claimed } from "../../src/worker/store.js";
 import { withTimeout } from "./connection.js";
@@ -27,8 +27,9 @@ import { applyQueueLimits } from "./queue-limits.js";
 import type { RedisContext } from "./redis-context.js";
 import { STREAM_START, type WakeGate } from "./wake-gate.js";
 import { limitKey, releaseSlots, slotOf, takeSlots, type Slot } from "./task-limits.js";
+import { takeNext } from "./take-next.js";
 
-/** How long one `getNextJob` may take before the claim fails (transient), in milliseconds. */
+/** How long the moves of one claim may take before the claim fails (transient), in milliseconds. */
 const CLAIM_TIMEOUT_MS = 10_000;
 
 /**
@@ -99,15 +100,14 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
         const worker = ctx.worker(queueName);
         // Where the queue's events stood before these moves: a short claim arms the watch from there.
         const mark = n === 0 ? undefined : ctx.lastEventId(queueName).catch(() => STREAM_START);
-        const jobs = n === 0 ? [] : await withTimeout(Promise.all(Array.from({ length: n }, () => worker.getNextJob(r.workerId, { block: false }))), CLAIM_TIMEOUT_MS, ctx.where);
-        const got = jobs.filter((job): job is Job => Boolean(job?.id));
+        const got = n === 0 ? [] : await withTimeout(takeNext(ctx, worker, r.workerId, n, r.leaseMs), CLAIM_TIMEOUT_MS, ctx.where);
         if (got.length < n) {
           open.delete(queueName);
           gate.arm(queueName, await mark!);
         } else if (n > 0) gate.disarm(queueName, Math.min(2 * n, CLAIM_PIPELINE));
         if (dry || (n === 0 && ahead.length === 0)) open.delete(queueName);
         let mine: Taken[] = [];
-        for (const t of [...ahead, ...got.map((job) => ({ job, token: r.workerId, recorded: false }))]) (names.has(t.job.name) ? mine : skipped).push(t);
+        for (const t of [...ahead, ...got]) (names.has(t.job.name) ? mine : skipped).push(t);
         const slots = taskLimits ? await takeLimitSlots(ctx, taskLimits, mine, skipped, full, r.workerId) : undefined;
         if (slots) mine = mine.filter((t) => slots.get(t) !== null);
         const began = await begin(ctx, held, queueName, mine, r.workerId, r.leaseMs);
