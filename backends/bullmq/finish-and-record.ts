@@ -11,7 +11,9 @@
  * arguments a `"` is escaped, and errand's state has no key named `errand`). cjson re-encodes that
  * object (numbers with 14 significant digits: epoch milliseconds and counters only) and an empty
  * error list, which it would write `{}`, is written `[]`; a compact state (as enqueued: no
- * `workerIds`, no `errors`, see job-data.ts) gets its first worker id, its errors stay absent. Data errand cannot read is left alone
+ * `workerIds`, no `errors`, see job-data.ts) gets its first worker id, its errors stay absent. A
+ * first attempt of such data (none of the fields the record writes there yet) skips cjson: the
+ * fields are appended as text, about 1 µs of Redis time where decoding and encoding take ~7. Data errand cannot read is left alone
  * and the job's attempt is recorded by the claim as before.
  *
  * The same epilogue follows BullMQ's `moveToActive` for the jobs a claim takes itself
@@ -31,6 +33,7 @@ const COMMAND = "errandMoveToFinishedAndRecord";
  * ms; none: nothing is recorded), set by the script's head ({@link combined}).
  */
 const EPILOGUE = `
+local FIELDS = {"attempts", "workerIds", "startedAt", "lastAttemptedAt", "finishedAt", "lockedBy", "claimAts"}
 local __r = __bullmq()
 if type(__r) == "table" and type(__r[1]) == "table" and __r[2] and __now then
   local jobKey = __prefix .. __r[2]
@@ -46,20 +49,38 @@ if type(__r) == "table" and type(__r[1]) == "table" and __r[2] and __now then
     end
   end
   if pos and string.sub(raw, -1) == "}" then
-    local ok, e = pcall(cjson.decode, string.sub(raw, pos + 10, -2))
-    if ok and type(e) == "table" and (e.workerIds == nil or type(e.workerIds) == "table") and (e.errors == nil or type(e.errors) == "table") then
-      local token = cmsgpack.unpack(__opts)["token"]
-      local now = tonumber(__now)
-      e.attempts = (tonumber(e.attempts) or 0) + 1
-      if e.workerIds == nil then e.workerIds = {} end
-      table.insert(e.workerIds, token)
-      if e.startedAt == nil or e.startedAt == cjson.null then e.startedAt = now end
-      e.lastAttemptedAt = now
-      e.finishedAt = cjson.null
-      e.lockedBy = token
-      e.claimAts = tonumber(redis.call("HGET", jobKey, "ats"))
-      local encoded = string.gsub(cjson.encode(e), '"errors":{}', '"errors":[]')
-      local data = string.sub(raw, 1, pos + 9) .. encoded .. "}"
+    local part = string.sub(raw, pos + 10, -2)
+    local token = cmsgpack.unpack(__opts)["token"]
+    local ats = tonumber(redis.call("HGET", jobKey, "ats"))
+    local data = nil
+    local fresh = type(token) == "string" and ats and string.sub(part, -1) == "}" and string.sub(part, -2, -2) ~= "{"
+    for _, field in ipairs(FIELDS) do
+      if fresh and string.find(part, '"' .. field .. '":', 1, true) then fresh = false end
+    end
+    if fresh then
+      -- A first attempt of data as enqueued (compact, job-data.ts): no field the record writes is
+      -- there, so they are appended as text (no decoding; a key cannot appear inside a JSON string).
+      local now = string.format("%.0f", tonumber(__now))
+      local t = cjson.encode(token)
+      data = string.sub(raw, 1, -3) .. ',"attempts":1,"workerIds":[' .. t .. '],"startedAt":' .. now .. ',"lastAttemptedAt":' .. now ..
+        ',"finishedAt":null,"lockedBy":' .. t .. ',"claimAts":' .. string.format("%.0f", ats) .. '}}'
+    else
+      local ok, e = pcall(cjson.decode, part)
+      if ok and type(e) == "table" and (e.workerIds == nil or type(e.workerIds) == "table") and (e.errors == nil or type(e.errors) == "table") then
+        local now = tonumber(__now)
+        e.attempts = (tonumber(e.attempts) or 0) + 1
+        if e.workerIds == nil then e.workerIds = {} end
+        table.insert(e.workerIds, token)
+        if e.startedAt == nil or e.startedAt == cjson.null then e.startedAt = now end
+        e.lastAttemptedAt = now
+        e.finishedAt = cjson.null
+        e.lockedBy = token
+        e.claimAts = ats
+        local encoded = string.gsub(cjson.encode(e), '"errors":{}', '"errors":[]')
+        data = string.sub(raw, 1, pos + 9) .. encoded .. "}"
+      end
+    end
+    if data then
       redis.call("HSET", jobKey, "data", data)
       for i = 1, #__r[1], 2 do
         if __r[1][i] == "data" then __r[1][i + 1] = data end

@@ -60,3 +60,25 @@ test("a claim with a lease of its own length gets that lease", async (t) => {
     await backend.close();
   }
 });
+
+test("a retried job's next claim records its second attempt in the move: attempts, worker ids, errors and first start kept", async (t) => {
+  const backend = freshBackend(redis.url);
+  try {
+    const id = await seedTask(backend, { taskPath: "take.t", maxAttempts: 2 });
+    const [first] = (await backend.taskStore.claim(request("w1", backend.leaseMs))) as ClaimedRecord[];
+    t.is(first!.id, id);
+    const error = { exceptionClassPath: "Error", traceback: "Error: boom" };
+    const retry = { id, status: "RETRY" as const, errors: [error], retryDelayMs: 0, endedAt: new Date() };
+    t.is((await backend.taskStore.storeOutcomes("w1", [retry])).get(id)?.kind, "stored");
+    let second: ClaimedRecord | undefined;
+    for (let i = 0; i < 50 && !second; i++) {
+      [second] = (await backend.taskStore.claim(request("w2", backend.leaseMs))) as ClaimedRecord[];
+      if (!second) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    t.like(second, { id, attempts: 2, workerIds: ["w1", "w2"], errors: [error] });
+    t.is(second!.startedAt!.getTime(), first!.startedAt!.getTime(), "the first start is kept");
+    t.like(await backend.taskStore.get(id), { status: "RUNNING", attempts: 2, workerIds: ["w1", "w2"], errors: [error], lockedBy: "w2", finishedAt: null });
+  } finally {
+    await backend.close();
+  }
+});
