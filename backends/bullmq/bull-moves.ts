@@ -55,14 +55,18 @@ export interface BullMove {
 }
 
 /**
- * The move that stores `o` for `job`, held by `token`, writing `data` (a JSON string) with it.
+ * The move that stores `o` for `job`, held by `token`, writing `data` (a JSON string) with it. A
+ * finished attempt's time is the worker's (`o.endedAt`): BullMQ's `finishedOn` and the score in the
+ * completed or failed set, so a SUCCESSFUL outcome needs no data written at all (job-data.ts reads
+ * its finish time from `finishedOn`).
  * @param failure - the Error BullMQ records for a FAILED outcome (`failedReason`, `stacktrace`).
  * @param fetchNext - whether a completion or failure also takes the queue's next job (its reply is then that job).
  */
 export function prepareMove(bull: BullScripts, job: Job, token: string, o: TaskOutcome, data: string | undefined, failure: Error | undefined, fetchNext: boolean): BullMove {
   const fields: Record<string, string> = data === undefined ? {} : { data };
   if (o.status === "SUCCESSFUL") {
-    const args = bull.moveToFinishedArgs(job, JSON.stringify(o.returnValue), "returnvalue", job.opts.removeOnComplete, "completed", token, Date.now(), fetchNext, fields);
+    // No fields at all rather than an empty set (BullMQ's script would call HMSET with none).
+    const args = bull.moveToFinishedArgs(job, JSON.stringify(o.returnValue), "returnvalue", job.opts.removeOnComplete, "completed", token, o.endedAt.getTime(), fetchNext, data === undefined ? undefined : fields);
     return { bull, command: "moveToFinished", args, fetchNext };
   }
   if (o.status === "FAILED") {
@@ -72,7 +76,7 @@ export function prepareMove(bull: BullScripts, job: Job, token: string, o: TaskO
     const stacks = [...(job.stacktrace ?? []), error.stack ?? error.message];
     fields.stacktrace = JSON.stringify(limit === 0 ? [] : limit ? stacks.slice(-limit) : stacks);
     fields.failedReason = error.message;
-    const args = bull.moveToFinishedArgs(job, error.message, "failedReason", job.opts.removeOnFail, "failed", token, Date.now(), fetchNext, fields);
+    const args = bull.moveToFinishedArgs(job, error.message, "failedReason", job.opts.removeOnFail, "failed", token, o.endedAt.getTime(), fetchNext, fields);
     return { bull, command: "moveToFinished", args, fetchNext };
   }
   // A retry: as `job.moveToDelayed` does it (no BullMQ attempt counted), with errand's data.

@@ -13,7 +13,7 @@ import { recordToResult } from "../../src/worker/record-to-result.js";
 import type { StoreBackend } from "../../src/worker/store.js";
 import { BullMQStore } from "./bullmq-store.js";
 import { describeRedis } from "./connection.js";
-import type { ErrandJobData } from "./job-data.js";
+import type { EnqueuedJobData } from "./job-data.js";
 import { BULLMQ_DEFAULTS, checkBullMQOptions, type BullMQBackendOptions } from "./options.js";
 import { toBullPriority } from "./priority.js";
 import { RedisContext } from "./redis-context.js";
@@ -195,15 +195,16 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     return results;
   }
 
-  #jobData(task: Task<any, any>, args: JsonValue[], now: number, scheduledAt: Date | null): ErrandJobData {
-    const runAfter = task.runAfter?.getTime() ?? null;
+  /** A new job's data: compact, the fields of a task never run left out (see job-data.ts `EnqueuedJobData`). */
+  #jobData(task: Task<any, any>, args: JsonValue[], now: number, scheduledAt: Date | null): EnqueuedJobData {
+    const runAfter = task.runAfter?.getTime();
     const traceContext = currentTraceContext();
     const concurrencyKey = concurrencyKeyOf(task.concurrency, args, task.name);
     return {
       args,
       errand: {
-        backend: this.alias, priority: task.priority, maxAttempts: this.maxAttemptsFor(task), runAfter, availableAt: runAfter ?? now,
-        attempts: 0, workerIds: [], errors: [], startedAt: null, lastAttemptedAt: null, finishedAt: null, lockedBy: null,
+        backend: this.alias, priority: task.priority, maxAttempts: this.maxAttemptsFor(task), availableAt: runAfter ?? now,
+        ...(runAfter !== undefined && { runAfter }),
         ...(scheduledAt && { scheduledAt: scheduledAt.getTime() }),
         ...(traceContext && { traceContext }),
         ...(concurrencyKey !== null && { concurrencyKey }),

@@ -74,7 +74,7 @@ export class BullMQStore implements TaskStore {
   }
 
   async claim(request: ClaimRequest): Promise<Claimed[]> {
-    return claimJobs(await this.context(), this.#held, this.#fetched, this.#gate, request);
+    return claimJobs(await this.context(), this.#held, this.#fetched, this.#gate, request, this.#watching > 0);
   }
 
   /** BullMQ's own queue pause (`Queue.pause()`): its jobs wait in the `paused` list, as for any BullMQ worker. */

@@ -1,8 +1,9 @@
 /**
- * Claiming through BullMQ's manual processing API: `worker.getNextJob(workerId)` moves the next
- * job of a queue to active under a lock whose token is the worker id (or a completion already did,
- * see fetched-jobs.ts); errand then records the attempts in `data.errand` (fenced by that lock,
- * one pipeline for the claim) and sets the lease.
+ * Claiming through BullMQ's manual processing API: BullMQ's `moveToActive` (what
+ * `worker.getNextJob(workerId)` runs) moves the next job of a queue to active under a lock whose
+ * token is the worker id, and records the attempt in `data.errand` in the same script
+ * (take-next.ts), or a completion already did (fetched-jobs.ts); an attempt not recorded there is
+ * recorded after the move (fenced by that lock, one pipeline for the claim).
  *
  * BullMQ cannot pick jobs by name: a queue hands out its next job whatever its name. A job whose
  * name the claimer cannot run is held during the claim and put back where it was
@@ -16,7 +17,6 @@
  * limit is not asked again in this claim (a claim whose names are all limited per task and full
  * ends there). Without task limits in the request nothing of this runs.
  */
-import type { Job } from "bullmq";
 import { logger } from "../../src/logger.js";
 import type { ClaimRequest, Claimed } from "../../src/worker/store.js";
 import { withTimeout } from "./connection.js";
@@ -27,8 +27,9 @@ import { applyQueueLimits } from "./queue-limits.js";
 import type { RedisContext } from "./redis-context.js";
 import { STREAM_START, type WakeGate } from "./wake-gate.js";
 import { limitKey, releaseSlots, slotOf, takeSlots, type Slot } from "./task-limits.js";
+import { takeNext } from "./take-next.js";
 
-/** How long one `getNextJob` may take before the claim fails (transient), in milliseconds. */
+/** How long the moves of one claim may take before the claim fails (transient), in milliseconds. */
 const CLAIM_TIMEOUT_MS = 10_000;
 
 /**
@@ -41,8 +42,12 @@ const CLAIM_PIPELINE = 32;
 /** Most jobs of unknown names one claim holds before it gives up looking further. */
 export const MAX_SKIPPED_PER_CLAIM = 100;
 
-/** Claims up to `r.limit` jobs across the requested queues (see the file comment). */
-export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: FetchedJobs, gate: WakeGate, r: ClaimRequest): Promise<Claimed[]> {
+/**
+ * Claims up to `r.limit` jobs across the requested queues (see the file comment).
+ * @param takesAhead - whether this store's completions take the next jobs (fetched-jobs.ts): then
+ *   the claimer's `r.pendingOutcomes` will bring jobs, and the claim moves that many fewer itself.
+ */
+export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: FetchedJobs, gate: WakeGate, r: ClaimRequest, takesAhead = false): Promise<Claimed[]> {
   if (r.limit <= 0 || r.taskNames.length === 0) return [];
   if (r.limits) await applyQueueLimits(ctx, r.limits.queues);
   const names = new Set(r.taskNames);
@@ -57,6 +62,8 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
   const taskLimits = r.limits && r.taskNames.some((n) => r.limits!.tasks[n] !== undefined) ? r.limits.tasks : undefined;
   // Limits found full during this claim: their jobs are held and put back without asking again.
   const full = new Set<string>();
+  // A queue not asked now because completions under way or pending will bring its jobs: not a dry one.
+  let awaitingCompletions = false;
   const allFull = () => taskLimits !== undefined && r.taskNames.every((n) => full.has(limitKey(ctx.prefix, n, null)));
   // Jobs taken ahead that waited too long for a claim (their lock may be near its end), or under a
   // worker id that no longer claims, go back first, so that this claim can take them.
@@ -65,7 +72,7 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
     for (let pass = 0; pass < 2; pass++) {
       if (pass === 1) {
         // Nothing in the queues last read: look for queues added since (by any process).
-        if (out.length > 0 || !cached) break;
+        if (out.length > 0 || !cached || awaitingCompletions) break;
         const seen = new Set(all);
         for (const q of await ctx.knownQueues()) if (!seen.has(q) && !excluded.has(q)) open.add(q);
       }
@@ -84,19 +91,23 @@ export async function claimJobs(ctx: RedisContext, held: HeldJobs, fetched: Fetc
         // With jobs taken ahead, those are the claim: each completion takes the next one, and the worker
         // claims again when an outcome is stored, so moving more now would only fill a second buffer.
         // A completion under way brings one as well (its outcome being stored wakes the worker).
-        const n = ahead.length > 0 || fetched.isComing(queueName, r.workerId) ? 0 : Math.min(gate.claimSize(queueName, CLAIM_PIPELINE), want);
+        // So do the claimer's outcomes not stored yet (each takes the next job when it is, as BullMQ's
+        // own workers do): only the rest is moved here, rather than racing those completions.
+        const coming = takesAhead ? Math.min(r.pendingOutcomes ?? 0, fetched.room(queueName)) : 0;
+        const awaiting = ahead.length === 0 && (coming >= want || fetched.isComing(queueName, r.workerId));
+        if (awaiting) awaitingCompletions = true;
+        const n = ahead.length > 0 || awaiting ? 0 : Math.min(gate.claimSize(queueName, CLAIM_PIPELINE), want - coming);
         const worker = ctx.worker(queueName);
         // Where the queue's events stood before these moves: a short claim arms the watch from there.
         const mark = n === 0 ? undefined : ctx.lastEventId(queueName).catch(() => STREAM_START);
-        const jobs = n === 0 ? [] : await withTimeout(Promise.all(Array.from({ length: n }, () => worker.getNextJob(r.workerId, { block: false }))), CLAIM_TIMEOUT_MS, ctx.where);
-        const got = jobs.filter((job): job is Job => Boolean(job?.id));
+        const got = n === 0 ? [] : await withTimeout(takeNext(ctx, worker, r.workerId, n, r.leaseMs), CLAIM_TIMEOUT_MS, ctx.where);
         if (got.length < n) {
           open.delete(queueName);
           gate.arm(queueName, await mark!);
         } else if (n > 0) gate.disarm(queueName, Math.min(2 * n, CLAIM_PIPELINE));
         if (dry || (n === 0 && ahead.length === 0)) open.delete(queueName);
         let mine: Taken[] = [];
-        for (const t of [...ahead, ...got.map((job) => ({ job, token: r.workerId, recorded: false }))]) (names.has(t.job.name) ? mine : skipped).push(t);
+        for (const t of [...ahead, ...got]) (names.has(t.job.name) ? mine : skipped).push(t);
         const slots = taskLimits ? await takeLimitSlots(ctx, taskLimits, mine, skipped, full, r.workerId) : undefined;
         if (slots) mine = mine.filter((t) => slots.get(t) !== null);
         const began = await begin(ctx, held, queueName, mine, r.workerId, r.leaseMs);

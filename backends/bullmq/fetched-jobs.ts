@@ -19,8 +19,13 @@
  */
 import type { Job } from "bullmq";
 
-/** Most jobs taken ahead per queue: about one claim's worth. */
-export const MAX_FETCHED_PER_QUEUE = 32;
+/**
+ * Most jobs taken ahead per queue: one batch of outcomes' worth (the store's `maxBatchSize`), so
+ * that every completion of a busy worker takes its successor (a claim then moves none itself, see
+ * claim.ts); with 32, a third of the completions of a worker of 24 + 24 took none and their
+ * successors cost a `moveToActive` and an attempt record each.
+ */
+export const MAX_FETCHED_PER_QUEUE = 100;
 
 /**
  * One job taken ahead: locked under `token` (a worker id) since `at` (`performance.now()`);

@@ -4,7 +4,7 @@
  * settling a claimed task costs no lookup. A job claimed elsewhere is found through Redis.
  */
 import type { Job } from "bullmq";
-import { parseErrandData, type ErrandJobData } from "./job-data.js";
+import { isErrandData, parseErrandData, type ErrandJobData } from "./job-data.js";
 import type { RedisContext } from "./redis-context.js";
 import type { Slot } from "./task-limits.js";
 
@@ -21,8 +21,7 @@ export interface HeldJob {
 
 /** errand data of a value (`job.data`, already parsed by BullMQ), or `null` when it is not errand's shape (see parseErrandData). */
 export function errandDataOf(value: unknown): ErrandJobData | null {
-  const data = value as Partial<ErrandJobData> | null | undefined;
-  return data && typeof data === "object" && Array.isArray(data.args) && typeof data.errand === "object" && data.errand !== null ? (data as ErrandJobData) : null;
+  return isErrandData(value) ? value : null;
 }
 
 /** The held jobs of one store instance, by task id. */

@@ -53,7 +53,8 @@ export async function settleAll(ctx: RedisContext, held: HeldJobs, fetched: Fetc
       const job = await held.job(o.id, h);
       const bull = job && bullScriptsOf(job);
       if (!job || !bull) return void slow.push(i);
-      const data = dataFor(h, o);
+      // A success writes no data: its finish time is the move's own (bull-moves.ts prepareMove).
+      const data = o.status === "SUCCESSFUL" ? undefined : dataFor(h, o);
       const left = fetched ? (room.get(h.queueName) ?? fetched.room(h.queueName)) : 0;
       const fetchNext = left > 0 && o.status !== "RETRY" && canFetch(bull);
       if (fetchNext) room.set(h.queueName, left - 1);

@@ -13,7 +13,7 @@
  */
 import type { Task } from "../../src/task.js";
 import type { TaskRecord } from "../../src/worker/task-record.js";
-import type { ErrandJobData } from "./job-data.js";
+import type { EnqueuedJobData } from "./job-data.js";
 import type { RedisContext } from "./redis-context.js";
 
 /** How long a reservation waits for its job before another enqueue may take the key, in ms. */
@@ -85,7 +85,7 @@ export interface UniqueCall {
   /** The id the new task gets if the key is free. */
   id: string;
   /** The new call's job data (written into a READY holder by "replace"). */
-  data: ErrandJobData;
+  data: EnqueuedJobData;
   /** Reads a task by id (the store's `get`). */
   read(id: string): Promise<TaskRecord | undefined>;
 }

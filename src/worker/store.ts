@@ -142,6 +142,13 @@ export interface ClaimRequest {
    * (fastest) path. Paused queues are not here: the worker excludes them (`excludeQueues`).
    */
   limits?: ClaimLimits;
+  /**
+   * How many of the claimer's ended attempts still wait for their outcome to be stored (queued or
+   * being stored). A store whose stored outcomes bring the claimer's next tasks with them (BullMQ's
+   * `fetchNext`) takes that many fewer itself, so that a claim does not race the completions that
+   * would have brought its tasks for free; other stores ignore it. Absent: 0.
+   */
+  pendingOutcomes?: number;
 }
 
 /** Which task to claim by id (the `execute/` endpoint, `runTaskById`, the admin's Run/Retry). */

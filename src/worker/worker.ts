@@ -307,6 +307,7 @@ export class Worker {
       limit,
       leaseMs: this.#backend.leaseMs,
       ...(this.#limits && { limits: this.#limits }),
+      pendingOutcomes: this.#running.size - this.#executing.size,
     };
     const claim = async (): Promise<Claimed[]> => {
       const paused = await this.#paused.current();
