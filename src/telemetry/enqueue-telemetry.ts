@@ -1,6 +1,6 @@
 import type { Attributes } from "@opentelemetry/api";
 import { emitAttempt, hasAttemptListeners } from "./attempt-listeners.js";
-import { instruments } from "./instruments.js";
+import { instruments, otelInUse } from "./instruments.js";
 import { ATTR, MESSAGING_SYSTEM } from "./names.js";
 import { loadOtel, otelIfLoaded, type Otel } from "./otel-api.js";
 import { withTraceContext, type TraceCarrier } from "./trace-context.js";
@@ -17,13 +17,15 @@ export interface EnqueueInfo {
 /**
  * Runs `enqueue` (a backend's `enqueue`/`enqueueMany`) inside a PRODUCER span `send <queue>` whose W3C
  * trace context the backend stores with the tasks ({@link currentTraceContext}), and counts the tasks
- * (`errand.tasks.enqueued`). Without `@opentelemetry/api` it only awaits `enqueue`.
+ * (`errand.tasks.enqueued`). Without `@opentelemetry/api`, or with the API but nothing registered (no
+ * tracer provider, meter provider or propagator: every span and metric would be a no-op), it only
+ * awaits `enqueue`.
  * @returns what `enqueue` returns. @throws what it throws (recorded on the span).
  */
 export async function tracedEnqueue<T extends { id: string } | { id: string }[]>(info: EnqueueInfo, enqueue: () => Promise<T>): Promise<T> {
   let otel = otelIfLoaded();
   if (otel === undefined) otel = await loadOtel();
-  if (otel === null) {
+  if (otel === null || !otelInUse(otel)) {
     if (!hasAttemptListeners()) return enqueue();
     const result = await enqueue();
     emitAttempt({ kind: "enqueued", task: info.taskName, queue: info.queueName, count: info.count });
