@@ -102,8 +102,12 @@ async function indexSql(orm: ErrandOrm, indexName: string): Promise<string> {
 
 for (const target of targets) {
   const t = target.name;
+  // PostgreSQL's tests share one scratch database, and a schema diff reads every table's indexes: one
+  // test dropping an index while another's diff reads it made pg_get_indexdef return NULL inside
+  // MikroORM (a CI flake). So they run one at a time.
+  const it = t === "postgresql" ? test.serial : test;
 
-  test(`${t}: migrate applies the initial migration once, and the entity matches the migrated schema`, async (tt) => {
+  it(`${t}: migrate applies the initial migration once, and the entity matches the migrated schema`, async (tt) => {
     // The default table on PostgreSQL lives alone in the scratch database; other tests use custom names.
     await withOrm(target.url("default"), undefined, async (orm) => {
       tt.deepEqual(await pendingMigrations(orm), ALL);
@@ -135,7 +139,7 @@ for (const target of targets) {
     });
   });
 
-  test(`${t}: the schema check notices drift`, async (tt) => {
+  it(`${t}: the schema check notices drift`, async (tt) => {
     const tableName = `drift_${t}`;
     await withOrm(target.url("drift"), tableName, async (orm) => {
       await migrate(orm);
@@ -145,7 +149,7 @@ for (const target of targets) {
     });
   });
 
-  test(`${t}: a row written through the entity reads back through raw SQL`, async (tt) => {
+  it(`${t}: a row written through the entity reads back through raw SQL`, async (tt) => {
     const tableName = `roundtrip_${t}`;
     await withOrm(target.url("roundtrip"), tableName, async (orm) => {
       await migrate(orm);
@@ -213,7 +217,7 @@ for (const target of targets) {
     });
   });
 
-  test(`${t}: a custom tableName gets its own table, indexes and migration history`, async (tt) => {
+  it(`${t}: a custom tableName gets its own table, indexes and migration history`, async (tt) => {
     const tableName = `custom_${t}`;
     const url = target.url("custom");
     await withOrm(url, tableName, async (orm) => {
@@ -332,8 +336,12 @@ const MIKRO_ORM_BOOKKEEPING = {
 
 for (const target of targets) {
   const t = target.name;
+  // PostgreSQL's tests share one scratch database, and a schema diff reads every table's indexes: one
+  // test dropping an index while another's diff reads it made pg_get_indexdef return NULL inside
+  // MikroORM (a CI flake). So they run one at a time.
+  const it = t === "postgresql" ? test.serial : test;
 
-  test(`${t}: a database migrated by MikroORM's migrator (its table and rows) is up to date; a check creates nothing`, async (tt) => {
+  it(`${t}: a database migrated by MikroORM's migrator (its table and rows) is up to date; a check creates nothing`, async (tt) => {
     const table = `compat_${randomBytes(3).toString("hex")}`;
     await withOrm(target.url("compat"), table, async (orm) => {
       tt.deepEqual(await pendingMigrations(orm), ALL);
@@ -357,7 +365,7 @@ for (const target of targets) {
 
   // better-sqlite3 waits for a lock synchronously, so SQLite migrators can only race across processes
   // (begin immediate serializes those); within one process three of them would block each other.
-  if (t === "postgresql") test(`${t}: concurrent migrators are serialized: one applies, the others find nothing to do`, async (tt) => {
+  if (t === "postgresql") it(`${t}: concurrent migrators are serialized: one applies, the others find nothing to do`, async (tt) => {
     const table = `race_${randomBytes(3).toString("hex")}`;
     const orms = await Promise.all([1, 2, 3].map(() => createOrm({ url: target.url("race"), tableName: table })));
     try {
