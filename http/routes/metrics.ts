@@ -1,11 +1,14 @@
 import type { Context } from "hono";
-import { onAttempt } from "../../src/telemetry/attempt-listeners.js";
+import { onAttempt, type AttemptEvent } from "../../src/telemetry/attempt-listeners.js";
 import { queueSnapshotReader, type QueueSnapshot } from "../../src/telemetry/queue-snapshot.js";
 import { resolveStoreBackend } from "../../src/worker/resolve-store-backend.js";
 import { jsonError } from "../body.js";
 import type { TasksAppEnv } from "../guard.js";
 import type { TasksAppSettings } from "../options.js";
 import { loadPromClient, type PromClient } from "../prom-peer.js";
+
+/** Most attempt events kept while `prom-client` is still loading (the first moments of the app). */
+const MAX_EARLY_EVENTS = 10_000;
 
 /** Buckets of the attempt duration histogram, in seconds. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
@@ -26,13 +29,38 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 90
  * Answers 501 naming the package when `prom-client` is not installed.
  */
 export function metricsRoute(settings: TasksAppSettings) {
-  let prom: PromClient;
-  try {
-    prom = loadPromClient();
-  } catch (error) {
-    const message = (error as Error).message;
-    return () => jsonError(501, message);
-  }
+  // prom-client loads on first use (not when errand is imported); the attempts of this process count
+  // from the app's creation: the few that end before it has loaded are kept and counted once it has.
+  let record: ((e: AttemptEvent) => void) | undefined;
+  let early: AttemptEvent[] | undefined = [];
+  const off = onAttempt((e) => {
+    if (record) record(e);
+    else if (early && early.length < MAX_EARLY_EVENTS) early.push(e);
+  });
+  const ready = loadPromClient().then(
+    (prom) => {
+      const built = buildRegistry(prom, settings);
+      record = built.record;
+      for (const e of early!) record(e);
+      early = undefined;
+      return built.registry;
+    },
+    (error: Error) => {
+      off();
+      early = undefined;
+      return error;
+    },
+  );
+  return async (_c: Context<TasksAppEnv>): Promise<Response> => {
+    const registry = await ready;
+    if (registry instanceof Error) return jsonError(501, registry.message);
+    const text = await registry.metrics();
+    return new Response(text, { status: 200, headers: { "content-type": registry.contentType, "cache-control": "no-store" } });
+  };
+}
+
+/** The route's registry and the function that counts an attempt event into it. */
+function buildRegistry(prom: PromClient, settings: TasksAppSettings) {
   const registry = new prom.Registry();
   const backendAlias = settings.backend;
   let read: (() => Promise<QueueSnapshot>) | undefined;
@@ -86,17 +114,13 @@ export function metricsRoute(settings: TasksAppSettings) {
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
-  onAttempt((e) => {
+  const record = (e: AttemptEvent): void => {
     if (e.kind === "enqueued") enqueued.inc({ task: e.task, queue: e.queue }, e.count);
     else if (e.kind === "started") started.inc({ task: e.task, queue: e.queue });
     else {
       finished.inc({ task: e.task, queue: e.queue, status: e.status });
       duration.observe({ task: e.task, queue: e.queue, status: e.status }, e.durationS);
     }
-  });
-
-  return async (_c: Context<TasksAppEnv>): Promise<Response> => {
-    const text = await registry.metrics();
-    return new Response(text, { status: 200, headers: { "content-type": registry.contentType, "cache-control": "no-store" } });
   };
+  return { registry, record };
 }
