@@ -1,5 +1,5 @@
 // The CLI on Redis: `errand status`, `worker --batch` and `purge` with a config whose backend is
-// BullMQBackend (a real Redis of this file's own, port 56385); an unreachable Redis is retried.
+// BullMQBackend (a real Redis of this file's own, port 26385); an unreachable Redis is retried.
 import { join } from "node:path";
 import test from "ava";
 import { freshBackend, seedTask, startRedis } from "../backends/bullmq/support.js";
@@ -7,7 +7,7 @@ import { assertBuilt, FIXTURES, runCli, spawnCli, waitFor } from "./_helpers/cli
 
 assertBuilt();
 
-const redis = startRedis("cli", 56385);
+const redis = startRedis("cli", 26385);
 test.after.always(() => redis.stop());
 const config = join(FIXTURES, "bullmq.config.ts");
 

@@ -13,7 +13,7 @@ import { assertBuilt, FIXTURES, runCli, spawnCli, waitFor } from "./_helpers/cli
 
 assertBuilt();
 
-const redis = startRedis("cancel", 56397);
+const redis = startRedis("cancel", 26380);
 test.after.always(() => redis.stop());
 const config = join(FIXTURES, "bullmq.config.ts");
 

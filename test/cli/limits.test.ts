@@ -2,7 +2,7 @@
  * Limits across processes (issue #17's figures), measured by the tasks themselves:
  * - `cli.limited` (concurrency limit 3) drained by 4 `errand worker` processes × concurrency 10:
  *   the most attempts any of them saw running at once is 3, on SQLite, PostgreSQL and MariaDB
- *   (each when its server is configured), and on BullMQ (a Redis of this file's own, port 56399);
+ *   (each when its server is configured), and on BullMQ (a Redis of this file's own, port 26399);
  * - the queue `rated` (rateLimit 50 per 1000 ms): the starts in the first 10 s, and in every
  *   sliding 10 s, stay within 10 % of 500 (the most in one sliding second is logged).
  */
@@ -62,7 +62,7 @@ for (const factory of factories) {
 }
 
 test.serial(`bullmq: concurrency limit 3, 4 workers × concurrency 10 draining ${TASKS} tasks: at most 3 run at once`, async (t) => {
-  const redis = startRedis("limits", 56399);
+  const redis = startRedis("limits", 26399);
   const backend = freshBackend(redis.url);
   try {
     const env = { ERRAND_TEST_REDIS_URL: redis.url, ERRAND_TEST_REDIS_PREFIX: backend.prefix };

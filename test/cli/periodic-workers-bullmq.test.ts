@@ -1,6 +1,6 @@
 /**
  * Periodic tasks across worker PROCESSES on BullMQ (DESIGN §6), as periodic-workers.test.ts on the
- * SQL stores: three `errand worker` processes on one Redis (this file's own, port 56390) schedule a
+ * SQL stores: three `errand worker` processes on one Redis (this file's own, port 26390) schedule a
  * 1-second cron; counted by the tasks' scheduledAt, each slot is enqueued exactly once, none is
  * missing, and each runs once. Driven by progress (until N slots ran), never by timing.
  */
@@ -14,7 +14,7 @@ import { assertBuilt, FIXTURES, spawnCli, waitFor } from "./_helpers/cli.js";
 
 assertBuilt();
 const SLOTS = Number(process.env.ERRAND_TEST_PERIODIC_SECONDS ?? 8);
-const redis = startRedis("periodic", 56390);
+const redis = startRedis("periodic", 26390);
 const dir = mkdtempSync(join(tmpdir(), "errand-periodic-bq-"));
 test.after.always(() => {
   redis.stop();

@@ -24,8 +24,10 @@ export class OwnServer {
   /**
    * @param name - suffix of the directory (`<root>/<dirStem>-<name>/`); unique per test file so parallel
    *   files never share a server.
-   * @param port - TCP port on 127.0.0.1; pick one no other test uses. `ERRAND_TEST_PORT_OFFSET` (default
-   *   0) is added, so two checkouts can run their suites at once without sharing a server.
+   * @param port - TCP port on 127.0.0.1; pick one no other test uses, below Linux's ephemeral range
+   *   (32768–60999: a port in it can be held by one of the suite's own outgoing connections when the
+   *   server starts). `ERRAND_TEST_PORT_OFFSET` (default 0) is added, so two checkouts can run their
+   *   suites at once without sharing a server.
    */
   readonly port: number;
 

@@ -1,6 +1,6 @@
 /**
  * The HTTP endpoints and the admin page on BullMQ: createTasksApp serves a BullMQBackend (a real
- * Redis of this file's own, port 56386) through `backend.taskStore`, unchanged.
+ * Redis of this file's own, port 26386) through `backend.taskStore`, unchanged.
  */
 import test from "ava";
 import { BullMQBackend } from "../../backends/bullmq/index.js";
@@ -8,7 +8,7 @@ import { createTasksApp } from "../../http/index.js";
 import { configureTasks, task, taskBackends } from "../../src/index.js";
 import { freshPrefix, startRedis } from "../backends/bullmq/support.js";
 
-const redis = startRedis("http", 56386);
+const redis = startRedis("http", 26386);
 const add = task({ name: "bullmq-http.add" }, (a: number, b: number) => a + b);
 const post = (body: unknown = {}): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 

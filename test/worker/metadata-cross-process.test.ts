@@ -17,7 +17,7 @@ import { reportsProgress } from "../fixtures/metadata/tasks.js";
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from "../helpers/databases.js";
 
 const WORKER = fileURLToPath(new URL("../fixtures/metadata/worker-process.ts", import.meta.url));
-const redis = startRedis("metadata", 56397);
+const redis = startRedis("metadata", 26397);
 const dir = mkdtempSync(join(tmpdir(), "errand-metadata-"));
 const dbs: TestDatabase[] = [];
 test.after.always(async () => {

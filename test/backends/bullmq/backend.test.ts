@@ -8,7 +8,7 @@ import { processTasks } from "../../../src/worker/index.js";
 import { drainStore } from "./drain.js";
 import { freshPrefix, startRedis } from "./support.js";
 
-const redis = startRedis("backend", 56382);
+const redis = startRedis("backend", 26382);
 test.after.always(() => redis.stop());
 
 const fixtureTasks = Object.values(fx).filter((v): v is Task<any, any> => v instanceof Task);

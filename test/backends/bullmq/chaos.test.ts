@@ -6,7 +6,7 @@ import { exited, spawnWorker } from "../../fixtures/chaos/spawn.js";
 import { chaosWork } from "../../fixtures/chaos/tasks.js";
 import { freshPrefix, startRedis } from "./support.js";
 
-const redis = startRedis("chaos", 56387);
+const redis = startRedis("chaos", 26387);
 test.after.always(() => redis.stop());
 
 // Small for CI: the guarantee, not the throughput, is under test (the database chaos test is the big one).

@@ -7,7 +7,7 @@ import test from "ava";
 import type { ClaimedRecord, ClaimRequest } from "../../../src/worker/store.js";
 import { freshBackend, seedTask, startRedis } from "./support.js";
 
-const redis = startRedis("fetch-next", 56391);
+const redis = startRedis("fetch-next", 26391);
 test.after.always(() => redis.stop());
 
 const request = (workerId: string, limit = 1): ClaimRequest => ({ workerId, taskNames: ["fetch.t"], queues: null, excludeQueues: [], limit, leaseMs: 60_000 });

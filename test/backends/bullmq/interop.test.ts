@@ -5,7 +5,7 @@ import * as fx from "../../fixtures/tasks.js";
 import { drainStore } from "./drain.js";
 import { freshBackend, seedTask, startRedis } from "./support.js";
 
-const redis = startRedis("interop", 56383);
+const redis = startRedis("interop", 26383);
 test.after.always(() => redis.stop());
 const port = Number(new URL(redis.url).port);
 

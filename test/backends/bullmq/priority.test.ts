@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import type { ClaimRequest } from "../../../src/worker/store.js";
 import { freshBackend, seedTask, startRedis } from "./support.js";
 
-const redis = startRedis("priority", 56394);
+const redis = startRedis("priority", 26394);
 test.after.always(() => redis.stop());
 
 const request = (workerId: string, leaseMs: number): ClaimRequest => ({ workerId, taskNames: ["prio.t"], queues: null, excludeQueues: [], limit: 1, leaseMs });

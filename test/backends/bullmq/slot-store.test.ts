@@ -1,4 +1,4 @@
-// The BullMQ slot store (DESIGN §6) on a real Redis of this file's own (port 56389): a slot is
+// The BullMQ slot store (DESIGN §6) on a real Redis of this file's own (port 26389): a slot is
 // enqueued once and "taken" after, also when several connections (processes, as far as Redis can
 // tell) claim it at once; the record moves only forward; the task carries scheduledAt through
 // getResult, the claim and the task's context; a removed job does not let its slot fire again.
@@ -12,7 +12,7 @@ import { parseSchedules } from "../../../src/periodic/schedule.js";
 import { processTasks } from "../../../src/worker/index.js";
 import { freshPrefix, startRedis } from "./support.js";
 
-const redis = startRedis("slots", 56389);
+const redis = startRedis("slots", 26389);
 const OPTIONS = { url: redis.url, prefix: freshPrefix() };
 test.before(() => configureTasks({ bq: { BACKEND: BullMQBackend, QUEUES: [], OPTIONS } }));
 test.after.always(async () => {

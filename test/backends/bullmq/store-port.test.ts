@@ -3,7 +3,7 @@ import { storePortSuite } from "../../worker/store-suite.js";
 import { freshBackend, seedTask, sleep, startRedis } from "./support.js";
 
 // The store port's contract against BullMQStore on a real Redis: each check gets a fresh prefix.
-const redis = startRedis("store-port", 56381);
+const redis = startRedis("store-port", 26381);
 test.after.always(() => redis.stop());
 
 storePortSuite(test, async () => {

@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import type { ClaimedRecord, ClaimRequest } from "../../../src/worker/store.js";
 import { freshBackend, seedTask, startRedis } from "./support.js";
 
-const redis = startRedis("take-next", 56393);
+const redis = startRedis("take-next", 26393);
 test.after.always(() => redis.stop());
 
 const request = (workerId: string, leaseMs: number, limit = 1): ClaimRequest => ({ workerId, taskNames: ["take.t"], queues: null, excludeQueues: [], limit, leaseMs });

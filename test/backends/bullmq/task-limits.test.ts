@@ -1,12 +1,12 @@
 // Task concurrency limits on BullMQ (backends/bullmq/task-limits.ts) on a real Redis of this file's own
-// (port 56392), beyond the conformance cases: every way an attempt ends gives its slot back (a release,
+// (port 26392), beyond the conformance cases: every way an attempt ends gives its slot back (a release,
 // a cancellation, a crashed worker's job taken back), and a job a completion took ahead (fetchNext) runs
 // only with a slot, else goes back with its attempt undone.
 import test from "ava";
 import type { ClaimRequest } from "../../../src/worker/store.js";
 import { freshBackend, seedTask, sleep, startRedis } from "./support.js";
 
-const redis = startRedis("task-limits", 56392);
+const redis = startRedis("task-limits", 26392);
 test.after.always(() => redis.stop());
 
 const request = (workerId: string, leaseMs = 60_000): ClaimRequest => ({

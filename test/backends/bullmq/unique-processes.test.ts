@@ -4,7 +4,7 @@ import test from "ava";
 import { raceUniqueEnqueues } from "../../fixtures/unique/race.js";
 import { freshBackend, startRedis } from "./support.js";
 
-const redis = startRedis("unique-processes", 56398);
+const redis = startRedis("unique-processes", 26398);
 test.after.always(() => redis.stop());
 
 test("4 processes × 50 concurrent enqueues with one uniqueKey add one job", async (t) => {

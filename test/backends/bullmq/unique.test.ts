@@ -6,7 +6,7 @@ import { runUniqueSuite, uniqueEcho, uniqueHeld } from "../../conformance/unique
 import { drainStore } from "./drain.js";
 import { freshPrefix, startRedis } from "./support.js";
 
-const redis = startRedis("unique", 56397);
+const redis = startRedis("unique", 26388);
 test.after.always(() => redis.stop());
 
 runUniqueSuite({

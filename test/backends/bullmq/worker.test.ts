@@ -6,7 +6,7 @@ import { configureTasks, task, taskBackends, type TaskContext } from "../../../s
 import { getPendingTaskCount, processOneTask, processTasks, runTaskById, Worker } from "../../../src/worker/index.js";
 import { freshPrefix, sleep, startRedis } from "./support.js";
 
-const redis = startRedis("worker", 56384);
+const redis = startRedis("worker", 26384);
 const OPTIONS = { url: redis.url, prefix: freshPrefix(), leaseMs: 1_000 };
 test.before(() => configureTasks({ bq: { BACKEND: BullMQBackend, QUEUES: [], OPTIONS } }));
 test.after.always(async () => {

@@ -32,7 +32,7 @@ for (const downMs of DOWN_MS) {
     `chaos: PostgreSQL stopped for ${downMs / 1000} s mid-drain of ${TASKS} tasks with 2 workers (lease ${LEASE_MS / 1000} s): 0 lost, 0 reported FAILED that succeeded, re-runs only for lost attempts`,
     async (t) => {
       t.timeout(downMs + 240_000 + TASKS * 100);
-      const server = new OwnPostgres("chaos-outage", 55434);
+      const server = new OwnPostgres("chaos-outage", 25434);
       const serverUrl = server.start();
       const db = await freshPostgres("errand_outage", serverUrl);
       const dir = mkdtempSync(join(tmpdir(), "errand-outage-"));

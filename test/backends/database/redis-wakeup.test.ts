@@ -1,5 +1,5 @@
 /**
- * `OPTIONS.wakeup` on SQLite and MariaDB, against a real Redis of this file's own (port 56395): a
+ * `OPTIONS.wakeup` on SQLite and MariaDB, against a real Redis of this file's own (port 26395): a
  * worker polling only every 60 s starts a task enqueued while it sleeps (woken through Redis),
  * `waitForChange` (what `TaskResult.wait()` sleeps in) returns at the finish, an enqueue inside the
  * application's MikroORM transaction announces only after the commit (never for a rollback), and
@@ -14,7 +14,7 @@ import type { TaskStore } from "../../../src/worker/store.js";
 import { freshDatabase, MARIADB_URL, type DatabaseKind, type TestDatabase } from "../../helpers/databases.js";
 import { OwnRedis } from "../../helpers/own-redis.js";
 
-const redisServer = new OwnRedis("wakeup", 56395);
+const redisServer = new OwnRedis("wakeup", 26395);
 const redisUrl = redisServer.start();
 const KINDS: DatabaseKind[] = ["sqlite", ...(MARIADB_URL ? (["mariadb"] as const) : [])];
 const dbs: TestDatabase[] = [];

@@ -11,7 +11,7 @@ const TASKS = 2_000;
 
 (PG_URL ? test : test.skip)("PostgreSQL restarts while workers run: they recover and finish everything", async (t) => {
   t.timeout(120_000);
-  const server = new OwnPostgres("restart", 55433);
+  const server = new OwnPostgres("restart", 25433);
   const url = server.start();
   configureTasks({ default: { BACKEND: DatabaseBackend, OPTIONS: { url, autoMigrate: true } } });
   const backend = taskBackends.default as DatabaseBackend;
