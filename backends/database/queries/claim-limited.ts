@@ -2,8 +2,7 @@ import type { ClaimLimits } from "../../../src/worker/store.js";
 import type { DialectName } from "../dialect.js";
 import { placeholders, queueFilter, type Execute, type QueryContext, type RawRow } from "./context.js";
 import { limitTable, queueKey } from "./pause.js";
-import { BY_PRIMARY_KEY } from "./mysql-write.js";
-import { CLAIM_ORDER, CLAIMED_COLUMNS } from "./claim-columns.js";
+import { CLAIM_ORDER, CLAIMED_COLUMNS, markClaimed } from "./claim-columns.js";
 import type { ClaimParams } from "./claim.js";
 
 /** The plain claim's parameters, with the limits it must respect. */
@@ -18,13 +17,6 @@ const NOW_MS: Record<DialectName, string> = {
   postgresql: "extract(epoch from clock_timestamp()) * 1000",
   sqlite: "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)",
   mysql: "UNIX_TIMESTAMP(NOW(3)) * 1000",
-};
-
-/** `worker_ids` with one more id appended, per dialect. */
-const APPEND_WORKER: Record<DialectName, string> = {
-  postgresql: "worker_ids || jsonb_build_array(?::text)",
-  sqlite: "json_insert(worker_ids, '$[#]', ?)",
-  mysql: "JSON_ARRAY_APPEND(worker_ids, '$', ?)",
 };
 
 /** Creates a limit row if missing, per dialect. */
@@ -66,7 +58,6 @@ export async function claimLimited(ctx: QueryContext, p: LimitedClaimParams): Pr
     await ctx.execute(ENSURE_ROW[dialect.name](l), [key]);
     ensured.add(`${l}\0${key}`);
   }
-  const now = dialect.toDb(p.now);
   return ctx.transaction(async (execute) => {
     const inKeys = `limit_key IN (${placeholders(keys.length)})`;
     if (dialect.name === "sqlite") await execute(`UPDATE ${l} SET starts = starts WHERE ${inKeys}`, keys);
@@ -83,14 +74,7 @@ export async function claimLimited(ctx: QueryContext, p: LimitedClaimParams): Pr
     );
     const picked = pick(candidates, p.limit, room, p.limits);
     if (picked.length === 0) return picked;
-    // By primary key on the MySQL family (see BY_PRIMARY_KEY): a scan would lock, for a moment, rows
-    // an unlimited claimer's SKIP LOCKED then passes over.
-    await execute(
-      `UPDATE ${table}${dialect.name === "mysql" ? ` ${BY_PRIMARY_KEY}` : ""} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
-         attempts = attempts + 1, worker_ids = ${APPEND_WORKER[dialect.name]}, locked_by = ?, lease_expires_at = ${dialect.nowPlusMsSql}
-       WHERE id IN (${placeholders(picked.length)})`,
-      [now, now, p.workerId, p.workerId, Math.round(p.leaseMs), ...picked.map((r) => String(r.id))],
-    );
+    await markClaimed(ctx, execute, picked, p);
     const rated = [...room.starts].map(([queue, starts]) => ({ queue, starts, n: picked.filter((r) => r.queue_name === queue).length })).filter((r) => r.n > 0);
     if (rated.length > 0) {
       // Stamped as late as possible (the tasks start right after the commit), so the window the
@@ -100,20 +84,7 @@ export async function claimLimited(ctx: QueryContext, p: LimitedClaimParams): Pr
         await execute(`UPDATE ${l} SET starts = ? WHERE limit_key = ?`, [JSON.stringify([...starts, ...new Array<number>(n).fill(startedMs)]), queueKey(queue)]);
       }
     }
-    for (const row of picked) {
-      row.status = "RUNNING";
-      row.started_at ??= now;
-      row.last_attempted_at = now;
-      row.attempts = Number(row.attempts) + 1;
-      try {
-        const ids = [...(dialect.jsonFromDb(row.worker_ids) as unknown[]), p.workerId];
-        // pg hands jsonb over parsed; the other drivers JSON text.
-        row.worker_ids = dialect.name === "postgresql" ? ids : JSON.stringify(ids);
-      } catch {
-        // A corrupt row: left as read, it is decoded as an UnreadableClaim.
-      }
-      delete row.concurrency_key;
-    }
+    for (const row of picked) delete row.concurrency_key;
     return picked;
   });
 }

@@ -3,8 +3,7 @@ import { decodeClaimed, type ClaimFill } from "../decode-row.js";
 import type { Dialect, DialectName } from "../dialect.js";
 import type { ClaimLimits } from "../../../src/worker/store.js";
 import { claimLimited } from "./claim-limited.js";
-import { CLAIM_ORDER, CLAIMED_COLUMNS } from "./claim-columns.js";
-import { BY_PRIMARY_KEY } from "./mysql-write.js";
+import { CLAIM_ORDER, CLAIMED_COLUMNS, markClaimed } from "./claim-columns.js";
 import { placeholders, queueFilter, type QueryContext, type RawRow } from "./context.js";
 
 /** What to claim, and for whom. */
@@ -129,15 +128,13 @@ async function claimSerialized(ctx: QueryContext, p: ClaimParams): Promise<RawRo
  * MySQL family (no UPDATE … RETURNING): in one short READ COMMITTED transaction, `SELECT … FOR UPDATE
  * SKIP LOCKED` walks the claim index (status, priority DESC, available_at, enqueued_at) in claim
  * order and locks only the rows it returns (no gap locks under READ COMMITTED), so concurrent
- * claimers take disjoint rows without waiting; the UPDATE then marks exactly those rows, found by
- * primary key ({@link BY_PRIMARY_KEY}: a scan would lock, for a moment, rows a concurrent claimer
- * then skips, leaving a due task behind while each claimer saw it locked). The rows
- * come back from the SELECT, in claim order, with what the UPDATE set filled in here (as PostgreSQL's
- * claim does), so no third statement holds the locks longer.
+ * claimers take disjoint rows without waiting; {@link markClaimed} then marks exactly those rows by
+ * primary key (a scan would lock, for a moment, rows a concurrent claimer then skips, leaving a due
+ * task behind while each claimer saw it locked). The rows come back from the SELECT, in claim order,
+ * with what the UPDATE set filled in (as PostgreSQL's claim does).
  */
 async function claimLockedRows(ctx: QueryContext, p: ClaimParams): Promise<RawRow[]> {
   const { dialect, table } = ctx;
-  const now = dialect.toDb(p.now);
   const { sql: filter, params: filterParams } = queueFilter(p.queues, p.excludeQueues);
   // The index is forced: ordered by it, the scan stops after `limit` rows; a filesort through another
   // index would lock every matching row before sorting.
@@ -149,25 +146,7 @@ async function claimLockedRows(ctx: QueryContext, p: ClaimParams): Promise<RawRo
        ORDER BY ${ORDER} LIMIT ? FOR UPDATE SKIP LOCKED`,
       [...p.taskNames, ...filterParams, p.limit],
     );
-    if (rows.length === 0) return rows;
-    const ids = rows.map((r) => String(r.id));
-    await execute(
-      `UPDATE ${table} ${BY_PRIMARY_KEY} SET status = 'RUNNING', started_at = COALESCE(started_at, ?), last_attempted_at = ?,
-         attempts = attempts + 1, worker_ids = JSON_ARRAY_APPEND(worker_ids, '$', ?), locked_by = ?, lease_expires_at = ${dialect.nowPlusMsSql}
-       WHERE id IN (${placeholders(ids.length)})`,
-      [now, now, p.workerId, p.workerId, Math.round(p.leaseMs), ...ids],
-    );
-    for (const row of rows) {
-      row.status = "RUNNING";
-      row.started_at ??= now;
-      row.last_attempted_at = now;
-      row.attempts = Number(row.attempts) + 1;
-      try {
-        row.worker_ids = JSON.stringify([...(dialect.jsonFromDb(row.worker_ids) as unknown[]), p.workerId]);
-      } catch {
-        // A corrupt row: left as read, it is decoded as an UnreadableClaim.
-      }
-    }
+    await markClaimed(ctx, execute, rows, p);
     return rows;
   });
 }
