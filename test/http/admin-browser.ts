@@ -8,9 +8,11 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import test from "ava";
 import { chromium, type Browser } from "playwright-core";
 import { createTasksApp } from "../../http/index.js";
 import type { TasksAppOptions } from "../../http/options.js";
+import { captureLogs, setUpDatabases, tearDownDatabases } from "./support.js";
 
 /** Where browser tests write their screenshots. */
 export const ARTIFACTS = "test-artifacts";
@@ -47,6 +49,45 @@ export async function startAdminBrowser(options: TasksAppOptions): Promise<Admin
     close: async () => {
       await browser.close();
       await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A browser test file's running admin page and Chromium (see {@link useAdminBrowser}). */
+export interface AdminBrowserUse {
+  /** The browser; read it in tests (it exists once the `before` hook has run). */
+  readonly browser: Browser;
+  /** The mounted app's url, as {@link AdminBrowser.base}. */
+  readonly base: string;
+}
+
+/**
+ * What every browser test file does around its tests: `before`, capture logs, set up the test
+ * databases and {@link startAdminBrowser}; `after.always`, `beforeClose` (e.g. release a task the
+ * tests left waiting), close the browser and the server, tear the databases down.
+ */
+export function useAdminBrowser(options: TasksAppOptions, beforeClose?: () => void): AdminBrowserUse {
+  let admin: AdminBrowser | undefined;
+  test.before(async () => {
+    captureLogs();
+    await setUpDatabases();
+    admin = await startAdminBrowser(options);
+  });
+  test.after.always(async () => {
+    beforeClose?.();
+    await admin?.close();
+    await tearDownDatabases();
+  });
+  const started = (): AdminBrowser => {
+    if (!admin) throw new Error("the admin browser is not started: read it inside tests");
+    return admin;
+  };
+  return {
+    get browser() {
+      return started().browser;
+    },
+    get base() {
+      return started().base;
     },
   };
 }

@@ -7,17 +7,13 @@
  */
 import { join } from "node:path";
 import test from "ava";
-import type { Browser } from "playwright-core";
-import { ARTIFACTS, startAdminBrowser, type AdminBrowser } from "./admin-browser.js";
+import { ARTIFACTS, useAdminBrowser } from "./admin-browser.js";
 import { bearerToken, createTasksApp } from "../../http/index.js";
 import { task, type TaskContext } from "../../src/index.js";
 import { processOneTask } from "../../src/worker/index.js";
-import { captureLogs, clearTasks, httpAdd, setUpDatabases, tearDownDatabases } from "./support.js";
+import { clearTasks, httpAdd } from "./support.js";
 
 const TOKEN = "metadata-test-token";
-let admin: AdminBrowser | undefined;
-let browser: Browser | undefined;
-let base = "";
 
 let release!: () => void;
 const released = new Promise<void>((resolve) => {
@@ -34,18 +30,7 @@ const importing = task({ name: "http.importing", takesContext: true }, async (co
   return rows;
 });
 
-test.before(async () => {
-  captureLogs();
-  await setUpDatabases();
-  admin = await startAdminBrowser({ auth: bearerToken(TOKEN) });
-  ({ browser, base } = admin);
-});
-
-test.after.always(async () => {
-  release();
-  await admin?.close();
-  await tearDownDatabases();
-});
+const ui = useAdminBrowser({ auth: bearerToken(TOKEN) }, () => release());
 
 test.serial("a running task's progress is a bar on its detail page; metadata is shown as JSON; the bar fills when it finishes", async (t) => {
   await clearTasks("default");
@@ -58,13 +43,13 @@ test.serial("a running task's progress is a bar on its detail page; metadata is 
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } });
+  const context = await ui.browser.newContext({ viewport: { width: 1280, height: 900 }, extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));
   page.on("pageerror", (e) => void problems.push(e.message));
 
-  await page.goto(`${base}/admin/tasks/${running.id}/`);
+  await page.goto(`${ui.base}/admin/tasks/${running.id}/`);
   const bar = page.locator("section.card progress.progress");
   t.is(await bar.count(), 1);
   t.is(await bar.getAttribute("value"), "0.4");
@@ -75,12 +60,12 @@ test.serial("a running task's progress is a bar on its detail page; metadata is 
   t.deepEqual(JSON.parse(await page.locator("pre.metadata").innerText()), { progress: 0.4, rows: { done: 200, total: 500 } });
   await page.screenshot({ path: join(ARTIFACTS, "admin-task-progress.png"), fullPage: true });
 
-  await page.goto(`${base}/admin/`);
+  await page.goto(`${ui.base}/admin/`);
   const row = page.locator("table.tasks tbody tr", { has: page.locator(`input[value="${running.id}"]`) });
   t.is(await row.locator("progress.progress").getAttribute("value"), "0.4", "the list row shows the bar too");
   t.is(await page.locator("table.tasks tbody tr", { has: page.locator(`input[value="${plain.id}"]`) }).locator("progress").count(), 0);
   await page.screenshot({ path: join(ARTIFACTS, "admin-list-progress.png"), fullPage: true });
-  await page.goto(`${base}/admin/tasks/${running.id}/`);
+  await page.goto(`${ui.base}/admin/tasks/${running.id}/`);
 
   release();
   t.is((await run)?.status, "SUCCESSFUL");
@@ -89,7 +74,7 @@ test.serial("a running task's progress is a bar on its detail page; metadata is 
   t.is(await page.locator(".progress-label").innerText(), "100%");
   t.deepEqual(JSON.parse(await page.locator("pre.metadata").innerText()), { progress: 1, rows: { done: 500, total: 500 } });
 
-  await page.goto(`${base}/admin/tasks/${plain.id}/`);
+  await page.goto(`${ui.base}/admin/tasks/${plain.id}/`);
   t.is(await page.locator("progress").count(), 0, "no progress reported: no bar");
   t.regex(await page.locator("section.card", { hasText: "Metadata" }).innerText(), /No metadata saved\./);
   t.deepEqual(problems, []);

@@ -5,39 +5,25 @@
  */
 import { join } from "node:path";
 import test from "ava";
-import type { Browser } from "playwright-core";
-import { ARTIFACTS, startAdminBrowser, type AdminBrowser } from "./admin-browser.js";
+import { ARTIFACTS, useAdminBrowser } from "./admin-browser.js";
 import { bearerToken } from "../../http/index.js";
-import { captureLogs, clearTasks, httpAdd, setUpDatabases, statusOf, tearDownDatabases } from "./support.js";
+import { clearTasks, httpAdd, statusOf } from "./support.js";
 
 const TOKEN = "browser-cancel-token";
-let admin: AdminBrowser | undefined;
-let browser: Browser | undefined;
-let base = "";
 
-test.before(async () => {
-  captureLogs();
-  await setUpDatabases();
-  admin = await startAdminBrowser({ auth: bearerToken(TOKEN) });
-  ({ browser, base } = admin);
-});
-
-test.after.always(async () => {
-  await admin?.close();
-  await tearDownDatabases();
-});
+const ui = useAdminBrowser({ auth: bearerToken(TOKEN) });
 
 test.serial("cancel a READY task from its detail page and another from the list", async (t) => {
   await clearTasks("default");
   const first = await httpAdd.enqueue(1, 2);
   await new Promise((r) => setTimeout(r, 15));
   const second = await httpAdd.enqueue(3, 4);
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 860 }, extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } });
+  const context = await ui.browser.newContext({ viewport: { width: 1280, height: 860 }, extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("pageerror", (e) => void problems.push(e.message));
 
-  await page.goto(`${base}/admin/tasks/${first.id}/`);
+  await page.goto(`${ui.base}/admin/tasks/${first.id}/`);
   await page.click("button[value=cancel]");
   await page.waitForSelector(".notice");
   t.regex(await page.locator(".notice").innerText(), /Cancel selected: 1 cancelled\./);

@@ -6,27 +6,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
-import { captureLogs, clearTasks, httpAdd, httpBoom, httpEcho, httpFlaky, scratchDir, setUpDatabases, statusOf, tearDownDatabases } from "./support.js";
-import type { Browser } from "playwright-core";
-import { ARTIFACTS, startAdminBrowser, type AdminBrowser } from "./admin-browser.js";
+import { clearTasks, httpAdd, httpBoom, httpEcho, httpFlaky, scratchDir, statusOf } from "./support.js";
+import { ARTIFACTS, useAdminBrowser } from "./admin-browser.js";
 import { bearerToken, createTasksApp } from "../../http/index.js";
 
 const TOKEN = "browser-test-token";
-let admin: AdminBrowser | undefined;
-let browser: Browser | undefined;
-let base = "";
 
-test.before(async () => {
-  captureLogs();
-  await setUpDatabases();
-  admin = await startAdminBrowser({ auth: bearerToken(TOKEN), pageSize: 10 });
-  ({ browser, base } = admin);
-});
-
-test.after.always(async () => {
-  await admin?.close();
-  await tearDownDatabases();
-});
+const ui = useAdminBrowser({ auth: bearerToken(TOKEN), pageSize: 10 });
 
 async function seed(flag: string): Promise<{ flakyId: string; readyIds: string[] }> {
   await clearTasks("default");
@@ -53,13 +39,13 @@ async function seed(flag: string): Promise<{ flakyId: string; readyIds: string[]
 test.serial("list, filter, search, read a failed task's stack, retry it and see it succeed", async (t) => {
   const flag = join(scratchDir, "browser-flag");
   const { flakyId, readyIds } = await seed(flag);
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 860 }, extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } });
+  const context = await ui.browser.newContext({ viewport: { width: 1280, height: 860 }, extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));
   page.on("pageerror", (e) => void problems.push(e.message));
 
-  await page.goto(`${base}/admin`);
+  await page.goto(`${ui.base}/admin`);
   t.is(new URL(page.url()).pathname, "/tasks/admin/");
   t.is(await page.locator("table.tasks tbody tr").count(), 9);
   t.is(await page.locator(".badge-failed").count(), 2);
@@ -119,12 +105,12 @@ test.serial("list, filter, search, read a failed task's stack, retry it and see 
 
 test.serial("the admin page on a phone", async (t) => {
   await seed(join(scratchDir, "phone-flag"));
-  const context = await browser!.newContext({
+  const context = await ui.browser.newContext({
     viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
     extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` },
   });
   const page = await context.newPage();
-  await page.goto(`${base}/admin/`);
+  await page.goto(`${ui.base}/admin/`);
   const overflow = Number(await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"));
   t.true(overflow <= 0, `no horizontal scrolling (overflow ${overflow}px)`);
   t.is(await page.locator("table.tasks thead").isVisible(), false, "rows become cards");
@@ -139,12 +125,12 @@ test.serial("the admin page on a phone", async (t) => {
 test.serial("a person logs in with the token through the form, without any header, and logs out", async (t) => {
   await clearTasks("default");
   const r = await httpAdd.enqueue(20, 22);
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 860 } });
+  const context = await ui.browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("pageerror", (e) => void problems.push(e.message));
 
-  const first = await page.goto(`${base}/admin/tasks/${r.id}/`);
+  const first = await page.goto(`${ui.base}/admin/tasks/${r.id}/`);
   t.is(first?.status(), 401);
   t.is(await page.locator('input[type="password"][name="secret"]').count(), 1);
   await page.fill('input[name="secret"]', "not-the-token");
@@ -159,13 +145,13 @@ test.serial("a person logs in with the token through the form, without any heade
   t.false((cookie?.value ?? "").includes(TOKEN));
 
   // The session cookie is enough for the forms too (CSRF token bound to it): run it from the list.
-  await page.goto(`${base}/admin/`);
+  await page.goto(`${ui.base}/admin/`);
   t.is(await page.locator("table.tasks tbody tr").count(), 1);
   await page.screenshot({ path: join(ARTIFACTS, "admin-logged-in.png"), fullPage: true });
 
   await Promise.all([page.waitForURL(/\/admin\/login\/$/), page.click('form.logout button[type="submit"]')]);
   t.is((await context.cookies()).filter((c) => c.name === "errand_admin_session").length, 0);
-  const again = await page.goto(`${base}/admin/`);
+  const again = await page.goto(`${ui.base}/admin/`);
   t.is(again?.status(), 401);
   t.deepEqual(problems, []);
   await context.close();

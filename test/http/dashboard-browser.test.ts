@@ -4,18 +4,14 @@
  * page's auto-refresh. Screenshots go to test-artifacts/ (docs/admin-dashboard.png is one of them).
  */
 import test from "ava";
-import type { Browser } from "playwright-core";
-import { ARTIFACTS, startAdminBrowser, type AdminBrowser } from "./admin-browser.js";
+import { ARTIFACTS, useAdminBrowser } from "./admin-browser.js";
 import { bearerToken } from "../../http/index.js";
 import { task } from "../../src/index.js";
 import { processTasks, Worker } from "../../src/worker/index.js";
 import { resolveDatabaseBackend } from "../../backends/database/resolve-backend.js";
-import { captureLogs, clearTasks, setUpDatabases, tearDownDatabases } from "./support.js";
+import { clearTasks } from "./support.js";
 
 const TOKEN = "dashboard-test-token";
-let admin: AdminBrowser | undefined;
-let browser: Browser | undefined;
-let base = "";
 
 const report = task({ name: "dash.report" }, (n: number) => n * 2);
 const invoice = task({ name: "dash.invoice" }, (n: number) => {
@@ -30,17 +26,7 @@ const resize = task({ name: "dash.resize" }, async () => {
   return "done";
 });
 
-test.before(async () => {
-  captureLogs();
-  await setUpDatabases();
-  admin = await startAdminBrowser({ auth: bearerToken(TOKEN) });
-  ({ browser, base } = admin);
-});
-
-test.after.always(async () => {
-  await admin?.close();
-  await tearDownDatabases();
-});
+const ui = useAdminBrowser({ auth: bearerToken(TOKEN) });
 
 /** Finished tasks spread over the last hour: their finish times are moved back by whole minutes. */
 async function seedHistory(): Promise<{ succeeded: number; failed: number }> {
@@ -73,13 +59,13 @@ test.serial("the dashboard charts the last hour, the queue depth and the live wo
     for (let i = 0; i < 200 && gate.started < 3; i++) await new Promise((r) => setTimeout(r, 50));
     t.is(gate.started, 3);
 
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 1000 }, extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } });
+    const context = await ui.browser.newContext({ viewport: { width: 1280, height: 1000 }, extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));
     page.on("pageerror", (e) => void problems.push(e.message));
 
-    await page.goto(`${base}/admin/`);
+    await page.goto(`${ui.base}/admin/`);
     await page.click("header nav >> text=Dashboard");
     t.is(new URL(page.url()).pathname, "/tasks/admin/dashboard/");
     t.is(await page.locator('meta[http-equiv="refresh"]').getAttribute("content"), "10");
@@ -102,7 +88,7 @@ test.serial("the dashboard charts the last hour, the queue depth and the live wo
     // Auto-refresh: off with ?refresh=0; the list page refreshes on request.
     await page.click("text=stop");
     t.is(await page.locator('meta[http-equiv="refresh"]').count(), 0);
-    await page.goto(`${base}/admin/?refresh=5`);
+    await page.goto(`${ui.base}/admin/?refresh=5`);
     t.is(await page.locator('meta[http-equiv="refresh"]').getAttribute("content"), "5");
     t.deepEqual(problems, [], "no console errors (a CSP violation would be one)");
     await context.close();
