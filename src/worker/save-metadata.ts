@@ -33,12 +33,12 @@ export function workerMetadataSaver(backend: StoreBackend, workerId: string, id:
 
 /**
  * Stores the metadata an attempt left unsaved (`outcome.metadata`) before its outcome, fenced like
- * it: one more write only for attempts that changed their metadata after their last save. A refusal
+ * it: one more write, called only for attempts that changed their metadata after their last save
+ * (the caller checks, so an attempt without any costs no promise). A refusal
  * is left to the outcome's own fence (refused too, and logged there); an error is logged, and the
  * outcome is stored all the same (the metadata of an attempt is not worth losing its outcome for).
  */
-export async function saveUnsavedMetadata(backend: StoreBackend, workerId: string, id: string, metadata: TaskMetadata | undefined): Promise<void> {
-  if (!metadata) return;
+export async function saveUnsavedMetadata(backend: StoreBackend, workerId: string, id: string, metadata: TaskMetadata): Promise<void> {
   try {
     const reason = unstorableReason(metadata);
     if (reason) throw new TypeError(`metadata cannot be stored: ${reason}`);
