@@ -16,6 +16,9 @@ import { describeRedis } from "./connection.js";
 import type { EnqueuedJobData } from "./job-data.js";
 import { BULLMQ_DEFAULTS, checkBullMQOptions, type BullMQBackendOptions } from "./options.js";
 import { toBullPriority } from "./priority.js";
+import { movesAvailable } from "./finish-and-record.js";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import { RedisContext } from "./redis-context.js";
 import { checkQueueLimits, concurrencyKeyOf, type QueueLimitOptions } from "../../src/limits.js";
 import { FinishWaiters } from "./finish-waiters.js";
@@ -155,7 +158,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     try {
       const job = await ctx.queue(queueName).getJob(id);
       if (!job) return;
-      const priority = toBullPriority(task.priority);
+      const priority = toBullPriority(task.priority, await zeroWaits(ctx.queue(queueName)));
       if ((job.opts.priority ?? 0) !== priority) await job.changePriority({ priority });
       if (await job.isDelayed()) await job.changeDelay(Math.max(0, (task.runAfter?.getTime() ?? now) - now));
     } catch (error) {
@@ -178,11 +181,12 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     const now = Date.now();
     const runAfter = task.runAfter?.getTime() ?? null;
     const delay = runAfter === null ? 0 : Math.max(0, runAfter - now);
+    const queue = ctx.queue(task.queueName);
+    const priority = toBullPriority(task.priority, await zeroWaits(queue));
     const jobs = argsList.map((args, i) => {
       const data = this.#jobData(task, args, now, scheduledAt);
-      return { name: task.name, data, opts: { jobId: ids[i]!, timestamp: now, priority: toBullPriority(task.priority), ...(delay > 0 && { delay }) } };
+      return { name: task.name, data, opts: { jobId: ids[i]!, timestamp: now, priority, ...(delay > 0 && { delay }) } };
     });
-    const queue = ctx.queue(task.queueName);
     // One job: BullMQ's add is one script call; addBulk wraps its calls in a MULTI.
     if (jobs.length === 1) await queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
     else await queue.addBulk(jobs);
@@ -280,6 +284,13 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     });
     return ready;
   }
+}
+
+/** Whether errand's priority 0 goes to `queue`'s `wait` list: errand's moves can run there (priority.ts). */
+async function zeroWaits(queue: Queue): Promise<boolean> {
+  const backend = (queue as unknown as { backend?: { version?: string; queue?: { client?: Promise<Redis> } } }).backend;
+  const client = await backend?.queue?.client;
+  return client !== undefined && movesAvailable(client, backend?.version);
 }
 
 registerBackendClass("BullMQBackend", BullMQBackend);

@@ -189,8 +189,9 @@ export async function putBack(ctx: RedisContext, jobs: readonly Taken[]): Promis
 }
 
 /**
- * The queue whose next job comes first: a plain BullMQ job without priority, else the lowest
- * prioritized score (BullMQ priority), a due delayed job counting as first (the claim promotes it).
+ * The queue whose next job comes first, by BullMQ priority: the lowest prioritized score, the
+ * `wait` list counting as 101 (errand's priority 0, see priority.ts), a due delayed job counting as
+ * first (the claim promotes it).
  */
 async function nextQueue(ctx: RedisContext, queues: string[]): Promise<string | undefined> {
   if (queues.length === 1) return queues[0];
@@ -204,7 +205,9 @@ async function nextQueue(ctx: RedisContext, queues: string[]): Promise<string | 
   let best: { q: string; rank: number } | undefined;
   queues.forEach((q, i) => {
     const [wait, head, due] = [replies[3 * i]![1] as number, replies[3 * i + 1]![1] as string[], replies[3 * i + 2]![1] as string[]];
-    const rank = wait > 0 || due.length > 0 ? 0 : head.length === 2 ? Math.floor(Number(head[1]) / 0x100000000) : Infinity;
+    // errand's priority 0 waits in `wait` (BullMQ 101, see priority.ts); a positive one (1..100) runs before it.
+    const headRank = head.length === 2 ? Math.floor(Number(head[1]) / 0x100000000) : Infinity;
+    const rank = due.length > 0 ? 0 : Math.min(headRank, wait > 0 ? 101 : Infinity);
     if (rank < (best?.rank ?? Infinity)) best = { q, rank };
   });
   return best?.q;

@@ -23,6 +23,7 @@
  * and {@link activeCommand} answer `undefined` and moves run BullMQ's script alone.
  */
 import type { Redis } from "ioredis";
+import { FIRST_NON_POSITIVE_SCORE } from "./priority.js";
 
 /** The ioredis command name of the combined script. */
 const COMMAND = "errandMoveToFinishedAndRecord";
@@ -34,7 +35,13 @@ const COMMAND = "errandMoveToFinishedAndRecord";
  */
 const EPILOGUE = `
 local FIELDS = {"attempts", "workerIds", "startedAt", "lastAttemptedAt", "finishedAt", "lockedBy", "claimAts"}
-local __r = __bullmq()
+local __ok, __r = pcall(__bullmq)
+if KEYS[1] ~= __wait then
+  -- The wait list was hidden (PROLOGUE): what BullMQ pushed meanwhile (due delayed jobs) joins it, oldest first.
+  while redis.call("RPOPLPUSH", KEYS[1], __wait) do end
+  KEYS[1] = __wait
+end
+if not __ok then error(__r) end
 if type(__r) == "table" and type(__r[1]) == "table" and __r[2] and __now then
   local jobKey = __prefix .. __r[2]
   local raw = redis.call("HGET", jobKey, "data")
@@ -92,6 +99,42 @@ end
 return __r
 `;
 
+/**
+ * Runs before BullMQ's script, in both `moveToActive` and `moveToFinished` (KEYS[1] `wait`, KEYS[3]
+ * prioritized, KEYS[4] events, KEYS[7] delayed, KEYS[9] meta, KEYS[10] priority counter; ARGV[2]
+ * the time; `__prefix` and `__marker` from the head). First it promotes the due delayed jobs as
+ * BullMQ's script would (its `promoteDelayedJobs`: priority 0 to `wait`, others prioritized), so
+ * that BullMQ's own promotion finds none. Then, while the prioritized set's head is a positive
+ * errand priority (score below 101 << 32, see priority.ts) and `wait` has jobs, BullMQ's script is
+ * shown an empty list in place of `wait`, so it takes that job before the `wait` list's (errand's
+ * priority 0). The epilogue puts back into `wait` anything pushed to the stand-in, even when
+ * BullMQ's script fails.
+ */
+const PROLOGUE = `
+local __wait = KEYS[1]
+local __due = redis.call("ZRANGEBYSCORE", KEYS[7], 0, (tonumber(ARGV[2]) + 1) * 0x1000 - 1, "LIMIT", 0, 1000)
+if #__due > 0 then
+  redis.call("ZREM", KEYS[7], unpack(__due))
+  for _, id in ipairs(__due) do
+    local jobKey = __prefix .. id
+    local priority = tonumber(redis.call("HGET", jobKey, "priority")) or 0
+    if priority == 0 then
+      redis.call("LPUSH", __wait, id)
+    else
+      local n = redis.call("INCR", KEYS[10])
+      redis.call("ZADD", KEYS[3], priority * 0x100000000 + n % 0x100000000, id)
+    end
+    redis.call("XADD", KEYS[4], "*", "event", "waiting", "jobId", id, "prev", "delayed")
+    redis.call("HSET", jobKey, "delay", 0)
+  end
+  if not redis.call("HGET", KEYS[9], "paused") then redis.call("ZADD", __marker, 0, "0") end
+end
+local __head = redis.call("ZRANGE", KEYS[3], 0, 0, "WITHSCORES")
+if __head[2] and tonumber(__head[2]) < ${FIRST_NON_POSITIVE_SCORE} and redis.call("LLEN", __wait) > 0 then
+  KEYS[1] = __wait .. ":errand-hidden"
+end
+`;
+
 const defined = new WeakMap<Redis, Set<string>>();
 
 /**
@@ -104,7 +147,7 @@ function combined(client: Redis, bullmqVersion: string | undefined, script: stri
   const scripts = (client as unknown as { scriptsSet?: Record<string, { lua?: unknown }> }).scriptsSet;
   const lua = bullmqVersion === undefined ? undefined : scripts?.[`${script}:${bullmqVersion}`]?.lua;
   if (typeof lua !== "string") return undefined;
-  client.defineCommand(name, { numberOfKeys, lua: `${head}\nlocal function __bullmq()\n${lua}\nend\n${EPILOGUE}` });
+  client.defineCommand(name, { numberOfKeys, lua: `${head}\n${PROLOGUE}\nlocal function __bullmq()\n${lua}\nend\n${EPILOGUE}` });
   const names = defined.get(client) ?? new Set<string>();
   names.add(name);
   defined.set(client, names);
@@ -116,14 +159,27 @@ function combined(client: Redis, bullmqVersion: string | undefined, script: stri
  * the job `fetchNext` takes (ARGV[10]); `undefined` when BullMQ's script text is not there.
  */
 export function finishCommand(client: Redis, bullmqVersion: string | undefined): string | undefined {
-  return combined(client, bullmqVersion, "moveToFinished", 14, COMMAND, "local __prefix, __opts, __now = ARGV[7], ARGV[8], ARGV[10]");
+  return combined(client, bullmqVersion, "moveToFinished", 14, COMMAND, "local __prefix, __opts, __now, __marker = ARGV[7], ARGV[8], ARGV[10], KEYS[14]");
 }
 
 /**
  * The combined `moveToActive` on `client`: BullMQ's arguments (ARGV: prefix, timestamp, packed
- * options), the job it takes recorded as claimed at that timestamp (take-next.ts); `undefined` when
- * BullMQ's script text is not there.
+ * options) plus one, the lease (ms) to lock the job for in place of the options' `lockDuration`;
+ * the job it takes recorded as claimed at that timestamp (take-next.ts); `undefined` when BullMQ's
+ * script text is not there.
  */
 export function activeCommand(client: Redis, bullmqVersion: string | undefined): string | undefined {
-  return combined(client, bullmqVersion, "moveToActive", 11, "errandMoveToActiveAndRecord", "local __prefix, __opts, __now = ARGV[1], ARGV[3], ARGV[2]");
+  const head = `if ARGV[4] then
+  local o = cmsgpack.unpack(ARGV[3])
+  o["lockDuration"] = tonumber(ARGV[4])
+  ARGV[3] = cmsgpack.pack(o)
+end
+local __prefix, __opts, __now, __marker = ARGV[1], ARGV[3], ARGV[2], KEYS[11]`;
+  return combined(client, bullmqVersion, "moveToActive", 11, "errandMoveToActiveAndRecord", head);
+}
+
+/** Whether errand's moves can run on `client` (BullMQ's scripts of `bullmqVersion` are registered there): then priority 0 waits in BullMQ's `wait` list (priority.ts). */
+export function movesAvailable(client: Redis, bullmqVersion: string | undefined): boolean {
+  const scripts = (client as unknown as { scriptsSet?: Record<string, { lua?: unknown }> }).scriptsSet;
+  return bullmqVersion !== undefined && ["moveToActive", "moveToFinished"].every((s) => typeof scripts?.[`${s}:${bullmqVersion}`]?.lua === "string");
 }

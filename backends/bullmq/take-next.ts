@@ -7,7 +7,8 @@
  * This reaches under BullMQ's public API as bull-moves.ts does: the Worker's `backend` and its
  * `moveToActive`, run with the combined script in place of BullMQ's (one object per move whose
  * `execCommand` runs it). Where any of it is missing, or the script text is not found, the claim
- * takes `Worker.getNextJob` and records the attempts itself (`recorded: false`).
+ * takes `Worker.getNextJob` and records the attempts itself (`recorded: false`); errand's
+ * priority 0 is then prioritized at enqueue (priority.ts), so BullMQ's own order is errand's.
  */
 import type { Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -32,11 +33,11 @@ function backendOf(worker: Worker): ActiveBackend | undefined {
 /**
  * Moves up to `n` jobs of `worker`'s queue to active under `token` (fewer when the queue runs dry, is
  * paused or rate limited), in queue order; each with its attempt recorded where the script could.
- * The move locks a job for the Worker's `lockDuration`: a lease of another length (a caller's own
- * `leaseMs`) is left to the attempt record, which sets it.
+ * The move locks each job for `leaseMs` (the script's extra argument, in place of the Worker's
+ * `lockDuration`) and takes a positive priority before the `wait` list (priority.ts).
  */
 export async function takeNext(ctx: RedisContext, worker: Worker, token: string, n: number, leaseMs: number): Promise<Taken[]> {
-  const backend = worker.opts.lockDuration === leaseMs ? backendOf(worker) : undefined;
+  const backend = backendOf(worker);
   const client = backend && (await backend.queue.client);
   const command = client && activeCommand(client, backend.version);
   if (!backend || !command) {
@@ -48,7 +49,7 @@ export async function takeNext(ctx: RedisContext, worker: Worker, token: string,
     let raw: unknown[] | undefined;
     // BullMQ's own move (its keys and arguments), the combined script run in its place.
     const move = Object.create(backend, {
-      execCommand: { value: async (_client: unknown, _name: string, args: unknown[]) => (raw = await run(...args)) },
+      execCommand: { value: async (_client: unknown, _name: string, args: unknown[]) => (raw = await run(...args, leaseMs)) },
     }) as ActiveBackend;
     const [jobData, id] = await move.moveToActive(token);
     return { jobData, id, recorded: raw?.[4] === "recorded" };

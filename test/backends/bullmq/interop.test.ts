@@ -15,11 +15,12 @@ test("a task errand enqueued is an ordinary BullMQ job, read with a plain bullmq
   try {
     const [result] = await backend.enqueueMany(fx.add, [[2, 40]]);
     const job = await plain.getJob(result!.id);
-    t.like(job, { id: result!.id, name: "add", priority: 101 });
+    // errand's default priority 0 is BullMQ's "no priority": the wait list (backends/bullmq/priority.ts).
+    t.like(job, { id: result!.id, name: "add", priority: 0 });
     t.deepEqual(job?.data.args, [2, 40]);
     t.is(job?.timestamp, result!.enqueuedAt!.getTime());
-    t.is(await plain.getJobState(result!.id), "prioritized");
-    t.like(await plain.getJobCounts("prioritized", "completed"), { prioritized: 1, completed: 0 });
+    t.is(await plain.getJobState(result!.id), "waiting");
+    t.like(await plain.getJobCounts("wait", "prioritized", "completed"), { wait: 1, prioritized: 0, completed: 0 });
     await drainStore(backend, ["add"]);
     t.is(await plain.getJobState(result!.id), "completed");
     t.is((await plain.getJob(result!.id))?.returnvalue, 42);
