@@ -132,7 +132,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     const ctx = await this.#context();
     const id = randomUUID();
     const now = Date.now();
-    const data = this.#jobData(task, args, now, null);
+    const data = this.#jobData(task, args, null);
     const outcome = await reserveUnique(ctx, { task, id, data, read: (holder) => this.taskStore.get(holder) });
     if (outcome.kind === "held") return recordToResult(outcome.record) as TaskResult<R>;
     if (outcome.kind === "replaced") {
@@ -184,7 +184,7 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
     const queue = ctx.queue(task.queueName);
     const priority = toBullPriority(task.priority, await zeroWaits(queue));
     const jobs = argsList.map((args, i) => {
-      const data = this.#jobData(task, args, now, scheduledAt);
+      const data = this.#jobData(task, args, scheduledAt);
       return { name: task.name, data, opts: { jobId: ids[i]!, timestamp: now, priority, ...(delay > 0 && { delay }) } };
     });
     // One job: BullMQ's add is one script call; addBulk wraps its calls in a MULTI.
@@ -200,14 +200,18 @@ export class BullMQBackend extends BaseTaskBackend implements StoreBackend {
   }
 
   /** A new job's data: compact, the fields of a task never run left out (see job-data.ts `EnqueuedJobData`). */
-  #jobData(task: Task<any, any>, args: JsonValue[], now: number, scheduledAt: Date | null): EnqueuedJobData {
+  #jobData(task: Task<any, any>, args: JsonValue[], scheduledAt: Date | null): EnqueuedJobData {
     const runAfter = task.runAfter?.getTime();
+    const maxAttempts = this.maxAttemptsFor(task);
     const traceContext = currentTraceContext();
     const concurrencyKey = concurrencyKeyOf(task.concurrency, args, task.name);
     return {
       args,
       errand: {
-        backend: this.alias, priority: task.priority, maxAttempts: this.maxAttemptsFor(task), availableAt: runAfter ?? now,
+        // At their defaults, these are left out (job-data.ts `withDefaults`).
+        ...(this.alias !== "default" && { backend: this.alias }),
+        ...(task.priority !== 0 && { priority: task.priority }),
+        ...(maxAttempts !== 1 && { maxAttempts }),
         ...(runAfter !== undefined && { runAfter }),
         ...(scheduledAt && { scheduledAt: scheduledAt.getTime() }),
         ...(traceContext && { traceContext }),

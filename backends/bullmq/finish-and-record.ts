@@ -60,7 +60,7 @@ if type(__r) == "table" and type(__r[1]) == "table" and __r[2] and __now then
     local token = cmsgpack.unpack(__opts)["token"]
     local ats = tonumber(redis.call("HGET", jobKey, "ats"))
     local data = nil
-    local fresh = type(token) == "string" and ats and string.sub(part, -1) == "}" and string.sub(part, -2, -2) ~= "{"
+    local fresh = type(token) == "string" and ats and string.sub(part, 1, 1) == "{" and string.sub(part, -1) == "}"
     for _, field in ipairs(FIELDS) do
       if fresh and string.find(part, '"' .. field .. '":', 1, true) then fresh = false end
     end
@@ -69,7 +69,9 @@ if type(__r) == "table" and type(__r[1]) == "table" and __r[2] and __now then
       -- there, so they are appended as text (no decoding; a key cannot appear inside a JSON string).
       local now = string.format("%.0f", tonumber(__now))
       local t = cjson.encode(token)
-      data = string.sub(raw, 1, -3) .. ',"attempts":1,"workerIds":[' .. t .. '],"startedAt":' .. now .. ',"lastAttemptedAt":' .. now ..
+      -- After the last field, or inside an empty state (every field at its default).
+      local sep = part == "{}" and "" or ","
+      data = string.sub(raw, 1, -3) .. sep .. '"attempts":1,"workerIds":[' .. t .. '],"startedAt":' .. now .. ',"lastAttemptedAt":' .. now ..
         ',"finishedAt":null,"lockedBy":' .. t .. ',"claimAts":' .. string.format("%.0f", ats) .. '}}'
     else
       local ok, e = pcall(cjson.decode, part)
@@ -180,6 +182,12 @@ local __prefix, __opts, __now, __marker = ARGV[1], ARGV[3], ARGV[2], KEYS[11]`;
 
 /** Whether errand's moves can run on `client` (BullMQ's scripts of `bullmqVersion` are registered there): then priority 0 waits in BullMQ's `wait` list (priority.ts). */
 export function movesAvailable(client: Redis, bullmqVersion: string | undefined): boolean {
+  // Asked at every enqueue: the answer is kept per client once it is yes (BullMQ registers its scripts once).
+  if (availableOn.has(client)) return true;
   const scripts = (client as unknown as { scriptsSet?: Record<string, { lua?: unknown }> }).scriptsSet;
-  return bullmqVersion !== undefined && ["moveToActive", "moveToFinished"].every((s) => typeof scripts?.[`${s}:${bullmqVersion}`]?.lua === "string");
+  const available = bullmqVersion !== undefined && ["moveToActive", "moveToFinished"].every((s) => typeof scripts?.[`${s}:${bullmqVersion}`]?.lua === "string");
+  if (available) availableOn.add(client);
+  return available;
 }
+
+const availableOn = new WeakSet<Redis>();

@@ -16,14 +16,18 @@ import type { TaskRecord } from "../../src/worker/task-record.js";
 
 /** errand's own state of a job, in `data.errand`. Times are epoch milliseconds. */
 export interface ErrandState {
-  /** The alias of the backend that enqueued it. */
+  /** The alias of the backend that enqueued it (an enqueue leaves out `"default"`). */
   backend: string;
-  /** errand's priority, in [-100, 100]. */
+  /** errand's priority, in [-100, 100] (an enqueue leaves out 0). */
   priority: number;
+  /** Attempts the task gets (an enqueue leaves out 1). */
   maxAttempts: number;
   runAfter: number | null;
-  /** When the task is (or was) due; a delayed job's own score wins while it is delayed. */
-  availableAt: number;
+  /**
+   * When the task is (or was) due; a delayed job's own score wins while it is delayed. Absent (as
+   * enqueued): `runAfter` when set, else the enqueue time (BullMQ's `timestamp`).
+   */
+  availableAt?: number;
   attempts: number;
   workerIds: string[];
   errors: TaskError[];
@@ -75,19 +79,25 @@ export function statusOf(state: BullState): TaskResultStatus {
 
 /**
  * The fields of a task never run, as a reader fills them in ({@link withDefaults}): an enqueue
- * writes none of them ({@link EnqueuedJobData}), which makes a job's data about 40 % smaller (fewer
- * bytes to add, to keep, and to read back when a worker takes the job).
+ * writes none of them ({@link EnqueuedJobData}), nor the ones at their defaults (backend
+ * `"default"`, priority 0, one attempt, due at `runAfter` or when enqueued). A default task's job
+ * data is then `{"args":[…],"errand":{}}`: fewer bytes to add, to keep, and to read back when a
+ * worker takes the job.
  */
 type UnrunFields = "runAfter" | "attempts" | "workerIds" | "errors" | "startedAt" | "lastAttemptedAt" | "finishedAt" | "lockedBy";
+type DefaultedFields = "backend" | "priority" | "maxAttempts";
 
-/** A job's `data` as an enqueue writes it: errand's state without the fields of a task never run (`runAfter` only when set). */
+/** A job's `data` as an enqueue writes it: errand's state without the fields of a task never run, nor those at their defaults. */
 export interface EnqueuedJobData {
   args: JsonValue[];
-  errand: Omit<ErrandState, UnrunFields> & { runAfter?: number };
+  errand: Omit<ErrandState, UnrunFields | DefaultedFields> & Partial<Pick<ErrandState, DefaultedFields>> & { runAfter?: number };
 }
 
-/** `e` (errand state as stored, maybe compact) with every field a compact one leaves out set, in place. */
+/** `e` (errand state as stored, maybe compact) with every field a compact one leaves out set, in place (but `availableAt`, see there). */
 export function withDefaults(e: Partial<ErrandState>): ErrandState {
+  e.backend ??= "default";
+  e.priority ??= 0;
+  e.maxAttempts ??= 1;
   e.runAfter ??= null;
   e.attempts ??= 0;
   e.workerIds ??= [];
@@ -156,7 +166,7 @@ export function hashToRecord(id: string, hash: Record<string, string>, place: Jo
     maxAttempts: e.maxAttempts ?? 1,
     enqueuedAt: new Date(Number(hash.timestamp)),
     runAfter: date(e.runAfter),
-    availableAt: new Date(place.delayedUntil ?? e.availableAt ?? Number(hash.timestamp)),
+    availableAt: new Date(place.delayedUntil ?? e.availableAt ?? e.runAfter ?? Number(hash.timestamp)),
     startedAt: date(e.startedAt),
     lastAttemptedAt: date(e.lastAttemptedAt),
     finishedAt: cancelledAt !== undefined ? date(Number(cancelledAt)) : finished ? date(e.finishedAt ?? Number(hash.finishedOn)) : null,

@@ -2,7 +2,8 @@
 // moveToActive records the attempt in the same script, exactly as the separate attempt record did
 // (attempts, worker id, start times, lockedBy, claimAts = BullMQ's ats), under a lock of the lease;
 // a claim with a lease of its own length takes the two-step path, which sets that lease. And an
-// enqueue writes errand's state compact (job-data.ts), which every reader fills in.
+// enqueue writes errand's state compact (job-data.ts: no field of a task never run, none at its
+// default), which every reader fills in.
 import test from "ava";
 import { Redis } from "ioredis";
 import type { ClaimedRecord, ClaimRequest } from "../../../src/worker/store.js";
@@ -20,10 +21,11 @@ test("an enqueued job's data is compact; a claim's move records the attempt (cla
     const id = await seedTask(backend, { taskPath: "take.t" });
     const key = `${backend.bullmqOptions.prefix}:default:${id}`;
     const enqueued = JSON.parse((await client.hget(key, "data"))!) as { errand: Record<string, unknown> };
-    for (const field of ["attempts", "workerIds", "errors", "startedAt", "lastAttemptedAt", "finishedAt", "lockedBy", "runAfter"]) {
-      t.false(field in enqueued.errand, `${field} is not written at enqueue`);
-    }
-    t.like(await backend.taskStore.get(id), { status: "READY", attempts: 0, workerIds: [], errors: [], startedAt: null, runAfter: null, lockedBy: null });
+    // A default task (backend "default", priority 0, one attempt, due now): nothing but its arguments.
+    t.deepEqual(enqueued.errand, {}, "every field left out: not run yet, or at its default");
+    const ready = await backend.taskStore.get(id);
+    t.like(ready, { status: "READY", backendName: "default", priority: 0, maxAttempts: 1, attempts: 0, workerIds: [], errors: [], startedAt: null, runAfter: null, lockedBy: null });
+    t.deepEqual(ready!.availableAt, ready!.enqueuedAt, "due when enqueued");
 
     const before = Date.now();
     const [claimed] = (await backend.taskStore.claim(request("w1", backend.leaseMs))) as ClaimedRecord[];
@@ -40,6 +42,23 @@ test("an enqueued job's data is compact; a claim's move records the attempt (cla
     const done = { id, status: "SUCCESSFUL" as const, returnValue: 3, endedAt: new Date() };
     t.is((await backend.taskStore.storeOutcomes("w1", [done])).get(id)?.kind, "stored");
     t.like(await backend.taskStore.get(id), { status: "SUCCESSFUL", returnValue: 3, finishedAt: done.endedAt, attempts: 1 });
+  } finally {
+    client.disconnect();
+    await backend.close();
+  }
+});
+
+test("a job's data carries the fields that are not at their defaults, and reads back the same", async (t) => {
+  const backend = freshBackend(redis.url, "other");
+  const client = new Redis(redis.url);
+  try {
+    const id = await seedTask(backend, { taskPath: "take.t", priority: -7, maxAttempts: 3, delayMs: 60_000 });
+    const enqueued = JSON.parse((await client.hget(`${backend.bullmqOptions.prefix}:default:${id}`, "data"))!) as { errand: Record<string, unknown> };
+    t.like(enqueued.errand, { backend: "other", priority: -7, maxAttempts: 3 });
+    t.is(typeof enqueued.errand.runAfter, "number");
+    const ready = await backend.taskStore.get(id);
+    t.like(ready, { status: "READY", backendName: "other", priority: -7, maxAttempts: 3 });
+    t.is(ready!.availableAt.getTime(), enqueued.errand.runAfter as number);
   } finally {
     client.disconnect();
     await backend.close();
