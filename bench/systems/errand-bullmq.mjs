@@ -17,7 +17,8 @@ export const benchNoop = task({ name: "benchNoopBullmq" }, async function benchN
 /** Per-task info logs are off, as for every system. */
 export const env = { ERRAND_LOG_LEVEL: process.env.BENCH_ERRAND_LOG_LEVEL ?? "warn" };
 
-const PREFIX = "errand-bench";
+/** errand's default prefix, as a user has it (the bench's Redis is its own). */
+const PREFIX = "errand";
 const redisUrl = () => `redis://127.0.0.1:${process.env.BENCH_REDIS_PORT}`;
 
 function configure() {
