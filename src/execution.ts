@@ -77,49 +77,43 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
   const timeoutMs = options.timeoutMs || null;
   // A per-task controller only when something needs it: the context's signal, or a deadline.
   const controller = task.takesContext || timeoutMs ? new AbortController() : undefined;
-  const signal = controller?.signal ?? outer;
   let timer: NodeJS.Timeout | undefined;
-  let rejectAborted: ((reason: unknown) => void) | undefined;
-  const onAbort = () => rejectAborted?.(signal?.reason);
-  const onOuterAbort = () => controller!.abort(outer!.reason);
+  let aborter: Aborter | undefined;
   let offOuter: (() => void) | undefined;
   let context: AttemptContext | undefined;
   let outcome: AttemptOutcome;
   try {
-    if (controller && outer) {
-      if (outer.aborted) controller.abort(outer.reason);
-      else offOuter = onSharedAbort(outer, onOuterAbort);
-    }
     const args = (options.cloneArgs === false ? result.args : structuredClone(result.args)) as unknown[];
-    const call = (): unknown => {
-      if (!task.takesContext) return task.func(...args);
-      context = createAttemptContext(result, { signal: controller!.signal, save: options.saveMetadata });
-      return task.func(context, ...args);
-    };
     let value: unknown;
-    if (signal || options.abortable) {
-      // Settle at the deadline or on an outside abort (shutdown) even if the function ignores its
-      // signal and never settles: the worker slot is freed all the same. One promise, settled by
-      // whichever comes first (a late settlement of the function is ignored); the function is not
-      // started at all when the signal has already aborted.
-      value = await new Promise((resolve, reject) => {
-        rejectAborted = reject;
-        // Cancellation: through the context's signal when there is one (its listener settles), else settle directly.
-        options.abortable?.((reason) => (controller ? controller.abort(reason) : reject(reason)));
-        if (signal?.aborted) return onAbort();
-        if (signal === outer && outer) offOuter = onSharedAbort(outer, onAbort);
-        else signal?.addEventListener("abort", onAbort, { once: true });
-        if (timeoutMs) timer = setTimeout(() => controller!.abort(TaskTimeoutError.after(task.name, timeoutMs)), timeoutMs);
+    if (outer || controller || options.abortable) {
+      // Settle at the deadline or on an outside abort (shutdown, cancellation) even if the function
+      // ignores its signal and never settles: the worker slot is freed all the same. One promise,
+      // settled by whichever comes first (a late settlement of the function is ignored); the function
+      // is not started at all when the signal has already aborted. What outlives this call in the
+      // worker's registries (the shared signal's set, the cancellations) is the small Aborter, never a
+      // closure over this frame: holding one of those costs the garbage collector microseconds per task.
+      const { promise, resolve, reject } = deferred();
+      aborter = new Aborter(controller, reject);
+      if (controller) {
+        controller.signal.addEventListener("abort", aborter, { once: true });
+        if (timeoutMs) timer = setTimeout(abortAtDeadline, timeoutMs, controller, task.name, timeoutMs);
+      }
+      if (options.abortable) options.abortable(abortFunction(aborter));
+      if (outer?.aborted) aborter.abort(outer.reason);
+      else if (outer) offOuter = onSharedAbort(outer, aborter);
+      if (!aborter.settled) {
         try {
-          const returned = call();
+          if (task.takesContext) context = createAttemptContext(result, { signal: controller!.signal, save: options.saveMetadata });
+          const returned = context ? task.func(context, ...args) : task.func(...args);
           if (isThenable(returned)) returned.then(resolve, reject);
           else resolve(returned);
         } catch (thrown) {
           reject(thrown);
         }
-      });
+      }
+      value = await promise;
     } else {
-      value = await call();
+      value = await task.func(...args);
     }
     const returnValue = value === undefined ? null : toJsonValue(value, "returnValue");
     outcome = { status: TaskResultStatus.SUCCESSFUL, returnValue, error: null, durationMs: performance.now() - started };
@@ -127,10 +121,57 @@ export async function invokeTask(result: TaskResult<any>, options: InvokeOptions
     outcome = { status: TaskResultStatus.FAILED, returnValue: null, error: toTaskError(thrown), durationMs: performance.now() - started };
   } finally {
     if (timer) clearTimeout(timer);
-    if (controller) controller.signal.removeEventListener("abort", onAbort);
+    if (controller && aborter) controller.signal.removeEventListener("abort", aborter);
     offOuter?.();
   }
   return context ? withUnsavedMetadata(result, context, outcome) : outcome;
+}
+
+/**
+ * What aborts one attempt: through its controller when it has one (whose `abort` event this object
+ * also handles, settling the attempt with the signal's reason), else by settling it directly.
+ */
+class Aborter {
+  /** Whether the attempt was settled by an abort (the function is then not started). */
+  settled = false;
+
+  constructor(private readonly controller: AbortController | undefined, private readonly reject: (reason: unknown) => void) {}
+
+  /** Aborts the attempt with `reason` (idempotent: the first reason wins). */
+  abort(reason: unknown): void {
+    if (this.controller) this.controller.abort(reason);
+    else this.settle(reason);
+  }
+
+  /** The controller's `abort` event. */
+  handleEvent(): void {
+    this.settle(this.controller!.signal.reason);
+  }
+
+  private settle(reason: unknown): void {
+    this.settled = true;
+    this.reject(reason);
+  }
+}
+
+/** `aborter.abort` as a function, closing over the aborter alone (see {@link invokeTask}). */
+function abortFunction(aborter: Aborter): (reason: unknown) => void {
+  return (reason) => aborter.abort(reason);
+}
+
+/** `Promise.withResolvers()` (Node 22+, not in this build's TypeScript library). */
+function deferred(): { promise: Promise<unknown>; resolve: (value: unknown) => void; reject: (reason: unknown) => void } {
+  let resolve!: (value: unknown) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<unknown>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function abortAtDeadline(controller: AbortController, taskName: string, timeoutMs: number): void {
+  controller.abort(TaskTimeoutError.after(taskName, timeoutMs));
 }
 
 /** The outcome with the context's unsaved metadata (applied to `result`), or failed by its TypeError. */
@@ -151,29 +192,30 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
-/** Per shared signal (a worker's shutdown signal), the callbacks of the attempts now running. */
-const sharedAbortCallbacks = new WeakMap<AbortSignal, Set<() => void>>();
+/** Per shared signal (a worker's shutdown signal), the aborters of the attempts now running. */
+const sharedAbortTargets = new WeakMap<AbortSignal, Set<Aborter>>();
 
 /**
- * Calls `callback` once when `signal` aborts; returns the function that cancels that. For a signal
- * every running attempt watches: one listener per signal and a `Set` per attempt, which costs far
- * less than an `addEventListener`/`removeEventListener` pair for each of thousands of attempts.
+ * Aborts `aborter` with the signal's reason once `signal` aborts; returns the function that cancels
+ * that. For a signal every running attempt watches: one listener per signal and a `Set` entry per
+ * attempt, which costs far less than an `addEventListener`/`removeEventListener` pair for each of
+ * thousands of attempts.
  */
-function onSharedAbort(signal: AbortSignal, callback: () => void): () => void {
-  const callbacks = sharedAbortCallbacks.get(signal) ?? watchSharedSignal(signal);
-  callbacks.add(callback);
-  return () => callbacks.delete(callback);
+function onSharedAbort(signal: AbortSignal, aborter: Aborter): () => void {
+  const targets = sharedAbortTargets.get(signal) ?? watchSharedSignal(signal);
+  targets.add(aborter);
+  return () => targets.delete(aborter);
 }
 
-/** The one listener of a shared signal: on abort, calls every callback registered by then. */
-function watchSharedSignal(signal: AbortSignal): Set<() => void> {
-  const callbacks = new Set<() => void>();
-  sharedAbortCallbacks.set(signal, callbacks);
+/** The one listener of a shared signal: on abort, aborts every attempt registered by then. */
+function watchSharedSignal(signal: AbortSignal): Set<Aborter> {
+  const targets = new Set<Aborter>();
+  sharedAbortTargets.set(signal, targets);
   signal.addEventListener("abort", () => {
-    for (const fn of callbacks) fn();
-    callbacks.clear();
+    for (const aborter of targets) aborter.abort(signal.reason);
+    targets.clear();
   }, { once: true });
-  return callbacks;
+  return targets;
 }
 
 /**
