@@ -6,7 +6,7 @@
 //   N=20000 B=250 CONC=1 V=current node bench/isolation.mjs
 // V: current (the general completion), ok2/ok3/ok5 (all-SUCCESSFUL statements tried), const (SET
 // constants, WHERE id = ANY: the floor of an UPDATE completion), delete (keepSuccessfulResults:
-// false). SETUP: SQL run after the migrations (";;"-separated, e.g. "drop index …"); CLAIM: another
+// false), hot (with SETUP=hot: the completion as a HOT update, leases in a table of their own). SETUP: SQL run after the migrations (";;"-separated, e.g. "drop index …"); CLAIM: another
 // claim statement; DBCOLL / DBICU: the scratch database's libc collation / ICU locale; RV: a JSON
 // return value for every task.
 import { readFileSync } from "node:fs";
@@ -23,7 +23,18 @@ const url = `${base}/h19iso`;
 const noop = task(async function benchNoop() {});
 configureTasks({ default: { BACKEND: DatabaseBackend, OPTIONS: { url } } });
 const backend = taskBackends.get("default"); await backend.migrate();
-if (process.env.SETUP) { const c = new pg.Client(url); await c.connect(); for (const s of process.env.SETUP.split(";;")) await c.query(s); await c.end(); }
+// SETUP=hot: the layout whose completion is a HOT update (issue 19's question): no index reads
+// status, finished_at or lease_expires_at; a task is claimable while locked_by IS NULL (a finished
+// task keeps its worker's id there); leases live in a table of their own; heap pages keep 20 % free.
+const HOT_SETUP = [
+  `ALTER TABLE ${"errand_task_result"} SET (fillfactor = ${Number(process.env.FILLFACTOR ?? 80)})`,
+  "DROP INDEX errand_task_result_claim_idx", "DROP INDEX errand_task_result_lease_idx", "DROP INDEX errand_task_result_finished_idx", "DROP INDEX errand_task_result_task_path_idx",
+  `CREATE INDEX errand_task_result_claim_idx ON errand_task_result (priority DESC, available_at, enqueued_at) WHERE locked_by IS NULL`,
+  `CREATE INDEX errand_task_result_task_path_idx ON errand_task_result (task_path) WHERE locked_by IS NULL`,
+  `CREATE TABLE errand_lease (id varchar(64) COLLATE "C" PRIMARY KEY, locked_by varchar(64) NOT NULL, expires_at timestamptz NOT NULL)`,
+].join(";;");
+const setup = process.env.SETUP === "hot" ? HOT_SETUP : process.env.SETUP;
+if (setup) { const c = new pg.Client(url); await c.connect(); for (const s of setup.split(";;")) await c.query(s); await c.end(); }
 const t0 = Date.now();
 await noop.enqueueMany(Array.from({ length: N }, (_, i) => [{ i }]));
 const enqMs = Date.now() - t0;
@@ -33,7 +44,22 @@ await c.query("VACUUM ANALYZE errand_task_result"); await c.query("CHECKPOINT");
 const pid = (await c.query("select pg_backend_pid() p")).rows[0].p;
 const cpu = () => Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1000; // µs on CPU
 const T = "errand_task_result";
-const CLAIM = process.env.CLAIM ?? `WITH next AS (
+const HOT_CLAIM = `WITH next AS (
+  SELECT ctid FROM ${T} WHERE locked_by IS NULL AND status = 'READY' AND available_at <= now() AND task_path = ANY($1::text[])
+    AND ($2::text[] IS NULL OR queue_name = ANY($2::text[])) AND NOT (queue_name = ANY($3::text[]))
+  ORDER BY priority DESC, available_at, enqueued_at LIMIT $4 FOR UPDATE SKIP LOCKED
+), claimed AS (
+  UPDATE ${T} AS t SET status = 'RUNNING', started_at = COALESCE(t.started_at, $5), last_attempted_at = $5,
+    attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array($6::text), locked_by = $6
+  WHERE t.ctid = ANY(ARRAY(SELECT ctid FROM next))
+  RETURNING t.id, t.task_path, t.queue_name, t.backend_name, t.priority, t.args, NULLIF(t.errors, '[]'::jsonb) AS errors,
+   CASE WHEN jsonb_array_length(t.worker_ids) = 1 THEN NULL ELSE t.worker_ids END AS worker_ids, t.attempts, t.max_attempts, t.metadata,
+   CASE WHEN t.started_at = t.last_attempted_at THEN NULL ELSE date_part('epoch', t.started_at) * 1000 END AS started_at,
+   date_part('epoch', t.enqueued_at) * 1000 AS enqueued_at, date_part('epoch', t.run_after) * 1000 AS run_after,
+   date_part('epoch', t.available_at) * 1000 AS available_at, date_part('epoch', t.scheduled_at) * 1000 AS scheduled_at, t.trace_context
+), leased AS (INSERT INTO errand_lease (id, locked_by, expires_at) SELECT id, $6, now() + $7::float8 * interval '1 millisecond' FROM claimed)
+SELECT id, task_path, queue_name, backend_name, priority, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, started_at, scheduled_at, metadata, trace_context FROM claimed ORDER BY priority DESC, available_at, enqueued_at`;
+const CLAIM = process.env.CLAIM ?? (variant === "hot" ? HOT_CLAIM : undefined) ?? `WITH next AS (
   SELECT ctid FROM ${T} WHERE status = 'READY' AND available_at <= now() AND task_path = ANY($1::text[])
     AND ($2::text[] IS NULL OR queue_name = ANY($2::text[])) AND NOT (queue_name = ANY($3::text[]))
   ORDER BY priority DESC, available_at, enqueued_at LIMIT $4 FOR UPDATE SKIP LOCKED
@@ -119,6 +145,16 @@ for (;;) {
     r = await c.query({ name: "comp", text: `UPDATE ${T} AS t SET status = 'SUCCESSFUL', finished_at = now(), locked_by = NULL, lease_expires_at = NULL WHERE t.id = ANY($1::text[]) AND t.locked_by = $2 RETURNING t.id`, values: [rows.map((x) => x.id), W] });
   } else if (variant === "constnoret") {
     r = await c.query({ name: "comp", text: `UPDATE ${T} AS t SET status = 'SUCCESSFUL' WHERE t.id = ANY($1::text[]) AND t.locked_by = $2 RETURNING t.id`, values: [rows.map((x) => x.id), W] });
+  } else if (variant === "hot") {
+    // The HOT-completion layout (SETUP=hot, see the file comment): the completion changes no indexed
+    // or predicate column (locked_by stays set, status and finished_at are in no index), so it is a
+    // HOT update; the lease row the claim inserted goes in the same statement.
+    r = await c.query({ name: "comp", text: `WITH done AS (UPDATE ${T} AS t SET status = 'SUCCESSFUL', return_value = NULLIF(v.value, 'null'::jsonb),
+       finished_at = to_timestamp(v.at / 1000)
+     FROM ROWS FROM (unnest($1::text[]), unnest($2::float8[]), jsonb_array_elements($3::jsonb)) AS v(id, at, value)
+     WHERE t.id = ANY($1::text[]) AND t.id = v.id AND t.locked_by = $4 AND t.status = 'RUNNING' RETURNING t.id),
+     gone AS (DELETE FROM errand_lease AS l WHERE l.id IN (SELECT id FROM done))
+     SELECT id, pg_notify($5, '') FROM done`, values: [rows.map((x) => x.id), rows.map(() => now), JSON.stringify(rows.map(() => process.env.RV ? JSON.parse(process.env.RV) : null)), W, "chan"] });
   } else if (variant === "delete") {
     r = await c.query({ name: "comp", text: `WITH done AS (DELETE FROM ${T} AS t WHERE t.id = ANY($1::text[]) AND t.locked_by = $2 RETURNING t.id) SELECT id, pg_notify($3, '') FROM done`, values: [rows.map((x) => x.id), W, "chan"] });
   }
