@@ -44,35 +44,27 @@ await c.query("VACUUM ANALYZE errand_task_result"); await c.query("CHECKPOINT");
 const pid = (await c.query("select pg_backend_pid() p")).rows[0].p;
 const cpu = () => Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1000; // µs on CPU
 const T = "errand_task_result";
-const HOT_CLAIM = `WITH next AS (
-  SELECT ctid FROM ${T} WHERE locked_by IS NULL AND status = 'READY' AND available_at <= now() AND task_path = ANY($1::text[])
+/**
+ * errand's claim statement. `hot`: the HOT-completion layout's (SETUP=hot): a task is claimable while
+ * `locked_by IS NULL`, and its lease goes into `errand_lease` in the same statement, not into the row.
+ */
+function claimSql(hot) {
+  return `WITH next AS (
+  SELECT ctid FROM ${T} WHERE ${hot ? "locked_by IS NULL AND " : ""}status = 'READY' AND available_at <= now() AND task_path = ANY($1::text[])
     AND ($2::text[] IS NULL OR queue_name = ANY($2::text[])) AND NOT (queue_name = ANY($3::text[]))
   ORDER BY priority DESC, available_at, enqueued_at LIMIT $4 FOR UPDATE SKIP LOCKED
 ), claimed AS (
   UPDATE ${T} AS t SET status = 'RUNNING', started_at = COALESCE(t.started_at, $5), last_attempted_at = $5,
-    attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array($6::text), locked_by = $6
+    attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array($6::text), locked_by = $6${hot ? "" : ", lease_expires_at = (now() + $7::float8 * interval '1 millisecond')"}
   WHERE t.ctid = ANY(ARRAY(SELECT ctid FROM next))
   RETURNING t.id, t.task_path, t.queue_name, t.backend_name, t.priority, t.args, NULLIF(t.errors, '[]'::jsonb) AS errors,
    CASE WHEN jsonb_array_length(t.worker_ids) = 1 THEN NULL ELSE t.worker_ids END AS worker_ids, t.attempts, t.max_attempts, t.metadata,
    CASE WHEN t.started_at = t.last_attempted_at THEN NULL ELSE date_part('epoch', t.started_at) * 1000 END AS started_at,
    date_part('epoch', t.enqueued_at) * 1000 AS enqueued_at, date_part('epoch', t.run_after) * 1000 AS run_after,
    date_part('epoch', t.available_at) * 1000 AS available_at, date_part('epoch', t.scheduled_at) * 1000 AS scheduled_at, t.trace_context
-), leased AS (INSERT INTO errand_lease (id, locked_by, expires_at) SELECT id, $6, now() + $7::float8 * interval '1 millisecond' FROM claimed)
-SELECT id, task_path, queue_name, backend_name, priority, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, started_at, scheduled_at, metadata, trace_context FROM claimed ORDER BY priority DESC, available_at, enqueued_at`;
-const CLAIM = process.env.CLAIM ?? (variant === "hot" ? HOT_CLAIM : undefined) ?? `WITH next AS (
-  SELECT ctid FROM ${T} WHERE status = 'READY' AND available_at <= now() AND task_path = ANY($1::text[])
-    AND ($2::text[] IS NULL OR queue_name = ANY($2::text[])) AND NOT (queue_name = ANY($3::text[]))
-  ORDER BY priority DESC, available_at, enqueued_at LIMIT $4 FOR UPDATE SKIP LOCKED
-), claimed AS (
-  UPDATE ${T} AS t SET status = 'RUNNING', started_at = COALESCE(t.started_at, $5), last_attempted_at = $5,
-    attempts = t.attempts + 1, worker_ids = t.worker_ids || jsonb_build_array($6::text), locked_by = $6, lease_expires_at = (now() + $7::float8 * interval '1 millisecond')
-  WHERE t.ctid = ANY(ARRAY(SELECT ctid FROM next))
-  RETURNING t.id, t.task_path, t.queue_name, t.backend_name, t.priority, t.args, NULLIF(t.errors, '[]'::jsonb) AS errors,
-   CASE WHEN jsonb_array_length(t.worker_ids) = 1 THEN NULL ELSE t.worker_ids END AS worker_ids, t.attempts, t.max_attempts, t.metadata,
-   CASE WHEN t.started_at = t.last_attempted_at THEN NULL ELSE date_part('epoch', t.started_at) * 1000 END AS started_at,
-   date_part('epoch', t.enqueued_at) * 1000 AS enqueued_at, date_part('epoch', t.run_after) * 1000 AS run_after,
-   date_part('epoch', t.available_at) * 1000 AS available_at, date_part('epoch', t.scheduled_at) * 1000 AS scheduled_at, t.trace_context
-) SELECT id, task_path, queue_name, backend_name, priority, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, started_at, scheduled_at, metadata, trace_context FROM claimed ORDER BY priority DESC, available_at, enqueued_at`;
+)${hot ? ", leased AS (INSERT INTO errand_lease (id, locked_by, expires_at) SELECT id, $6, now() + $7::float8 * interval '1 millisecond' FROM claimed)\n" : " "}SELECT id, task_path, queue_name, backend_name, priority, args, errors, worker_ids, attempts, max_attempts, enqueued_at, run_after, started_at, scheduled_at, metadata, trace_context FROM claimed ORDER BY priority DESC, available_at, enqueued_at`;
+}
+const CLAIM = process.env.CLAIM ?? claimSql(variant === "hot");
 const COMPLETE_CURRENT = `WITH done AS (UPDATE ${T} AS t SET status = v.status,
   return_value = CASE WHEN v.status = 'SUCCESSFUL' THEN v.return_value ELSE t.return_value END,
   errors = CASE WHEN v.status = 'SUCCESSFUL' THEN t.errors ELSE v.errors END,
